@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# fwtool build. Kconfig (python3-kconfiglib) picks features and boards:
+#   make sim_defconfig | make qemu-arm64-uboot_defconfig | make menuconfig
+#   make            build build/fwtool (sim board when nothing is configured)
+#   make check      everything the tests need, sanitized, ending "N passed, N failed"
+#   make demo       the whole update cycle on the simulated board
+#   make bench      ratios against dd / openssl / sha256sum, one run
+#   make fuzz       libFuzzer targets (clang), longer runs
+#   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
+
+PYTHON		?= /usr/bin/python3
+CROSS_COMPILE	?=
+CC		:= $(CROSS_COMPILE)gcc
+AR		:= $(CROSS_COMPILE)ar
+CLANG		?= clang
+O		:= build
+KCONFIG_CONFIG	:= $(O)/.config
+export KCONFIG_CONFIG
+
+-include $(O)/auto.mk
+
+# ---- sources ---------------------------------------------------------------
+obj-y := err.o log.o hex.o hash.o semver.o glob.o manifest.o bundle.o \
+	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
+	 pipeline.o verify.o report.o progress.o atomicfile.o \
+	 slot.o slotio.o slotio_file.o boot.o grubenv.o ubootenv.o \
+	 state.o lock.o install.o watchdog.o health.o confirm.o \
+	 cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
+	 cmd_confirm.o
+obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
+obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
+obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
+obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
+obj-$(CONFIG_REPORT_HTTP)	+= report_http.o
+
+SRCS := $(wildcard $(addprefix fwtool/,$(obj-y:.o=.c)))
+OBJS_FOUND := $(patsubst fwtool/%.c,%.o,$(SRCS))
+
+# ---- flags -----------------------------------------------------------------
+WARN	:= -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+	   -Wwrite-strings -Wcast-qual -Wformat=2 -Wno-format-nonliteral
+ifeq ($(CONFIG_WERROR),y)
+WARN	+= -Werror
+endif
+CPPFLAGS_FW := -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE \
+	       -include $(O)/config.h -iquote fwtool
+CFLAGS	?= -O2 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+
+LIBS := -larchive -lmbedtls -lmbedx509 -lmbedcrypto -lnettle -lfdt \
+	-ljson-c -linih -lz -llzma -lzstd -lpthread
+ifeq ($(CONFIG_BOOT_UBOOT),y)
+LIBS += -lubootenv
+endif
+ifeq ($(CONFIG_REPORT_HTTP),y)
+LIBS += -lcurl
+endif
+ifeq ($(CONFIG_STATIC),y)
+# libarchive's static closure, as its .pc file lists it
+LIBS := -static $(LIBS) $(shell pkg-config --static --libs-only-l libarchive 2>/dev/null)
+endif
+REL_EXTRA :=
+ifeq ($(CONFIG_SANITIZE),y)
+REL_EXTRA := $(SANFLAGS)
+endif
+
+.PHONY: all check demo bench fuzz e2e clean distclean menuconfig savedefconfig \
+	format format-check deps unit integ help
+.DEFAULT_GOAL := all
+
+all: $(O)/fwtool
+
+# ---- Kconfig ---------------------------------------------------------------
+$(O)/.config:
+	@mkdir -p $(O)
+	@echo "  (no configuration: using board/sim/defconfig)"
+	@$(PYTHON) -m defconfig --kconfig Kconfig board/sim/defconfig >/dev/null
+
+%_defconfig:
+	@test -f board/$*/defconfig || { echo "no board/$*/defconfig" >&2; exit 2; }
+	@mkdir -p $(O)
+	@$(PYTHON) -m defconfig --kconfig Kconfig board/$*/defconfig >/dev/null
+	@$(PYTHON) -m genconfig --header-path $(O)/config.h \
+		--config-out $(O)/auto.mk Kconfig
+	@echo "  configured for board $*"
+
+menuconfig: | $(O)/.config
+	$(PYTHON) -m menuconfig Kconfig
+
+savedefconfig: | $(O)/.config
+	$(PYTHON) -m savedefconfig --kconfig Kconfig --out $(O)/defconfig
+	@echo "  wrote $(O)/defconfig"
+
+$(O)/config.h $(O)/auto.mk: $(O)/.config Kconfig
+	@$(PYTHON) -m genconfig --header-path $(O)/config.h \
+		--config-out $(O)/auto.mk Kconfig
+
+# ---- release build ---------------------------------------------------------
+$(O)/obj/%.o: fwtool/%.c $(O)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_FW) $(CFLAGS) $(REL_EXTRA) $(WARN) -MMD -MP -c $< -o $@
+
+$(O)/libfwtool.a: $(addprefix $(O)/obj/,$(OBJS_FOUND))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/fwtool: $(O)/obj/main.o $(O)/libfwtool.a
+	$(CC) $(CFLAGS) $(REL_EXTRA) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+# ---- sanitized build (all tests use it) ------------------------------------
+$(O)/san/%.o: fwtool/%.c $(O)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_FW) -O1 -g $(SANFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(O)/san/libfwtool.a: $(addprefix $(O)/san/,$(OBJS_FOUND))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/san/fwtool: $(O)/san/main.o $(O)/san/libfwtool.a
+	$(CC) -g $(SANFLAGS) -o $@ $^ $(filter-out -static,$(LIBS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(O)/san/tests/%,$(UNIT_SRCS))
+FAKE_SRCS  := $(wildcard tests/unit/fakes/*.c)
+
+$(O)/san/tests/%: tests/unit/%.c $(FAKE_SRCS) $(O)/san/libfwtool.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_FW) -iquote tests/unit -O1 -g $(SANFLAGS) $(WARN) -o $@ \
+		$< $(FAKE_SRCS) $(O)/san/libfwtool.a -lcmocka \
+		$(filter-out -static,$(LIBS))
+
+# ---- fuzz targets ----------------------------------------------------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/san/fuzz/%,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+
+$(O)/san/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/san/libfwtool.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_FW) -O1 -g $(SANFLAGS) $(WARN) -o $@ $< \
+		tests/fuzz/replay.c $(O)/san/libfwtool.a $(filter-out -static,$(LIBS))
+
+$(O)/fuzz/%.o: fwtool/%.c $(O)/config.h
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS_FW) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-Wno-unused-command-line-argument -c $< -o $@
+
+$(O)/fuzz/libfwtool.a: $(addprefix $(O)/fuzz/,$(OBJS_FOUND))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(O)/fuzz/libfwtool.a
+	$(CLANG) $(CPPFLAGS_FW) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(O)/fuzz/libfwtool.a $(filter-out -static,$(LIBS))
+
+# ---- the commands ----------------------------------------------------------
+deps:
+	@scripts/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory $(O)/fwtool $(O)/san/fwtool $(UNIT_BINS) \
+		$(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory -k $(FUZZ_BINS) >/dev/null 2>&1 || \
+		echo "  (clang libFuzzer build unavailable: fuzzing skipped, replay still runs)"
+	@$(PYTHON) tests/run_check.py --build $(O)
+
+unit: $(UNIT_BINS)
+	@$(PYTHON) tests/run_check.py --build $(O) --only unit
+
+integ: $(O)/san/fwtool
+	@$(PYTHON) tests/run_check.py --build $(O) --only integ
+
+fuzz: deps $(FUZZ_BINS)
+	@$(PYTHON) tests/run_check.py --build $(O) --only fuzz --fuzz-seconds $${FUZZ_SECONDS:-120}
+
+demo: deps
+	@$(MAKE) --no-print-directory sim_defconfig $(O)/fwtool
+	@scripts/demo.sh $(O)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(O)/fwtool
+	@scripts/bench.sh $(O)
+
+format:
+	clang-format -i fwtool/*.[ch] tests/unit/*.c tests/fuzz/*.c
+
+format-check:
+	clang-format --dry-run -Werror fwtool/*.[ch] tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf $(O)/obj $(O)/san $(O)/fuzz $(O)/fwtool $(O)/libfwtool.a
+
+distclean:
+	rm -rf $(O)
+
+help:
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(wildcard $(O)/obj/*.d $(O)/san/*.d)

@@ -1,0 +1,3 @@
+build/obj/err.o: fwtool/err.c build/config.h fwtool/err.h
+build/config.h:
+fwtool/err.h:

@@ -1,0 +1,3 @@
+build/obj/hash.o: fwtool/hash.c build/config.h fwtool/hash.h
+build/config.h:
+fwtool/hash.h:

@@ -1,0 +1,3 @@
+build/obj/hex.o: fwtool/hex.c build/config.h fwtool/hex.h
+build/config.h:
+fwtool/hex.h:

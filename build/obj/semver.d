@@ -1,0 +1,3 @@
+build/obj/semver.o: fwtool/semver.c build/config.h fwtool/semver.h
+build/config.h:
+fwtool/semver.h:

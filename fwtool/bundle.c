@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "bundle.h"
+
+#define READ_BLOCK (1u << 20)
+
+struct bundle_reader {
+	struct archive *a;
+	/* member names seen so far, to tell a duplicate from a stray */
+	char seen[3 + FW_IMAGES_MAX][FW_MEMBER_LEN + 1];
+	unsigned nseen;
+	char cur[FW_MEMBER_LEN + 1];
+};
+
+void bundle_header_free(struct bundle_header *h)
+{
+	free(h->manifest);
+	free(h->chain);
+	h->manifest = h->chain = NULL;
+	h->manifest_len = h->chain_len = h->sig_len = 0;
+}
+
+int bundle_open(struct bundle_reader **rp, const char *path,
+		struct fw_err *err)
+{
+	struct bundle_reader *r = calloc(1, sizeof(*r));
+	int ret;
+
+	*rp = NULL;
+	if (!r)
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	r->a = archive_read_new();
+	if (!r->a) {
+		free(r);
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	}
+	/* tar only, and no decompression filter: the bundle is plain tar */
+	archive_read_support_format_tar(r->a);
+	if (!strcmp(path, "-"))
+		ret = archive_read_open_fd(r->a, STDIN_FILENO, READ_BLOCK);
+	else
+		ret = archive_read_open_filename(r->a, path, READ_BLOCK);
+	if (ret != ARCHIVE_OK) {
+		fw_error(err, FW_EIO, "bundle %s: %s", path,
+			 archive_error_string(r->a));
+		bundle_close(r);
+		return FW_EIO;
+	}
+	*rp = r;
+	return 0;
+}
+
+static int was_seen(struct bundle_reader *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nseen; i++)
+		if (!strcmp(r->seen[i], name))
+			return 1;
+	return 0;
+}
+
+static int check_entry(struct bundle_reader *r, struct archive_entry *e,
+		       const char *want, struct fw_err *err)
+{
+	const char *name = archive_entry_pathname(e);
+
+	if (!name)
+		return fw_error(err, FW_EFORMAT, "bundle: member without a name");
+	if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
+		return fw_error(err, FW_EFORMAT,
+				"bundle: member '%.64s': paths are not allowed", name);
+	if (archive_entry_hardlink(e) || archive_entry_symlink(e))
+		return fw_error(err, FW_EFORMAT,
+				"bundle: member '%.64s' is a link", name);
+	if (archive_entry_filetype(e) != AE_IFREG)
+		return fw_error(err, FW_EFORMAT,
+				"bundle: member '%.64s' is not a regular file", name);
+	if (!strcmp(name, want))
+		return 0;
+	if (was_seen(r, name))
+		return fw_error(err, FW_EFORMAT,
+				"bundle: duplicate member '%.64s'", name);
+	return fw_error(err, FW_EFORMAT,
+			"bundle: unexpected member '%.64s' where '%s' belongs",
+			name, want);
+}
+
+/* Move to the next member, which must be @want of at most @max bytes. */
+static int next_member(struct bundle_reader *r, const char *want,
+		       uint64_t max, uint64_t *sizep, struct fw_err *err)
+{
+	struct archive_entry *e;
+	int64_t size;
+	int ret;
+
+	ret = archive_read_next_header(r->a, &e);
+	if (ret == ARCHIVE_EOF)
+		return fw_error(err, FW_EFORMAT,
+				"bundle: ends where member '%s' belongs (truncated?)",
+				want);
+	if (ret < ARCHIVE_WARN)
+		return fw_error(err, FW_EFORMAT, "bundle: before member '%s': %s",
+				want, archive_error_string(r->a));
+	ret = check_entry(r, e, want, err);
+	if (ret)
+		return ret;
+	size = archive_entry_size(e);
+	if (!archive_entry_size_is_set(e) || size < 0)
+		return fw_error(err, FW_EFORMAT, "bundle: member '%s' has no size",
+				want);
+	if ((uint64_t)size > max)
+		return fw_error(err, FW_EFORMAT,
+				"bundle: member '%s' is %lld bytes, more than the %llu allowed",
+				want, (long long)size, (unsigned long long)max);
+	snprintf(r->seen[r->nseen++], sizeof(r->seen[0]), "%s", want);
+	snprintf(r->cur, sizeof(r->cur), "%s", want);
+	*sizep = (uint64_t)size;
+	return 0;
+}
+
+int bundle_read(struct bundle_reader *r, void *buf, size_t len,
+		struct fw_err *err)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		la_ssize_t n = archive_read_data(r->a, p, len);
+
+		if (n < 0)
+			return fw_error(err, FW_EFORMAT, "bundle: member '%s': %s",
+					r->cur, archive_error_string(r->a));
+		if (n == 0)
+			return fw_error(err, FW_EFORMAT,
+					"bundle: member '%s' ends early (truncated)",
+					r->cur);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read a whole small member into a new NUL-terminated buffer. */
+static int read_small(struct bundle_reader *r, const char *name, size_t max,
+		      char **bufp, size_t *lenp, struct fw_err *err)
+{
+	uint64_t size;
+	int ret;
+
+	ret = next_member(r, name, max, &size, err);
+	if (ret)
+		return ret;
+	*bufp = malloc(size + 1);
+	if (!*bufp)
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	ret = bundle_read(r, *bufp, size, err);
+	if (ret)
+		return ret;
+	(*bufp)[size] = '\0';
+	*lenp = size;
+	return 0;
+}
+
+int bundle_read_header(struct bundle_reader *r, struct bundle_header *h,
+		       struct fw_err *err)
+{
+	char *sig = NULL;
+	int ret;
+
+	memset(h, 0, sizeof(*h));
+	ret = read_small(r, BUNDLE_MANIFEST, FW_MANIFEST_MAX, &h->manifest,
+			 &h->manifest_len, err);
+	if (!ret)
+		ret = read_small(r, BUNDLE_SIG, FW_SIG_MAX, &sig, &h->sig_len, err);
+	if (!ret) {
+		memcpy(h->sig, sig, h->sig_len);
+		ret = read_small(r, BUNDLE_CHAIN, FW_CHAIN_MAX, &h->chain,
+				 &h->chain_len, err);
+	}
+	free(sig);
+	if (ret)
+		bundle_header_free(h);
+	return ret;
+}
+
+int bundle_next_image(struct bundle_reader *r,
+		      const struct manifest_image *img, struct fw_err *err)
+{
+	uint64_t size;
+	int ret = next_member(r, img->file, img->size, &size, err);
+
+	if (ret)
+		return ret;
+	if (size != img->size)
+		return fw_error(err, FW_EFORMAT,
+				"bundle: member '%s' is %llu bytes, the manifest says %llu",
+				img->file, (unsigned long long)size,
+				(unsigned long long)img->size);
+	return 0;
+}
+
+int bundle_end(struct bundle_reader *r, struct fw_err *err)
+{
+	struct archive_entry *e;
+	int ret = archive_read_next_header(r->a, &e);
+
+	if (ret == ARCHIVE_EOF)
+		return 0;
+	if (ret < ARCHIVE_WARN)
+		return fw_error(err, FW_EFORMAT, "bundle: after the last image: %s",
+				archive_error_string(r->a));
+	return fw_error(err, FW_EFORMAT,
+			"bundle: unexpected member '%.64s' after the last image",
+			archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+}
+
+uint64_t bundle_pos(struct bundle_reader *r)
+{
+	int64_t n = archive_filter_bytes(r->a, -1);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+void bundle_close(struct bundle_reader *r)
+{
+	if (!r)
+		return;
+	archive_read_free(r->a);
+	free(r);
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+struct bundle_writer {
+	struct archive *a;
+	struct archive_entry *e;
+	time_t mtime;
+	int fd;
+	char path[FW_PATH_LEN];
+	char tmp[FW_PATH_LEN + 16];
+};
+
+int bundle_writer_open(struct bundle_writer **wp, const char *path,
+		       time_t mtime, struct fw_err *err)
+{
+	struct bundle_writer *w = calloc(1, sizeof(*w));
+
+	*wp = NULL;
+	if (!w)
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	w->fd = -1;
+	w->mtime = mtime;
+	if (strlen(path) >= sizeof(w->path)) {
+		free(w);
+		return fw_error(err, FW_EUSAGE, "bundle: output path too long");
+	}
+	strcpy(w->path, path);
+	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", path);
+	w->fd = mkstemp(w->tmp);
+	if (w->fd < 0) {
+		fw_error(err, FW_EIO, "bundle: create %s: %s", w->tmp,
+			 strerror(errno));
+		w->tmp[0] = '\0';
+		bundle_writer_free(w);
+		return FW_EIO;
+	}
+	fchmod(w->fd, 0644);
+	w->a = archive_write_new();
+	w->e = archive_entry_new();
+	/* ustar where it fits, pax headers for members of 8 GiB and more */
+	if (!w->a || !w->e ||
+	    archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+		fw_error(err, FW_EIO, "bundle: %s",
+			 w->a ? archive_error_string(w->a) : "out of memory");
+		bundle_writer_free(w);
+		return FW_EIO;
+	}
+	*wp = w;
+	return 0;
+}
+
+int bundle_writer_add(struct bundle_writer *w, const char *name,
+		      uint64_t size, struct fw_err *err)
+{
+	archive_entry_clear(w->e);
+	archive_entry_set_pathname(w->e, name);
+	archive_entry_set_filetype(w->e, AE_IFREG);
+	archive_entry_set_perm(w->e, 0644);
+	archive_entry_set_size(w->e, (la_int64_t)size);
+	archive_entry_set_mtime(w->e, w->mtime, 0);
+	if (archive_write_header(w->a, w->e) != ARCHIVE_OK)
+		return fw_error(err, FW_EIO, "bundle: member %s: %s", name,
+				archive_error_string(w->a));
+	return 0;
+}
+
+int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len,
+		       struct fw_err *err)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		la_ssize_t n = archive_write_data(w->a, p, len);
+
+		if (n <= 0)
+			return fw_error(err, FW_EIO, "bundle: write %s: %s",
+					w->tmp, archive_error_string(w->a));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int bundle_writer_commit(struct bundle_writer *w, struct fw_err *err)
+{
+	char dir[FW_PATH_LEN];
+	int dfd;
+
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		return fw_error(err, FW_EIO, "bundle: finish %s: %s", w->tmp,
+				archive_error_string(w->a));
+	if (fsync(w->fd))
+		return fw_error(err, FW_EIO, "bundle: fsync %s: %s", w->tmp,
+				strerror(errno));
+	if (rename(w->tmp, w->path))
+		return fw_error(err, FW_EIO, "bundle: rename to %s: %s", w->path,
+				strerror(errno));
+	w->tmp[0] = '\0';
+	strcpy(dir, w->path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+void bundle_writer_free(struct bundle_writer *w)
+{
+	if (!w)
+		return;
+	if (w->a)
+		archive_write_free(w->a);
+	archive_entry_free(w->e);
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp[0])
+		unlink(w->tmp);
+	free(w);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_BUNDLE_H
+#define FW_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "limits.h"
+#include "manifest.h"
+
+#define BUNDLE_MANIFEST "manifest.json"
+#define BUNDLE_SIG "manifest.sig"
+#define BUNDLE_CHAIN "signer.pem"
+
+/*
+ * A bundle is an uncompressed POSIX tar: manifest.json, manifest.sig,
+ * signer.pem, then the images in manifest order. Nothing else is accepted:
+ * not another member, not a link, a directory, a path, a duplicate, or a
+ * member of another size than declared.
+ */
+
+/**
+ * struct bundle_header - the signed part, as read (unverified)
+ * @manifest: exact bytes, NUL-terminated for convenience (@manifest_len
+ *            excludes the NUL); owned
+ * @chain:    signer certificate then intermediates, PEM, NUL-terminated;
+ *            owned
+ */
+struct bundle_header {
+	char *manifest;
+	size_t manifest_len;
+	uint8_t sig[FW_SIG_MAX];
+	size_t sig_len;
+	char *chain;
+	size_t chain_len;
+};
+
+void bundle_header_free(struct bundle_header *h);
+
+struct bundle_reader;
+
+/**
+ * bundle_open() - open a bundle file, or standard input for "-"
+ * Return: 0, FW_EIO (cannot open), FW_ENOMEM.
+ */
+int bundle_open(struct bundle_reader **rp, const char *path,
+		struct fw_err *err) FW_MUST;
+
+/**
+ * bundle_read_header() - read the three signed members into @h
+ * Return: 0, FW_EFORMAT (bad member, truncated), FW_ENOMEM.
+ */
+int bundle_read_header(struct bundle_reader *r, struct bundle_header *h,
+		       struct fw_err *err) FW_MUST;
+
+/**
+ * bundle_next_image() - advance to the member of @img and check it
+ * Return: 0, FW_EFORMAT (wrong name, type, size; truncated).
+ */
+int bundle_next_image(struct bundle_reader *r,
+		      const struct manifest_image *img, struct fw_err *err) FW_MUST;
+
+/**
+ * bundle_read() - read exactly @len bytes of the current member
+ * Return: 0, FW_EFORMAT (truncated), FW_EIO.
+ */
+int bundle_read(struct bundle_reader *r, void *buf, size_t len,
+		struct fw_err *err) FW_MUST;
+
+/**
+ * bundle_end() - check that no member follows the last image
+ * Return: 0, FW_EFORMAT.
+ */
+int bundle_end(struct bundle_reader *r, struct fw_err *err) FW_MUST;
+
+/** bundle_pos() - bytes of the bundle consumed so far (progress) */
+uint64_t bundle_pos(struct bundle_reader *r);
+
+/** bundle_close() - NULL-safe */
+void bundle_close(struct bundle_reader *r);
+
+struct bundle_writer;
+
+/**
+ * bundle_writer_open() - start writing @path (through "@path.tmp-XXXXXX",
+ * renamed into place by bundle_writer_commit())
+ * @mtime: timestamp of every member, for reproducible bundles
+ */
+int bundle_writer_open(struct bundle_writer **wp, const char *path,
+		       time_t mtime, struct fw_err *err) FW_MUST;
+int bundle_writer_add(struct bundle_writer *w, const char *name,
+		      uint64_t size, struct fw_err *err) FW_MUST;
+int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len,
+		       struct fw_err *err) FW_MUST;
+/** bundle_writer_commit() - finish, fsync, rename into place */
+int bundle_writer_commit(struct bundle_writer *w, struct fw_err *err) FW_MUST;
+/** bundle_writer_free() - NULL-safe; removes the temp file if uncommitted */
+void bundle_writer_free(struct bundle_writer *w);
+
+#endif

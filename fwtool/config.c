@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "manifest.h"
+
+enum ktype { K_STR, K_PATH, K_UINT, K_BOOL };
+
+struct key {
+	const char *name;
+	enum ktype type;
+	size_t off;
+	size_t size;
+	unsigned max; /* K_UINT upper bound */
+};
+
+#define S(f) K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0
+#define P(f) K_PATH, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0
+#define U(f, m) K_UINT, offsetof(struct config, f), sizeof(unsigned), m
+#define B(f) K_BOOL, offsetof(struct config, f), sizeof(int), 0
+
+static const struct key system_keys[] = {
+	{ "compatible", S(compatible) }, { "bootloader", S(bootloader) },
+	{ "keyring", P(keyring) },	 { "statedir", P(statedir) },
+	{ "lock", P(lockfile) },	 { "cmdline", P(cmdline) },
+	{ "dtb", P(dtb) },		 { "dmi", P(dmi) },
+	{ "max_tries", U(max_tries, FW_TRIES_MAX) },
+	{ "check_time", B(check_time) },
+	{ "allow_downgrade", B(allow_downgrade) },
+	{ "min_version", S(min_version) },
+	{ NULL },
+};
+static const struct key uboot_keys[] = {
+	{ "fw_env_config", P(fw_env_config) },
+	{ "require_redundant", B(uboot_require_redundant) },
+	{ NULL },
+};
+static const struct key grub_keys[] = { { "grubenv", P(grubenv) }, { NULL } };
+static const struct key sim_keys[] = { { "env", P(sim_env) }, { NULL } };
+static const struct key watchdog_keys[] = {
+	{ "device", P(wd_device) },
+	{ "timeout", U(wd_timeout, 3600) },
+	{ NULL },
+};
+static const struct key confirm_keys[] = {
+	{ "deadline", U(deadline, 86400) }, { "reboot_cmd", S(reboot_cmd) },
+	{ "health_dir", P(health_dir) },   { "check_timeout", U(check_timeout, 86400) },
+	{ "report_url", S(report_url) },   { NULL },
+};
+#undef S
+#undef P
+#undef U
+#undef B
+
+#define SS(f) K_STR, offsetof(struct config_slot, f), sizeof(((struct config_slot *)0)->f), 0
+static const struct key slot_keys[] = {
+	{ "device", K_PATH, offsetof(struct config_slot, device),
+	  sizeof(((struct config_slot *)0)->device), 0 },
+	{ "type", SS(type) },
+	{ "bootname", SS(bootname) },
+	{ "parent", SS(parent) },
+	{ NULL },
+};
+#undef SS
+static const struct key check_keys[] = {
+	{ "command", K_STR, offsetof(struct config_check, command),
+	  sizeof(((struct config_check *)0)->command), 0 },
+	{ "timeout", K_UINT, offsetof(struct config_check, timeout), sizeof(unsigned), 86400 },
+	{ "required", K_BOOL, offsetof(struct config_check, required), sizeof(int), 0 },
+	{ NULL },
+};
+
+static const struct {
+	const char *name;
+	const struct key *keys;
+} sections[] = {
+	{ "system", system_keys }, { "uboot", uboot_keys },
+	{ "grub", grub_keys },	   { "sim", sim_keys },
+	{ "watchdog", watchdog_keys }, { "confirm", confirm_keys },
+};
+
+struct parse {
+	struct config *c;
+	struct fw_err *err;
+	const char *name;
+	char dir[CONFIG_STR];
+	unsigned line;
+	const char *text; /* config_load_string */
+	FILE *f;
+	int toolong;
+};
+
+static int perr(struct parse *p, const char *fmt, const char *a, const char *b)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	fw_error(p->err, FW_EUSAGE, "%s:%u: %s", p->name, p->line, msg);
+	return 0;
+}
+
+static int set_value(struct parse *p, void *base, const struct key *k,
+		     const char *section, const char *value)
+{
+	char *dst = (char *)base + k->off;
+
+	if (k->type == K_STR || k->type == K_PATH) {
+		int n;
+
+		if (k->type == K_PATH && value[0] && value[0] != '/' && p->dir[0])
+			n = snprintf(dst, k->size, "%s/%s", p->dir, value);
+		else
+			n = snprintf(dst, k->size, "%s", value);
+		if (n < 0 || (size_t)n >= k->size)
+			return perr(p, "[%s] %s: value too long", section, k->name);
+	} else if (k->type == K_UINT) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || end == value || *end || v > k->max || value[0] == '-')
+			return perr(p, "[%s] %s: not a number in range", section, k->name);
+		*(unsigned *)(void *)dst = (unsigned)v;
+	} else {
+		int v;
+
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			v = 1;
+		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			v = 0;
+		else
+			return perr(p, "[%s] %s: not true or false", section, k->name);
+		*(int *)(void *)dst = v;
+	}
+	return 1;
+}
+
+static int set_key(struct parse *p, void *base, const struct key *keys,
+		   const char *section, const char *name, const char *value)
+{
+	for (const struct key *k = keys; k->name; k++)
+		if (!strcmp(k->name, name))
+			return set_value(p, base, k, section, value);
+	return perr(p, "[%s] unknown key '%s'", section, name);
+}
+
+/* [slot.CLASS.N]: find or create the slot */
+static struct config_slot *slot_section(struct parse *p, const char *section)
+{
+	struct config *c = p->c;
+	const char *name = section + 5, *dot = strrchr(name, '.');
+	char class[FW_CLASS_LEN + 1];
+	struct config_slot *s;
+	char *end;
+	unsigned long idx;
+
+	if (!dot || (size_t)(dot - name) > FW_CLASS_LEN) {
+		perr(p, "[%s]: slot sections are [slot.CLASS.N]", section, "");
+		return NULL;
+	}
+	memcpy(class, name, (size_t)(dot - name));
+	class[dot - name] = '\0';
+	idx = strtoul(dot + 1, &end, 10);
+	if (!manifest_name_ok(class, FW_CLASS_LEN) || *end || end == dot + 1 || idx > 99) {
+		perr(p, "[%s]: slot sections are [slot.CLASS.N]", section, "");
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->nslots; i++)
+		if (!strcmp(c->slots[i].name, name))
+			return &c->slots[i];
+	if (c->nslots == FW_SLOTS_MAX) {
+		perr(p, "[%s]: too many slots", section, "");
+		return NULL;
+	}
+	s = &c->slots[c->nslots++];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->class, sizeof(s->class), "%s", class);
+	s->index = (unsigned)idx;
+	return s;
+}
+
+static struct config_check *check_section(struct parse *p, const char *section)
+{
+	struct config *c = p->c;
+	const char *name = section + 6;
+	struct config_check *k;
+
+	if (!manifest_name_ok(name, sizeof(k->name) - 1)) {
+		perr(p, "[%s]: check names are [a-z0-9_-]", section, "");
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->nchecks; i++)
+		if (!strcmp(c->checks[i].name, name))
+			return &c->checks[i];
+	if (c->nchecks == FW_CHECKS_MAX) {
+		perr(p, "[%s]: too many checks", section, "");
+		return NULL;
+	}
+	k = &c->checks[c->nchecks++];
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->required = 1;
+	return k;
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parse *p = user;
+
+	if (p->err->code)
+		return 0;
+	if (p->toolong)
+		return perr(p, "line longer than %s characters", "199", "");
+	if (!strncmp(section, "slot.", 5)) {
+		struct config_slot *s = slot_section(p, section);
+
+		return s ? set_key(p, s, slot_keys, section, name, value) : 0;
+	}
+	if (!strncmp(section, "check.", 6)) {
+		struct config_check *k = check_section(p, section);
+
+		return k ? set_key(p, k, check_keys, section, name, value) : 0;
+	}
+	for (unsigned i = 0; i < sizeof(sections) / sizeof(*sections); i++)
+		if (!strcmp(sections[i].name, section))
+			return set_key(p, p->c, sections[i].keys, section, name, value);
+	return perr(p, "unknown section [%s]", section, "");
+}
+
+/* Our own line reader, so that every message can name its line. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t n;
+
+	if (p->f) {
+		if (!fgets(str, num, p->f))
+			return NULL;
+	} else {
+		const char *nl;
+
+		if (!*p->text)
+			return NULL;
+		nl = strchr(p->text, '\n');
+		n = nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
+		if (n >= (size_t)num)
+			n = (size_t)num - 1;
+		memcpy(str, p->text, n);
+		str[n] = '\0';
+		p->text += n;
+	}
+	p->line++;
+	n = strlen(str);
+	p->toolong = n == (size_t)num - 1 && str[n - 1] != '\n';
+	return str;
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->compatible, "auto");
+	strcpy(c->statedir, "/var/lib/fwtool");
+	strcpy(c->cmdline, "/proc/cmdline");
+	strcpy(c->dtb, "/sys/firmware/fdt");
+	strcpy(c->dmi, "/sys/class/dmi/id");
+	strcpy(c->keyring, "/etc/fwtool/keyring.pem");
+	strcpy(c->fw_env_config, "/etc/fw_env.config");
+	strcpy(c->grubenv, "/boot/grub/grubenv");
+	strcpy(c->health_dir, "/etc/fwtool/health.d");
+	strcpy(c->reboot_cmd, "reboot");
+	c->max_tries = 3;
+	c->check_time = 1;
+	c->wd_timeout = 30;
+	c->deadline = 300;
+	c->check_timeout = 60;
+}
+
+static int finish(struct parse *p)
+{
+	struct config *c = p->c;
+
+	p->line = 0;
+	if (!c->bootloader[0])
+		return fw_error(p->err, FW_EUSAGE, "%s: [system] bootloader is required",
+				p->name);
+	if (c->max_tries == 0)
+		return fw_error(p->err, FW_EUSAGE, "%s: [system] max_tries must be 1..%d",
+				p->name, FW_TRIES_MAX);
+	if (!c->lockfile[0])
+		snprintf(c->lockfile, sizeof(c->lockfile), "%.240s/lock", c->statedir);
+	if (!c->sim_env[0])
+		snprintf(c->sim_env, sizeof(c->sim_env), "%.240s/sim-env", c->statedir);
+	for (unsigned i = 0; i < c->nslots; i++) {
+		struct config_slot *s = &c->slots[i];
+
+		if (!s->device[0] || !s->type[0])
+			return fw_error(p->err, FW_EUSAGE,
+					"%s: [slot.%s] needs device and type", p->name,
+					s->name);
+		if (!s->bootname[0] == !s->parent[0])
+			return fw_error(p->err, FW_EUSAGE,
+					"%s: [slot.%s] needs exactly one of bootname and parent",
+					p->name, s->name);
+		if (s->parent[0] && !config_slot_by_name(c, s->parent))
+			return fw_error(p->err, FW_EUSAGE,
+					"%s: [slot.%s] parent '%s' is not a slot",
+					p->name, s->name, s->parent);
+	}
+	for (unsigned i = 0; i < c->nchecks; i++)
+		if (!c->checks[i].command[0])
+			return fw_error(p->err, FW_EUSAGE,
+					"%s: [check.%s] needs a command", p->name,
+					c->checks[i].name);
+	return 0;
+}
+
+static int run(struct parse *p)
+{
+	int ret = ini_parse_stream(reader, p, handler, p);
+
+	if (p->err->code)
+		return p->err->code;
+	if (ret) {
+		p->line = (unsigned)ret;
+		return fw_error(p->err, FW_EUSAGE, "%s:%d: syntax error", p->name, ret);
+	}
+	return finish(p);
+}
+
+int config_load(struct config *c, const char *path, struct fw_err *err)
+{
+	struct parse p = { .c = c, .err = err, .name = path };
+	const char *slash = strrchr(path, '/');
+	int ret;
+
+	config_defaults(c);
+	fw_err_clear(err);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (slash)
+		snprintf(p.dir, sizeof(p.dir), "%.*s", (int)(slash - path), path);
+	if (slash == path)
+		strcpy(p.dir, "/");
+	p.f = fopen(path, "r");
+	if (!p.f)
+		return fw_error(err, FW_EIO, "%s: %s", path, strerror(errno));
+	ret = run(&p);
+	fclose(p.f);
+	return ret;
+}
+
+int config_load_string(struct config *c, const char *text, const char *name,
+		       struct fw_err *err)
+{
+	struct parse p = { .c = c, .err = err, .name = name, .text = text };
+
+	config_defaults(c);
+	fw_err_clear(err);
+	return run(&p);
+}
+
+const struct config_slot *config_slot_by_name(const struct config *c,
+					      const char *name)
+{
+	for (unsigned i = 0; i < c->nslots; i++)
+		if (!strcmp(c->slots[i].name, name))
+			return &c->slots[i];
+	return NULL;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_CONFIG_H
+#define FW_CONFIG_H
+
+#include "err.h"
+#include "limits.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/fwtool/system.conf"
+#define CONFIG_STR 256
+
+/**
+ * struct config_slot - one [slot.CLASS.N] section
+ * @name:     "CLASS.N", as users name the slot
+ * @parent:   name of the bootable slot this one follows, or ""
+ */
+struct config_slot {
+	char name[FW_CLASS_LEN + 12];
+	char class[FW_CLASS_LEN + 1];
+	unsigned index;
+	char device[CONFIG_STR];
+	char type[8];
+	char bootname[FW_BOOTNAME_LEN + 1];
+	char parent[FW_CLASS_LEN + 12];
+};
+
+/** struct config_check - one [check.NAME] health check */
+struct config_check {
+	char name[32];
+	char command[CONFIG_STR];
+	unsigned timeout;
+	int required;
+};
+
+/**
+ * struct config - /etc/fwtool/system.conf; nothing else reads the file.
+ * Relative paths are resolved against the file's directory.
+ */
+struct config {
+	char path[CONFIG_STR];
+	/* [system] */
+	char compatible[FW_COMPAT_LEN + 1]; /* auto | dtb | dmi | literal */
+	char bootloader[16];
+	char keyring[CONFIG_STR];
+	char statedir[CONFIG_STR];
+	char lockfile[CONFIG_STR];
+	char cmdline[CONFIG_STR];
+	char dtb[CONFIG_STR];
+	char dmi[CONFIG_STR];
+	unsigned max_tries;
+	int check_time;
+	int allow_downgrade;
+	char min_version[FW_VERSION_LEN + 1];
+	/* [uboot] [grub] [sim] */
+	char fw_env_config[CONFIG_STR];
+	int uboot_require_redundant;
+	char grubenv[CONFIG_STR];
+	char sim_env[CONFIG_STR];
+	/* [watchdog] */
+	char wd_device[CONFIG_STR];
+	unsigned wd_timeout;
+	/* [confirm] */
+	unsigned deadline;
+	char reboot_cmd[CONFIG_STR];
+	char health_dir[CONFIG_STR];
+	unsigned check_timeout;
+	char report_url[CONFIG_STR];
+	struct config_slot slots[FW_SLOTS_MAX];
+	unsigned nslots;
+	struct config_check checks[FW_CHECKS_MAX];
+	unsigned nchecks;
+};
+
+/** config_defaults() - fill @c with the built-in defaults (cannot fail) */
+void config_defaults(struct config *c);
+
+/**
+ * config_load() - defaults, then @path; an unknown section or key, a bad
+ * value, or a missing required key is an error naming the file and line
+ * Return: 0, FW_EIO (unreadable), FW_EUSAGE (invalid).
+ */
+int config_load(struct config *c, const char *path, struct fw_err *err) FW_MUST;
+
+/**
+ * config_load_string() - the same from memory (fuzzed); @name for messages
+ */
+int config_load_string(struct config *c, const char *text, const char *name,
+		       struct fw_err *err) FW_MUST;
+
+/** config_slot_by_name() - the slot called @name ("rootfs.1"), or NULL */
+const struct config_slot *config_slot_by_name(const struct config *c,
+					      const char *name);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_LOG_H
+#define FW_LOG_H
+
+#include "err.h"
+
+enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/** log_set_level() - messages above @level are dropped (default LOG_INFO) */
+void log_set_level(enum log_level level);
+
+/**
+ * log_msg() - print "fwtool: <msg>" (warnings: "fwtool: warning: <msg>") to
+ * stderr. Only cmd_* and main.c call this; lower modules return errors.
+ * Warnings from lower modules go through log_warn(), which they may call
+ * because a warning changes nothing in the flow.
+ */
+void log_msg(enum log_level level, const char *fmt, ...) FW_PRINTF(2, 3);
+
+#define log_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_MANIFEST_H
+#define FW_MANIFEST_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "hash.h"
+#include "limits.h"
+
+enum comp { COMP_NONE = 0, COMP_GZIP, COMP_XZ, COMP_ZSTD };
+
+/**
+ * struct manifest_image - one image of a bundle
+ * @class:          slot class it installs into ("rootfs")
+ * @file:           tar member name
+ * @size:           stored (possibly compressed) bytes in the bundle
+ * @installed_size: bytes written to the slot
+ * @sha256:         digest of the installed content
+ * @chunk_size:     stored bytes per chunk (power of two)
+ * @nchunks:        ceil(@size / @chunk_size)
+ * @chunks:         @nchunks digests of the stored chunks, owned
+ */
+struct manifest_image {
+	char class[FW_CLASS_LEN + 1];
+	char file[FW_MEMBER_LEN + 1];
+	uint64_t size;
+	uint64_t installed_size;
+	enum comp compression;
+	uint8_t sha256[HASH_LEN];
+	uint32_t chunk_size;
+	uint32_t nchunks;
+	uint8_t *chunks;
+};
+
+/**
+ * struct manifest - what a bundle declares, signed as its exact bytes
+ */
+struct manifest {
+	unsigned format;
+	char version[FW_VERSION_LEN + 1];
+	uint64_t security_version;
+	char compatible[FW_COMPAT_MAX][FW_COMPAT_LEN + 1];
+	unsigned ncompatible;
+	time_t created;
+	char description[FW_DESC_LEN + 1];
+	struct manifest_image images[FW_IMAGES_MAX];
+	unsigned nimages;
+};
+
+void manifest_init(struct manifest *m);
+/** manifest_free() - free owned memory; NULL-safe, idempotent */
+void manifest_free(struct manifest *m);
+
+/**
+ * manifest_parse() - parse and validate a manifest
+ * @buf: the bytes, not NUL-terminated; never kept
+ *
+ * Every field is checked against limits.h; unknown keys are refused.
+ * Return: 0; FW_EFORMAT for anything malformed or out of limits (the
+ * message names the field); FW_ENOMEM.
+ */
+int manifest_parse(struct manifest *m, const char *buf, size_t len,
+		   struct fw_err *err) FW_MUST;
+
+/**
+ * manifest_emit() - serialise @m as pretty JSON
+ * @strp: NULL on entry; the caller frees *strp
+ * Return: 0, FW_ENOMEM, or FW_EFORMAT if @m would not parse back.
+ */
+int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err)
+	FW_MUST;
+
+/** manifest_image_by_class() - the image for @class, or NULL */
+const struct manifest_image *manifest_image_by_class(const struct manifest *m,
+						     const char *class);
+
+const char *comp_name(enum comp c);
+/** comp_parse() - "none" "gzip" "xz" "zstd"; Return: 0 or -1 */
+int comp_parse(const char *s, enum comp *c);
+
+/** manifest_name_ok() - [a-z0-9_-], 1..@max chars (classes, bootnames) */
+int manifest_name_ok(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_PIPELINE_H
+#define FW_PIPELINE_H
+
+#include <stdint.h>
+
+#include "bundle.h"
+#include "err.h"
+#include "manifest.h"
+
+/**
+ * struct pipeline_sink - where authenticated, decompressed bytes go
+ * @write: called on the writer thread, in order; NULL for verify-only
+ * @ctx:   passed to @write
+ */
+struct pipeline_sink {
+	int (*write)(void *ctx, const void *buf, size_t len, struct fw_err *err);
+	void *ctx;
+};
+
+/**
+ * struct pipeline_progress - called on the reading thread after each chunk
+ */
+struct pipeline_progress {
+	void (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+	uint64_t base;	/* bytes of earlier images, added to done */
+	uint64_t total; /* stored bytes of all images */
+};
+
+/**
+ * pipeline_image() - stream the current bundle member of @img to @sink
+ *
+ * Each chunk is read whole, and its SHA-256 checked against the signed
+ * manifest before it reaches the decompressor or the sink. The installed
+ * bytes are counted (a stream that exceeds installed_size stops at once)
+ * and hashed on the writer thread; the hash is compared at the end. Reading
+ * and checking overlap with hashing and writing on a second thread.
+ *
+ * Return: 0; FW_EVERIFY (chunk or image hash); FW_EFORMAT (truncated,
+ * corrupt stream, size mismatch); the sink's error; FW_ENOMEM.
+ */
+int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
+		   const struct pipeline_sink *sink,
+		   const struct pipeline_progress *progress, struct fw_err *err) FW_MUST;
+
+#endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+
+#include "hash.h"
+#include "limits.h"
+#include "sig.h"
+
+int sig_verify(const struct signer *s, const void *msg, size_t len,
+	       const uint8_t *sig, size_t siglen, struct fw_err *err)
+{
+	uint8_t digest[HASH_LEN];
+	mbedtls_pk_context pk;
+	int ret;
+
+	hash_buf(msg, len, digest);
+	mbedtls_pk_init(&pk);
+	ret = mbedtls_pk_parse_public_key(&pk, s->pubkey, s->pubkey_len);
+	if (ret) {
+		ret = fw_error(err, FW_EVERIFY, "signature: bad signer key");
+		goto out;
+	}
+	ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig,
+				siglen);
+	if (ret && mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA) {
+		mbedtls_pk_rsassa_pss_options pss = {
+			.mgf1_hash_id = MBEDTLS_MD_SHA256,
+			.expected_salt_len = MBEDTLS_RSA_SALT_LEN_ANY,
+		};
+
+		ret = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, &pk,
+					    MBEDTLS_MD_SHA256, digest, HASH_LEN,
+					    sig, siglen);
+	}
+	if (ret)
+		ret = fw_error(err, FW_EVERIFY,
+			       "signature: manifest signature does not verify with the signer's key (%s)",
+			       s->subject);
+out:
+	mbedtls_pk_free(&pk);
+	return ret;
+}
+
+static int sign_with_key(const char *keypath, const void *msg, size_t len,
+			 uint8_t *sig, size_t *siglen, struct fw_err *err)
+{
+	uint8_t digest[HASH_LEN];
+	mbedtls_entropy_context ent;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_pk_context pk;
+	char ebuf[128];
+	int ret;
+
+	hash_buf(msg, len, digest);
+	mbedtls_pk_init(&pk);
+	mbedtls_entropy_init(&ent);
+	mbedtls_ctr_drbg_init(&drbg);
+	ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent,
+				    (const unsigned char *)"fwtool", 6);
+	if (ret)
+		goto fail;
+	ret = mbedtls_pk_parse_keyfile(&pk, keypath, NULL);
+	if (ret) {
+		mbedtls_strerror(ret, ebuf, sizeof(ebuf));
+		ret = fw_error(err, FW_EIO, "sign: key %s: %s", keypath, ebuf);
+		goto out;
+	}
+	ret = mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig,
+			      siglen, mbedtls_ctr_drbg_random, &drbg);
+	if (ret)
+		goto fail;
+	if (*siglen > FW_SIG_MAX)
+		ret = fw_error(err, FW_EIO, "sign: signature larger than %u bytes",
+			       FW_SIG_MAX);
+	goto out;
+fail:
+	mbedtls_strerror(ret, ebuf, sizeof(ebuf));
+	ret = fw_error(err, FW_EIO, "sign: %s", ebuf);
+out:
+	mbedtls_pk_free(&pk);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&ent);
+	return ret;
+}
+
+/* The message goes in through an unlinked temp file, so a command that
+ * writes before it has read everything cannot deadlock against us. */
+static int sign_with_cmd(const char *cmd, const void *msg, size_t len,
+			 uint8_t *sig, size_t *siglen, struct fw_err *err)
+{
+	FILE *in = tmpfile();
+	int out[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (!in || fwrite(msg, 1, len, in) != len || fflush(in) ||
+	    fseek(in, 0, SEEK_SET) || pipe(out)) {
+		if (in)
+			fclose(in);
+		return fw_error(err, FW_EIO, "sign-cmd: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(fileno(in), STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		close(out[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	fclose(in);
+	if (pid < 0) {
+		close(out[0]);
+		return fw_error(err, FW_EIO, "sign-cmd: fork: %s", strerror(errno));
+	}
+	while ((n = read(out[0], sig + got, FW_SIG_MAX - got)) > 0) {
+		got += (size_t)n;
+		if (got == FW_SIG_MAX)
+			break;
+	}
+	close(out[0]);
+	if (got == FW_SIG_MAX)
+		kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return fw_error(err, FW_EIO, "sign-cmd: '%s' failed (status %d)",
+				cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (got == 0 || got == FW_SIG_MAX)
+		return fw_error(err, FW_EIO,
+				"sign-cmd: '%s' printed %s signature", cmd,
+				got ? "an oversized" : "no");
+	*siglen = got;
+	return 0;
+}
+
+int sig_sign(const char *keypath, const char *sign_cmd, const void *msg,
+	     size_t len, uint8_t *sig, size_t *siglen, struct fw_err *err)
+{
+	if (sign_cmd)
+		return sign_with_cmd(sign_cmd, msg, len, sig, siglen, err);
+	if (!keypath)
+		return fw_error(err, FW_EUSAGE, "sign: need --key or --sign-cmd");
+	return sign_with_key(keypath, msg, len, sig, siglen, err);
+}

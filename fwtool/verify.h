@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_VERIFY_H
+#define FW_VERIFY_H
+
+#include <stdint.h>
+
+#include "board.h"
+#include "bundle.h"
+#include "err.h"
+#include "keyring.h"
+#include "manifest.h"
+#include "pipeline.h"
+
+/**
+ * struct verify_policy - what a bundle must satisfy besides its signature
+ * @keyring:         CA file or directory
+ * @board:           identity to match, or NULL to skip the check
+ * @secver_floor:    the device's recorded security version
+ * @allow_downgrade: accept a security version below the floor
+ * @min_version:     semver floor from system.conf, or ""
+ * @no_verify:       parse the manifest without checking the signature
+ *                   (info --no-verify only; never for install)
+ */
+struct verify_policy {
+	const char *keyring;
+	int check_time;
+	const struct board *board;
+	uint64_t secver_floor;
+	int allow_downgrade;
+	const char *min_version;
+	int no_verify;
+};
+
+/**
+ * struct verified - a bundle's header after verification
+ */
+struct verified {
+	struct bundle_header h;
+	struct manifest m;
+	struct signer signer;
+	int signature_ok;
+	uint64_t stored_total; /* sum of stored image sizes */
+};
+
+void verified_init(struct verified *v);
+void verified_free(struct verified *v);
+
+/**
+ * verify_header() - read the signed members and check, in this order: the
+ * signer chain to the keyring, the signature over the exact manifest bytes,
+ * then (only now) parse the manifest, then compatibility, then the version
+ * policy. Nothing about the images is read.
+ * Return: 0; FW_EVERIFY; FW_EFORMAT; FW_EINCOMPAT; FW_EIO; FW_ENOMEM.
+ */
+int verify_header(struct bundle_reader *r, const struct verify_policy *p,
+		  struct verified *v, struct fw_err *err) FW_MUST;
+
+/**
+ * verify_policy_check() - compatibility and version policy alone
+ */
+int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
+			struct fw_err *err) FW_MUST;
+
+/**
+ * verify_bundle() - verify_header(), then every image through the pipeline
+ * with no sink, then the end of the bundle
+ */
+int verify_bundle(const char *path, const struct verify_policy *p,
+		  struct verified *v, const struct pipeline_progress *progress,
+		  struct fw_err *err) FW_MUST;
+
+#endif
