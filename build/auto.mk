@@ -26,6 +26,7 @@ CONFIG_REPORT_HTTP=y
 #
 # Build options
 #
+# CONFIG_FAULT_INJECT is not set
 # CONFIG_STATIC is not set
 # CONFIG_SANITIZE is not set
 CONFIG_WERROR=y

@@ -263,8 +263,14 @@ int bundle_writer_open(struct bundle_writer **wp, const char *path,
 		return fw_error(err, FW_EUSAGE, "bundle: output path too long");
 	}
 	strcpy(w->path, path);
-	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", path);
-	w->fd = mkstemp(w->tmp);
+	if (!strcmp(path, "-")) {
+		w->fd = dup(STDOUT_FILENO);
+	} else {
+		snprintf(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", path);
+		w->fd = mkstemp(w->tmp);
+		if (w->fd >= 0)
+			fchmod(w->fd, 0644);
+	}
 	if (w->fd < 0) {
 		fw_error(err, FW_EIO, "bundle: create %s: %s", w->tmp,
 			 strerror(errno));
@@ -272,7 +278,6 @@ int bundle_writer_open(struct bundle_writer **wp, const char *path,
 		bundle_writer_free(w);
 		return FW_EIO;
 	}
-	fchmod(w->fd, 0644);
 	w->a = archive_write_new();
 	w->e = archive_entry_new();
 	/* ustar where it fits, pax headers for members of 8 GiB and more */
@@ -329,6 +334,8 @@ int bundle_writer_commit(struct bundle_writer *w, struct fw_err *err)
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		return fw_error(err, FW_EIO, "bundle: finish %s: %s", w->tmp,
 				archive_error_string(w->a));
+	if (!w->tmp[0])
+		return 0; /* standard output */
 	if (fsync(w->fd))
 		return fw_error(err, FW_EIO, "bundle: fsync %s: %s", w->tmp,
 				strerror(errno));

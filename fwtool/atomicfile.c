@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "faultpoint.h"
+#include "limits.h"
+
+static int io_error(struct fw_err *err, const char *what, const char *path)
+{
+	return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO, "%s %s: %s",
+			what, path, strerror(errno));
+}
+
+int atomicfile_fsync_dir(const char *path, struct fw_err *err)
+{
+	char dir[FW_PATH_LEN];
+	int fd, ret = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, "open directory of", path);
+	if (fsync(fd))
+		ret = io_error(err, "fsync directory of", path);
+	close(fd);
+	return ret;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int atomicfile_write(const char *path, const void *buf, size_t len,
+		     struct fw_err *err)
+{
+	char tmp[FW_PATH_LEN + 16];
+	int fd, ret;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= sizeof(tmp))
+		return fw_error(err, FW_EIO, "path too long: %s", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, "create", tmp);
+	if (write_all(fd, buf, len)) {
+		ret = io_error(err, "write", tmp);
+		goto fail;
+	}
+	faultpoint("atomicfile: data written");
+	if (fsync(fd)) {
+		ret = io_error(err, "fsync", tmp);
+		goto fail;
+	}
+	close(fd);
+	faultpoint("atomicfile: temp synced");
+	if (rename(tmp, path)) {
+		ret = io_error(err, "rename to", path);
+		unlink(tmp);
+		return ret;
+	}
+	faultpoint("atomicfile: renamed");
+	return atomicfile_fsync_dir(path, err);
+fail:
+	close(fd);
+	unlink(tmp);
+	return ret;
+}
+
+int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
+		    struct fw_err *err)
+{
+	size_t len = 0, cap = 4096;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	*bufp = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return fw_error(err, FW_ENOTFOUND, "%s: not found", path);
+		return io_error(err, "open", path);
+	}
+	buf = malloc(cap + 1);
+	while (buf) {
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= max)
+				break;
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return fw_error(err, FW_ENOMEM, "out of memory reading %s", path);
+	if (len == cap && cap >= max) {
+		free(buf);
+		return fw_error(err, FW_EFORMAT, "%s: larger than %zu bytes", path, max);
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	if (lenp)
+		*lenp = len;
+	return 0;
+}
+
+int atomicfile_append(const char *path, const void *buf, size_t len,
+		      struct fw_err *err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int ret = 0;
+
+	if (fd < 0)
+		return io_error(err, "open", path);
+	if (write_all(fd, buf, len))
+		ret = io_error(err, "append to", path);
+	else if (fdatasync(fd))
+		ret = io_error(err, "fdatasync", path);
+	close(fd);
+	if (!ret)
+		faultpoint("atomicfile: appended");
+	return ret;
+}

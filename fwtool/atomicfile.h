@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_ATOMICFILE_H
+#define FW_ATOMICFILE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/**
+ * atomicfile_write() - replace @path with @len bytes so that a power cut at
+ * any instant leaves either the old or the new content: write a temp file
+ * in the same directory, fsync it, rename it over @path, fsync the directory
+ * Return: 0, FW_EIO, FW_ENOSPC.
+ */
+int atomicfile_write(const char *path, const void *buf, size_t len,
+		     struct fw_err *err) FW_MUST;
+
+/**
+ * atomicfile_read() - read all of @path (at most @max bytes) into a new
+ * NUL-terminated buffer
+ * @bufp: NULL on entry; the caller frees
+ * Return: 0, FW_ENOTFOUND (no such file), FW_EIO, FW_EFORMAT (too large).
+ */
+int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
+		    struct fw_err *err) FW_MUST;
+
+/**
+ * atomicfile_append() - append one record with a single write(), then
+ * fdatasync (history); a torn last line is ignored by readers
+ */
+int atomicfile_append(const char *path, const void *buf, size_t len,
+		      struct fw_err *err) FW_MUST;
+
+/** atomicfile_fsync_dir() - fsync the directory holding @path */
+int atomicfile_fsync_dir(const char *path, struct fw_err *err) FW_MUST;
+
+#endif

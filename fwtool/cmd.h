@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_CMD_H
+#define FW_CMD_H
+
+#include <getopt.h>
+
+#include "board.h"
+#include "config.h"
+#include "err.h"
+#include "progress.h"
+#include "verify.h"
+
+/**
+ * struct cmd - one invocation: the verb's arguments and the options every
+ * verb takes (--json, --conf, --events, --progress/--no-progress, --help)
+ */
+struct cmd {
+	int argc;
+	char **argv;
+	const char *usage;
+	const char *conf;
+	int json;
+	int events;
+	int progress; /* -1: on when stderr is a terminal */
+};
+
+/* A verb handler: 0 or a negative FW_E* code; CMD_HELP after --help. */
+#define CMD_HELP 1
+
+enum {
+	OPT_JSON = 1000, OPT_CONF, OPT_EVENTS, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_KEYRING, OPT_COMPATIBLE, OPT_DTB, OPT_ALLOW_DOWNGRADE, OPT_CMDLINE,
+	OPT_FIRST_VERB_OPT,
+};
+
+#define CMD_COMMON_OPTS                                                      \
+	{ "json", no_argument, NULL, OPT_JSON },                             \
+	{ "conf", required_argument, NULL, OPT_CONF },                       \
+	{ "events", no_argument, NULL, OPT_EVENTS },                         \
+	{ "progress", no_argument, NULL, OPT_PROGRESS },                     \
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },               \
+	{ "help", no_argument, NULL, 'h' }
+
+#define CMD_POLICY_OPTS                                                      \
+	{ "keyring", required_argument, NULL, OPT_KEYRING },                 \
+	{ "compatible", required_argument, NULL, OPT_COMPATIBLE },           \
+	{ "dtb", required_argument, NULL, OPT_DTB },                         \
+	{ "allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE }
+
+/**
+ * struct cmd_policy - the options that stand in for the board and keyring
+ */
+struct cmd_policy {
+	const char *keyring;
+	const char *compat[FW_BOARD_STRINGS_MAX];
+	unsigned ncompat;
+	const char *dtb;
+	int allow_downgrade;
+};
+
+/**
+ * cmd_opt() - handle a common or policy option
+ * Return: 1 handled, 0 not ours, CMD_HELP-style negative on error
+ */
+int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg,
+	    struct fw_err *err);
+
+/** cmd_bad_opt() - the usage error for an unknown option or missing arg */
+int cmd_bad_opt(struct cmd *c, struct fw_err *err);
+
+/** cmd_help() - print the verb's usage; Return: CMD_HELP */
+int cmd_help(const struct cmd *c);
+
+/**
+ * cmd_config() - load --conf, $FWTOOL_CONF or /etc/fwtool/system.conf;
+ * when @required is 0 and no file was named and the default is absent,
+ * the built-in defaults are used
+ */
+int cmd_config(const struct cmd *c, struct config *cfg, int required,
+	       struct fw_err *err) FW_MUST;
+
+/**
+ * cmd_policy() - board identity, keyring and anti-rollback floor from
+ * @cfg and the options
+ * @check: 0 for 'info' (no board or version checks)
+ */
+int cmd_policy(const struct config *cfg, const struct cmd_policy *pol,
+	       int check, struct board *b, struct verify_policy *vp,
+	       struct fw_err *err) FW_MUST;
+
+/** cmd_progress() - set up progress per --progress/--events/terminal */
+void cmd_progress(const struct cmd *c, struct progress *p);
+
+#endif

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "cmd.h"
+#include "cmd_verbs.h"
+#include "report.h"
+
+int cmd_board(struct cmd *c, struct fw_err *err)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTS, CMD_POLICY_OPTS, { NULL, 0, NULL, 0 },
+	};
+	struct cmd_policy pol = { 0 };
+	struct verify_policy vp;
+	struct config cfg;
+	struct board b;
+	int o, ret;
+
+	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
+		ret = cmd_opt(c, &pol, o, optarg, err);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
+		if (o == 'h')
+			return cmd_help(c);
+		return cmd_bad_opt(c, err);
+	}
+	if (optind != c->argc)
+		return fw_error(err, FW_EUSAGE, "board: takes no arguments");
+	ret = cmd_config(c, &cfg, 0, err);
+	if (!ret)
+		ret = cmd_policy(&cfg, &pol, 1, &b, &vp, err);
+	if (!ret)
+		report_board(c->json, &b);
+	return ret;
+}

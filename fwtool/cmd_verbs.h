@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_CMD_VERBS_H
+#define FW_CMD_VERBS_H
+
+#include "cmd.h"
+
+/* Each verb: 0, CMD_HELP, or a negative FW_E* code with @err set. */
+int cmd_bundle(struct cmd *c, struct fw_err *err);
+int cmd_info(struct cmd *c, struct fw_err *err);
+int cmd_verify(struct cmd *c, struct fw_err *err);
+int cmd_board(struct cmd *c, struct fw_err *err);
+
+#endif

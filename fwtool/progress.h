@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_PROGRESS_H
+#define FW_PROGRESS_H
+
+#include <stdint.h>
+
+/**
+ * struct progress - a bar on stderr (percentage, throughput, ETA) for
+ * people, and/or JSON lines on stdout for programs:
+ *   {"schema":"fwtool.event/1","phase":"install","item":"rootfs",
+ *    "done":1048576,"total":4194304}
+ */
+struct progress {
+	int bar;
+	int events;
+	const char *phase;
+	const char *item;
+	uint64_t total;
+	uint64_t last_done;
+	double start, last_draw;
+	int drawn;
+};
+
+void progress_init(struct progress *p, int bar, int events);
+/** progress_phase() - start a phase (@item may be NULL); emits an event */
+void progress_phase(struct progress *p, const char *phase, const char *item,
+		    uint64_t total);
+/** progress_update() - throttled to about 10 updates a second */
+void progress_update(struct progress *p, uint64_t done);
+/** progress_end() - finish the bar line and emit a final event */
+void progress_end(struct progress *p);
+
+/** progress_pipeline_cb() - adapter for struct pipeline_progress */
+void progress_pipeline_cb(void *ctx, uint64_t done, uint64_t total);
+
+#endif
