@@ -51,10 +51,18 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 	else
 		ret = archive_read_open_filename(r->a, path, READ_BLOCK);
 	if (ret != ARCHIVE_OK) {
-		fw_error(err, FW_EIO, "bundle %s: %s", path,
-			 archive_error_string(r->a));
+		/* libarchive reads the first block to recognise the format: a
+		 * failure that is not the OS refusing to open or read is the
+		 * bundle's fault */
+		int e = archive_errno(r->a);
+
+		ret = e == ENOENT || e == EACCES || e == EISDIR || e == EIO ||
+				      e == EPERM || e == ENXIO ?
+			      FW_EIO :
+			      FW_EFORMAT;
+		fw_error(err, ret, "bundle %s: %s", path, archive_error_string(r->a));
 		bundle_close(r);
-		return FW_EIO;
+		return ret;
 	}
 	*rp = r;
 	return 0;
@@ -217,6 +225,9 @@ int bundle_end(struct bundle_reader *r, struct fw_err *err)
 	if (ret < ARCHIVE_WARN)
 		return fw_error(err, FW_EFORMAT, "bundle: after the last image: %s",
 				archive_error_string(r->a));
+	if (archive_entry_pathname(e) && was_seen(r, archive_entry_pathname(e)))
+		return fw_error(err, FW_EFORMAT, "bundle: duplicate member '%.64s'",
+				archive_entry_pathname(e));
 	return fw_error(err, FW_EFORMAT,
 			"bundle: unexpected member '%.64s' after the last image",
 			archive_entry_pathname(e) ? archive_entry_pathname(e) : "");

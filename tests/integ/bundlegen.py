@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""An independent writer of fwtool bundles, for tests.
+
+It shares no code with fwtool: the manifest is built here, signed with the
+openssl command line, and packed with Python's tarfile. That lets the tests
+make bundles fwtool would never make (tampered, misordered, hostile) and shows
+that the format is what the documentation says.
+"""
+import gzip
+import hashlib
+import io
+import json
+import lzma
+import os
+import subprocess
+import tarfile
+
+
+def run(*args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, **kw)
+
+
+class Keys:
+    """A test PKI made with openssl: a CA, signers good and bad, a CRL."""
+
+    def __init__(self, d):
+        self.d = d
+        os.makedirs(d, exist_ok=True)
+        self._ca("ca")
+        self._ca("otherca")
+        self.signer = self._leaf("signer", "ca")
+        self.rsa = self._leaf("rsa", "ca", rsa=True)
+        self.revoked = self._leaf("revoked", "ca")
+        self.expired = self._leaf("expired", "ca", days="-1")
+        self.stranger = self._leaf("stranger", "otherca")
+        self.noeku = self._leaf("noeku", "ca", eku="serverAuth")
+        self.other_key = self.p("otherkey.key")
+        run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-out", self.other_key)
+        self._crl()
+        self.keyring = self.p("ca.pem")
+        self.keyring_crl = self.p("keyring-with-crl.pem")
+        with open(self.keyring_crl, "w") as f:
+            f.write(open(self.p("ca.pem")).read() + open(self.p("ca.crl")).read())
+
+    def p(self, name):
+        return os.path.join(self.d, name)
+
+    def _ca(self, name):
+        with open(self.p("ca.cnf"), "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[v3]\n"
+                    "basicConstraints=critical,CA:TRUE\n"
+                    "keyUsage=critical,keyCertSign,cRLSign\n")
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", self.p(name + ".key"),
+            "-out", self.p(name + ".pem"), "-subj", "/CN=" + name, "-days", "3650",
+            "-config", self.p("ca.cnf"), "-extensions", "v3")
+
+    def _leaf(self, name, ca, rsa=False, days="365", eku="codeSigning"):
+        key, crt = self.p(name + ".key"), self.p(name + ".pem")
+        if rsa:
+            run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                "rsa_keygen_bits:2048", "-out", key)
+        else:
+            run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-out", key)
+        run("openssl", "req", "-new", "-key", key, "-out", self.p(name + ".csr"),
+            "-subj", "/CN=" + name)
+        with open(self.p(name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                    f"extendedKeyUsage={eku}\n")
+        # days="-1" makes a certificate that expired a day before it began
+        run("openssl", "x509", "-req", "-in", self.p(name + ".csr"), "-CA",
+            self.p(ca + ".pem"), "-CAkey", self.p(ca + ".key"), "-set_serial",
+            str(sum(map(ord, name)) * 7919), "-out", crt, "-days", days,
+            "-extfile", self.p(name + ".ext"))
+        return (key, crt)
+
+    def _crl(self):
+        d = self.p("cadb")
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "index.txt"), "w").close()
+        with open(os.path.join(d, "crlnumber"), "w") as f:
+            f.write("01\n")
+        with open(self.p("crl.cnf"), "w") as f:
+            f.write(f"[ca]\ndefault_ca=c\n[c]\ndatabase={d}/index.txt\n"
+                    f"crlnumber={d}/crlnumber\ndefault_md=sha256\ndefault_crl_days=3650\n")
+        run("openssl", "ca", "-config", self.p("crl.cnf"), "-revoke", self.revoked[1],
+            "-keyfile", self.p("ca.key"), "-cert", self.p("ca.pem"))
+        run("openssl", "ca", "-config", self.p("crl.cnf"), "-gencrl", "-keyfile",
+            self.p("ca.key"), "-cert", self.p("ca.pem"), "-out", self.p("ca.crl"))
+
+
+def openssl_sign(key, data, pss=False):
+    args = ["openssl", "dgst", "-sha256", "-sign", key]
+    if pss:
+        args += ["-sigopt", "rsa_padding_mode:pss"]
+    return subprocess.run(args, input=data, check=True, capture_output=True).stdout
+
+
+def compress(data, comp):
+    if comp == "gzip":
+        return gzip.compress(data)
+    if comp == "xz":
+        return lzma.compress(data)
+    if comp == "zstd":
+        return subprocess.run(["zstd", "-q", "-c"], input=data, check=True,
+                              capture_output=True).stdout
+    return data
+
+
+def image_entry(cls, data, comp="none", chunk=4096, file=None):
+    stored = compress(data, comp)
+    chunks = "".join(hashlib.sha256(stored[i:i + chunk]).hexdigest()
+                     for i in range(0, len(stored), chunk))
+    ext = {"none": "", "gzip": ".gz", "xz": ".xz", "zstd": ".zst"}[comp]
+    return {
+        "class": cls, "file": file or f"{cls}.img{ext}", "size": len(stored),
+        "installed_size": len(data), "compression": comp,
+        "sha256": hashlib.sha256(data).hexdigest(), "chunk_size": chunk,
+        "chunks": chunks,
+    }, stored
+
+
+def manifest(images, version="1.0.0", secver=1, compatible=("acme,*",)):
+    return {
+        "format": 1, "version": version, "security_version": secver,
+        "compatible": list(compatible), "created": "2026-11-25T00:00:00Z",
+        "images": images,
+    }
+
+
+def member(name, data, kind=tarfile.REGTYPE, link="", size=None):
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.linkname = link
+    ti.mode = 0o644
+    ti.size = len(data) if size is None else size
+    return ti, data
+
+
+def write_tar(path, members):
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        for ti, data in members:
+            if ti.type == tarfile.REGTYPE:
+                t.addfile(ti, io.BytesIO(data))
+            else:
+                ti.size = 0
+                t.addfile(ti)
+
+
+def build(path, keys, images, signer=None, mutate=None, **mkw):
+    """Write a bundle; @images are (class, bytes, comp) triples.
+    @mutate(parts) may change the dict of parts before packing:
+    manifest (dict), mjson (bytes), sig, chain, members (list)."""
+    signer = signer or keys.signer
+    entries, stored = [], []
+    for cls, data, comp in images:
+        e, s = image_entry(cls, data, comp)
+        entries.append(e)
+        stored.append(s)
+    parts = {"manifest": manifest(entries, **mkw), "stored": stored,
+             "key": signer[0], "cert": signer[1]}
+    if mutate and mutate.get("manifest"):
+        mutate["manifest"](parts)
+    parts["mjson"] = json.dumps(parts["manifest"], indent=1).encode()
+    parts["sig"] = openssl_sign(parts["key"], parts["mjson"])
+    parts["chain"] = open(parts["cert"], "rb").read()
+    if mutate and mutate.get("signed"):
+        mutate["signed"](parts)
+    parts["members"] = [member("manifest.json", parts["mjson"]),
+                        member("manifest.sig", parts["sig"]),
+                        member("signer.pem", parts["chain"])]
+    for e, s in zip(parts["manifest"]["images"], parts["stored"]):
+        parts["members"].append(member(e["file"], s))
+    if mutate and mutate.get("members"):
+        mutate["members"](parts)
+    write_tar(path, parts["members"])
+    return path

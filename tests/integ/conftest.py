@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Fixtures: the binary under test, a test PKI made with openssl, helpers."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import bundlegen  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FWTOOL = os.environ.get("FWTOOL", os.path.join(ROOT, "build", "san", "fwtool"))
+
+
+class Result:
+    def __init__(self, p):
+        self.rc, self.out, self.err = p.returncode, p.stdout, p.stderr
+
+    def __repr__(self):
+        return f"rc={self.rc}\nstdout={self.out[-2000:]}\nstderr={self.err[-2000:]}"
+
+
+def fw(*args, input=None, env=None, check=None, timeout=600):
+    e = dict(os.environ)
+    e.pop("FWTOOL_CONF", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([FWTOOL] + [str(a) for a in args], input=input,
+                       capture_output=True, env=e, timeout=timeout)
+    r = Result(p)
+    r.out = r.out.decode(errors="replace") if isinstance(r.out, bytes) else r.out
+    r.err = r.err.decode(errors="replace")
+    if check is not None:
+        assert r.rc == check, r
+    return r
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    return bundlegen.Keys(str(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture
+def mkbundle(keys, tmp_path):
+    """fwtool bundle create with the test signer; returns the path."""
+    def make(images, out="b.fwb", version="1.0.0", secver=1, compatible=("acme,*",),
+             extra=()):
+        args = ["bundle", "create", "-o", tmp_path / out, "--key", keys.signer[0],
+                "--cert", keys.signer[1], "--version", version,
+                "--security-version", secver]
+        for c in compatible:
+            args += ["--compatible", c]
+        for cls, path in images:
+            args += ["--image", f"{cls}={path}"]
+        fw(*args, *extra, check=0)
+        return tmp_path / out
+    return make
+
+
+def rand_file(path, size, zero_tail=0):
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+        f.write(bytes(zero_tail))
+    return path

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""bundle create, info, verify: formats, compression, openssl interop."""
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+
+import bundlegen as bg
+import pytest
+from conftest import fw, rand_file
+
+
+@pytest.mark.parametrize("comp", ["none", "gzip", "xz", "zstd"])
+def test_create_then_verify_each_compression(keys, tmp_path, comp):
+    img = rand_file(tmp_path / "root.img", 3 << 20, zero_tail=2 << 20)
+    out = tmp_path / "b.fwb"
+    fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
+       "--version", "2.1.0", "--compatible", "acme,*", "--image", f"rootfs={img}:{comp}",
+       check=0)
+    r = fw("verify", "--json", "--keyring", keys.keyring, "--compatible", "acme,x1", out,
+           check=0)
+    doc = json.loads(r.out)
+    assert doc["schema"] == "fwtool.verify/1" and doc["result"] == "ok"
+    im = doc["manifest"]["images"][0]
+    assert im["compression"] == comp and im["installed_size"] == 5 << 20
+
+
+def test_bundle_layout_is_plain_tar_in_order(mkbundle, tmp_path):
+    a = rand_file(tmp_path / "a", 10000)
+    b = rand_file(tmp_path / "b", 20000)
+    out = mkbundle([("rootfs", a), ("router-fw", b)])
+    with tarfile.open(out) as t:
+        names = [m.name for m in t.getmembers()]
+        assert all(m.isreg() for m in t.getmembers())
+    assert names == ["manifest.json", "manifest.sig", "signer.pem",
+                     "rootfs.img", "router-fw.img"]
+
+
+def test_fwtool_signature_verifies_with_openssl(mkbundle, keys, tmp_path):
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 5000))])
+    with tarfile.open(out) as t:
+        t.extract("manifest.json", tmp_path)
+        t.extract("manifest.sig", tmp_path)
+    subprocess.run(["openssl", "x509", "-in", keys.signer[1], "-pubkey", "-noout",
+                    "-out", tmp_path / "pub.pem"], check=True)
+    r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", tmp_path / "pub.pem",
+                        "-signature", tmp_path / "manifest.sig", tmp_path / "manifest.json"],
+                       capture_output=True, text=True)
+    assert "Verified OK" in r.stdout
+
+
+@pytest.mark.parametrize("signer,sigopt", [("signer", ""), ("rsa", ""),
+                                           ("rsa", "-sigopt rsa_padding_mode:pss")])
+def test_sign_cmd_with_openssl(keys, tmp_path, signer, sigopt):
+    key, cert = getattr(keys, signer)
+    out = tmp_path / "b.fwb"
+    fw("bundle", "create", "-o", out, "--sign-cmd",
+       f"openssl dgst -sha256 -sign {key} {sigopt}", "--cert", cert, "--version", "1.0.0",
+       "--compatible", "acme,*", "--image", f"rootfs={rand_file(tmp_path / 'i', 9000)}",
+       check=0)
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", out, check=0)
+
+
+def test_openssl_signed_manifest_is_accepted(keys, tmp_path):
+    """A bundle written by the independent generator (openssl signature)."""
+    path = bg.build(str(tmp_path / "x.fwb"), keys, [("rootfs", os.urandom(20000), "zstd")])
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", path, check=0)
+
+
+def test_sign_key_must_match_cert(keys, tmp_path):
+    r = fw("bundle", "create", "-o", tmp_path / "b.fwb", "--key", keys.other_key,
+           "--cert", keys.signer[1], "--version", "1.0.0", "--compatible", "a",
+           "--image", f"rootfs={rand_file(tmp_path / 'i', 100)}")
+    assert r.rc == 3 and "does not match --cert" in r.err, r
+    assert not (tmp_path / "b.fwb").exists()
+    assert not [p for p in os.listdir(tmp_path) if ".tmp-" in p]
+
+
+def test_info_shows_manifest_and_no_verify_warns(mkbundle, keys, tmp_path):
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 5000))], version="3.4.5")
+    r = fw("info", "--keyring", keys.keyring, out, check=0)
+    assert "3.4.5" in r.out and "verified, signed by CN=signer" in r.out
+    r = fw("info", "--keyring", keys.p("otherca.pem"), out)
+    assert r.rc == 3, r
+    r = fw("info", "--no-verify", out, check=0)
+    assert "NOT VERIFIED" in r.out and "NOT checked" in r.err
+
+
+def test_verify_from_stdin(mkbundle, keys, tmp_path):
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 300000))])
+    r = fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", "-",
+           input=open(out, "rb").read(), check=0)
+    assert "result:     ok" in r.out
+
+
+def test_keyring_directory_with_crl_file(mkbundle, keys, tmp_path):
+    ring = tmp_path / "ring"
+    ring.mkdir()
+    shutil.copy(keys.keyring, ring / "ca.pem")
+    shutil.copy(keys.p("ca.crl"), ring / "ca.crl")
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))])
+    fw("verify", "--keyring", ring, "--compatible", "acme,1", out, check=0)
+
+
+def test_check_time_false_accepts_expired_signer(keys, tmp_path):
+    path = bg.build(str(tmp_path / "e.fwb"), keys, [("rootfs", b"x" * 100, "none")],
+                    signer=keys.expired)
+    base = ["verify", "--keyring", keys.keyring, "--compatible", "acme,1"]
+    fw(*base, path, check=3)
+    conf = tmp_path / "c.conf"
+    conf.write_text("[system]\nbootloader = sim\ncheck_time = false\n")
+    fw(*base, "--conf", conf, path, check=0)
+
+
+def test_board_identity_from_dtb(mkbundle, keys, tmp_path):
+    if not shutil.which("dtc"):
+        pytest.skip("dtc (device-tree-compiler) is not installed")
+    dts = tmp_path / "b.dts"
+    dts.write_text('/dts-v1/; / { model = "Acme X1"; compatible = "acme,router-x1", "mediatek,mt7622"; };')
+    subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", tmp_path / "b.dtb", dts], check=True)
+    r = fw("board", "--json", "--dtb", tmp_path / "b.dtb", check=0)
+    doc = json.loads(r.out)
+    assert doc["schema"] == "fwtool.board/1"
+    assert doc["compatible"] == ["acme,router-x1", "mediatek,mt7622"]
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))], compatible=["acme,router-*"])
+    fw("verify", "--keyring", keys.keyring, "--dtb", tmp_path / "b.dtb", out, check=0)
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))], compatible=["acme,switch-*"],
+                   out="s.fwb")
+    r = fw("verify", "--keyring", keys.keyring, "--dtb", tmp_path / "b.dtb", out)
+    assert r.rc == 4 and "acme,switch-*" in r.err and "acme,router-x1" in r.err, r
+
+
+def test_board_identity_from_system_conf(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text("[system]\nbootloader = sim\ncompatible = acme,from-conf\n")
+    r = fw("board", "--conf", conf, check=0)
+    assert "compatible: acme,from-conf" in r.out and "source:     config" in r.out
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert fw("nosuchverb").rc == 2
+    assert fw("verify").rc == 2
+    assert fw("verify", "--bogus", "x").rc == 2
+    assert fw("bundle", "create", "-o", tmp_path / "x").rc == 2
+    assert fw("verify", "--help").rc == 0
+
+
+@pytest.mark.skipif(os.environ.get("FWTOOL_SKIP_HUGE") == "1", reason="FWTOOL_SKIP_HUGE=1")
+def test_member_over_8_gib_streams_through_pax(keys, tmp_path):
+    """A sparse 8.5 GiB image: created to stdout, piped into verify on stdin,
+    so no 8 GiB file is ever written. ustar cannot hold the size; pax can."""
+    img = tmp_path / "huge.img"
+    with open(img, "wb") as f:
+        f.truncate((8 << 30) + (512 << 20))
+        f.write(b"head")
+    env = dict(os.environ)
+    create = subprocess.Popen(
+        [os.environ.get("FWTOOL", "fwtool"), "bundle", "create", "-o", "-", "--key",
+         keys.signer[0], "--cert", keys.signer[1], "--version", "1.0.0", "--compatible",
+         "acme,*", "--chunk-size", "4194304", "--image", f"rootfs={img}"],
+        stdout=subprocess.PIPE, env=env)
+    verify = subprocess.run(
+        [os.environ.get("FWTOOL", "fwtool"), "verify", "--json", "--keyring", keys.keyring,
+         "--compatible", "acme,1", "-"], stdin=create.stdout, capture_output=True, env=env)
+    create.stdout.close()
+    assert create.wait() == 0
+    assert verify.returncode == 0, verify.stderr
+    doc = json.loads(verify.stdout)
+    assert doc["manifest"]["images"][0]["size"] == (8 << 30) + (512 << 20)

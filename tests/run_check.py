@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Run every test suite fwtool has and end with one line: N passed, N failed.
+
+Suites: cmocka unit programs (build/san/tests/test_*), pytest integration
+tests driving the sanitized binary (tests/integ), the fuzz corpus replayed
+through the gcc replay drivers (build/san/fuzz/*), and, when clang's
+libFuzzer build exists, each fuzzer for a short bounded time.
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, name, passed, failed, skipped=0):
+        self.passed += passed
+        self.failed += failed
+        self.skipped += skipped
+        if failed:
+            self.failures.append(name)
+
+
+def run_unit(build, t):
+    bins = sorted(glob.glob(os.path.join(build, "san", "tests", "test_*")))
+    if not bins:
+        print("unit: no test programs built", flush=True)
+        t.add("unit", 0, 1)
+        return
+    for b in bins:
+        p = subprocess.run([b], cwd=ROOT, capture_output=True, text=True)
+        out = p.stdout + p.stderr
+        ok = re.search(r"\[  PASSED  \] (\d+) test", out)
+        bad = re.search(r"\[  FAILED  \] (\d+) test", out)
+        npass = int(ok.group(1)) if ok else 0
+        nfail = int(bad.group(1)) if bad else 0
+        if p.returncode and not nfail:
+            nfail = 1  # crashed, or a sanitizer stopped it
+        name = os.path.basename(b)
+        print(f"unit: {name}: {npass} passed, {nfail} failed", flush=True)
+        if nfail:
+            sys.stdout.write(out[-4000:])
+        t.add(name, npass, nfail)
+
+
+def run_integ(build, t, extra):
+    env = dict(os.environ)
+    env["FWTOOL"] = os.path.join(ROOT, build, "san", "fwtool")
+    env["FWTOOL_BUILD"] = os.path.join(ROOT, build)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+           "tests/integ"] + extra
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|error)", l)]
+    summary = last[-1] if last else ""
+    print(out if p.returncode else "\n".join(
+        l for l in out.splitlines() if l.startswith("SKIPPED")), flush=True)
+    def count(word):
+        m = re.search(r"(\d+) " + word, summary)
+        return int(m.group(1)) if m else 0
+    npass, nfail = count("passed"), count("failed") + count("error")
+    if p.returncode not in (0, 5) and not nfail:
+        nfail = 1
+    print(f"integ: {npass} passed, {nfail} failed, {count('skipped')} skipped", flush=True)
+    t.add("integ", npass, nfail, count("skipped"))
+
+
+def corpus_dirs(name):
+    base = os.path.join(ROOT, "tests", "fuzz", "corpus", name.replace("fuzz_", ""))
+    gen = os.path.join(ROOT, "build", "corpus", name.replace("fuzz_", ""))
+    return [d for d in (base, gen) if os.path.isdir(d)]
+
+
+def run_replay(build, t):
+    for b in sorted(glob.glob(os.path.join(build, "san", "fuzz", "fuzz_*"))):
+        name = os.path.basename(b)
+        dirs = corpus_dirs(name)
+        files = [f for d in dirs for f in sorted(glob.glob(os.path.join(d, "*")))]
+        if not files:
+            print(f"fuzz-replay: {name}: no corpus", flush=True)
+            t.add(name, 0, 1)
+            continue
+        p = subprocess.run([b] + files, capture_output=True, text=True)
+        ok = p.returncode == 0
+        print(f"fuzz-replay: {name}: {len(files)} inputs, {'ok' if ok else 'FAILED'}",
+              flush=True)
+        if not ok:
+            sys.stdout.write((p.stdout + p.stderr)[-3000:])
+        t.add(name, 1 if ok else 0, 0 if ok else 1)
+
+
+def run_fuzz(build, t, seconds):
+    bins = sorted(glob.glob(os.path.join(build, "fuzz", "fuzz_*")))
+    bins = [b for b in bins if os.access(b, os.X_OK) and not b.endswith(".o")]
+    if not bins:
+        print("fuzz: SKIPPED: no clang libFuzzer build (needs clang and libclang-rt-14-dev)",
+              flush=True)
+        t.add("fuzz", 0, 0, 1)
+        return
+    for b in bins:
+        name = os.path.basename(b)
+        work = os.path.join(build, "fuzz-work", name)
+        os.makedirs(work, exist_ok=True)
+        artifacts = os.path.join(build, "fuzz-artifacts") + "/"
+        os.makedirs(artifacts, exist_ok=True)
+        cmd = [b, f"-max_total_time={seconds}", "-rss_limit_mb=1024",
+               f"-artifact_prefix={artifacts}{name}-", work] + corpus_dirs(name)
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        ok = p.returncode == 0
+        runs = re.findall(r"#(\d+)\s+DONE", p.stderr)
+        print(f"fuzz: {name}: {seconds}s, {runs[-1] if runs else '?'} runs, "
+              f"{'ok' if ok else 'CRASH (see ' + artifacts + ')'}", flush=True)
+        if not ok:
+            sys.stdout.write(p.stderr[-3000:])
+        t.add(name, 1 if ok else 0, 0 if ok else 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", choices=["unit", "integ", "fuzz"])
+    ap.add_argument("--fuzz-seconds", type=int,
+                    default=int(os.environ.get("FUZZ_SECONDS", "8")))
+    ap.add_argument("pytest_args", nargs="*")
+    a = ap.parse_args()
+    t = Tally()
+    start = time.monotonic()
+    if a.only in (None, "unit"):
+        run_unit(a.build, t)
+    if a.only in (None, "integ"):
+        run_integ(a.build, t, a.pytest_args)
+    if a.only in (None, "fuzz"):
+        gen = os.path.join(ROOT, "tests", "fuzz", "gen-corpus.py")
+        if os.path.exists(gen):
+            subprocess.run([sys.executable, gen, os.path.join(a.build, "corpus")], check=True)
+        run_replay(a.build, t)
+        run_fuzz(a.build, t, a.fuzz_seconds)
+    if t.failures:
+        print("failed: " + ", ".join(t.failures))
+    print(f"({time.monotonic() - start:.0f} s)")
+    print(f"{t.passed} passed, {t.failed} failed, {t.skipped} skipped")
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
