@@ -37,7 +37,22 @@ int board_from_dtb_buf(struct board *b, const void *buf, size_t len,
 	const char *p, *model;
 	int plen, ret, n;
 
-	ret = fdt_check_full(buf, len);
+	/*
+	 * libfdt 1.6.1's fdt_check_full() crashes on some headers with old
+	 * versions (found by fuzz_dtb; tests/fuzz/corpus/dtb/crash-*). Every
+	 * kernel and dtc since 2.6 writes version 17, so insist on its layout
+	 * and on sane bounds before libfdt walks anything.
+	 */
+	if (len < 40 || fdt_magic(buf) != FDT_MAGIC)
+		return fw_error(err, FW_EFORMAT, "device tree: bad magic or too short");
+	if (fdt_version(buf) < 17 || fdt_last_comp_version(buf) > 17)
+		return fw_error(err, FW_EFORMAT, "device tree: version %u not supported",
+				fdt_version(buf));
+	if (fdt_totalsize(buf) > len)
+		return fw_error(err, FW_EFORMAT, "device tree: truncated");
+	ret = fdt_check_header(buf);
+	if (!ret)
+		ret = fdt_check_full(buf, fdt_totalsize(buf));
 	if (ret)
 		return fw_error(err, FW_EFORMAT, "device tree: %s", fdt_strerror(ret));
 	n = fdt_stringlist_count(buf, 0, "compatible");

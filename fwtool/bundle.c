@@ -68,6 +68,26 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 	return 0;
 }
 
+int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len,
+		    struct fw_err *err)
+{
+	struct bundle_reader *r = calloc(1, sizeof(*r));
+
+	*rp = NULL;
+	if (!r || !(r->a = archive_read_new())) {
+		free(r);
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	}
+	archive_read_support_format_tar(r->a);
+	if (archive_read_open_memory(r->a, buf, len) != ARCHIVE_OK) {
+		fw_error(err, FW_EFORMAT, "bundle: %s", archive_error_string(r->a));
+		bundle_close(r);
+		return FW_EFORMAT;
+	}
+	*rp = r;
+	return 0;
+}
+
 static int was_seen(struct bundle_reader *r, const char *name)
 {
 	for (unsigned i = 0; i < r->nseen; i++)

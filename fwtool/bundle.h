@@ -48,6 +48,13 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 		struct fw_err *err) FW_MUST;
 
 /**
+ * bundle_open_mem() - read a bundle held in memory (fuzzing); @buf must
+ * outlive the reader
+ */
+int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len,
+		    struct fw_err *err) FW_MUST;
+
+/**
  * bundle_read_header() - read the three signed members into @h
  * Return: 0, FW_EFORMAT (bad member, truncated), FW_ENOMEM.
  */
