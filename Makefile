@@ -24,7 +24,7 @@ export KCONFIG_CONFIG
 obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o cmd.o \
 	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
 	 pipeline.o verify.o report.o progress.o atomicfile.o \
-	 slot.o slotio.o slotio_file.o boot.o grubenv.o ubootenv.o \
+	 slot.o slotio.o slotio_file.o boot.o grubenv.o \
 	 state.o lock.o faultpoint.o install.o watchdog.o health.o confirm.o \
 	 cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o

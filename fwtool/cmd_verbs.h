@@ -9,5 +9,13 @@ int cmd_bundle(struct cmd *c, struct fw_err *err);
 int cmd_info(struct cmd *c, struct fw_err *err);
 int cmd_verify(struct cmd *c, struct fw_err *err);
 int cmd_board(struct cmd *c, struct fw_err *err);
+int cmd_install(struct cmd *c, struct fw_err *err);
+int cmd_status(struct cmd *c, struct fw_err *err);
+int cmd_history(struct cmd *c, struct fw_err *err);
+int cmd_wait(struct cmd *c, struct fw_err *err);
+int cmd_mark(struct cmd *c, struct fw_err *err);
+int cmd_confirm(struct cmd *c, struct fw_err *err);
+int cmd_rollback(struct cmd *c, struct fw_err *err);
+int cmd_sim_boot(struct cmd *c, struct fw_err *err);
 
 #endif

@@ -33,6 +33,7 @@ static const struct key system_keys[] = {
 	{ "max_tries", U(max_tries, FW_TRIES_MAX) },
 	{ "check_time", B(check_time) },
 	{ "allow_downgrade", B(allow_downgrade) },
+	{ "verify_writes", B(verify_writes) },
 	{ "min_version", S(min_version) },
 	{ NULL },
 };
@@ -277,6 +278,7 @@ void config_defaults(struct config *c)
 	strcpy(c->reboot_cmd, "reboot");
 	c->max_tries = 3;
 	c->check_time = 1;
+	c->verify_writes = 1;
 	c->wd_timeout = 30;
 	c->deadline = 300;
 	c->check_timeout = 60;

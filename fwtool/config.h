@@ -49,6 +49,7 @@ struct config {
 	unsigned max_tries;
 	int check_time;
 	int allow_downgrade;
+	int verify_writes;
 	char min_version[FW_VERSION_LEN + 1];
 	/* [uboot] [grub] [sim] */
 	char fw_env_config[CONFIG_STR];

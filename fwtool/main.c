@@ -40,6 +40,47 @@ static const struct verb {
 	{ "board", cmd_board,
 	  "usage: fwtool board [--json] [--dtb FILE] [--compatible S]...\n"
 	  "Print this board's compatible strings (device tree, DMI, system.conf).\n" },
+	{ "install", cmd_install,
+	  "usage: fwtool install [--json] [--events] [--progress] [--no-activate]\n"
+	  "         [--force] [--keyring PATH] [--compatible S]... [--allow-downgrade]\n"
+	  "         [--cmdline FILE] BUNDLE|-\n"
+	  "Verify, then stream every image into the slot that is not running (marked\n"
+	  "bad first), read it back, and make it primary with max_tries tries.\n"
+	  "An image already in its slot (recorded and re-hashed) is not rewritten\n"
+	  "unless --force; --force never skips a verification.\n" },
+	{ "status", cmd_status,
+	  "usage: fwtool status [--json] [--cmdline FILE]\n"
+	  "Booted and primary slot, every slot's boot state and content, and the\n"
+	  "current or last transaction with its phase.\n" },
+	{ "history", cmd_history,
+	  "usage: fwtool history [--json] [--since ID]\n"
+	  "Every ended transaction, oldest first.\n" },
+	{ "wait", cmd_wait,
+	  "usage: fwtool wait [--json] [--timeout SECONDS] [--id ID]\n"
+	  "Block until the transaction ends: exit 0 confirmed, 6 rolled back,\n"
+	  "1 failed or timed out.\n" },
+	{ "mark-good", cmd_mark,
+	  "usage: fwtool mark-good [booted|other|SLOT|BOOTNAME]\n"
+	  "Full tries for the slot; ends a trial of it as confirmed.\n" },
+	{ "mark-bad", cmd_mark,
+	  "usage: fwtool mark-bad [booted|other|SLOT|BOOTNAME]\n"
+	  "Take the slot out of the boot order; ends a trial of it as rolled back.\n" },
+	{ "mark-active", cmd_mark,
+	  "usage: fwtool mark-active [booted|other|SLOT|BOOTNAME]\n"
+	  "Make the slot primary with max_tries tries.\n" },
+	{ "confirm", cmd_confirm,
+	  "usage: fwtool confirm [--json] [--no-reboot] [--cmdline FILE]\n"
+	  "At boot: if this slot is on trial, run the health checks under the\n"
+	  "watchdog and mark it good, or bad and reboot (exit 6). After a fallback,\n"
+	  "record why. Otherwise a quiet no-op. Safe to run at every boot.\n" },
+	{ "rollback", cmd_rollback,
+	  "usage: fwtool rollback [--json] [--no-reboot]\n"
+	  "Switch to the other good slot and reboot (recorded as manual).\n" },
+#ifdef CONFIG_BOOT_SIM
+	{ "sim-boot", cmd_sim_boot,
+	  "usage: fwtool sim-boot [--watchdog-reset]\n"
+	  "The simulated board's bootloader: pick a slot as boot.cmd does.\n" },
+#endif
 };
 
 static void usage(FILE *f)
@@ -91,7 +132,8 @@ int main(int argc, char **argv)
 			return 0;
 		if (ret) {
 			report_set_compact(c.events);
-			report_error(c.json, &err);
+			if (err.msg[0]) /* empty: the verb reported already */
+				report_error(c.json, &err);
 			return fw_exit_status(ret);
 		}
 		return 0;

@@ -44,23 +44,33 @@ struct reader {
 	struct writer *w;
 	struct decomp dc;
 	uint8_t *in; /* chunk buffer when decompressing */
+	uint8_t *obuf; /* output buffer being filled */
+	size_t ofill;
 	uint64_t out;
 };
 
-/* Hand decompressed output of one authenticated chunk to the writer. */
+/*
+ * Decode one authenticated chunk into the writer's buffers. Buffers go over
+ * only when full (or at the end of the stream), so slot writes stay large
+ * and aligned whatever sizes the decoder returns.
+ */
 static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len,
 			struct fw_err *err)
 {
 	struct bufq *q = &rd->w->q;
 
 	while (len || !rd->dc.finished) {
-		uint8_t *buf = bufq_get_empty(q);
-		size_t n = q->size;
+		size_t n;
 		int ret;
 
-		if (!buf)
-			return FW_EIO; /* writer failed; its error wins */
-		ret = decomp_step(&rd->dc, &in, &len, buf, &n, err);
+		if (!rd->obuf) {
+			rd->obuf = bufq_get_empty(q);
+			rd->ofill = 0;
+			if (!rd->obuf)
+				return FW_EIO; /* writer failed; its error wins */
+		}
+		n = q->size - rd->ofill;
+		ret = decomp_step(&rd->dc, &in, &len, rd->obuf + rd->ofill, &n, err);
 		if (ret)
 			return ret;
 		if (n > rd->img->installed_size - rd->out)
@@ -69,8 +79,11 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len,
 					rd->img->file,
 					(unsigned long long)rd->img->installed_size);
 		rd->out += n;
-		if (n)
-			bufq_put_full(q, n);
+		rd->ofill += n;
+		if (rd->ofill == q->size || (rd->dc.finished && rd->ofill)) {
+			bufq_put_full(q, rd->ofill);
+			rd->obuf = NULL;
+		}
 		if (!n && !len)
 			break; /* needs the next chunk */
 	}

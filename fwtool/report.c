@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #include "hex.h"
+#include "install.h"
 #include "report.h"
+#include "state.h"
 
 static int compact;
 
@@ -201,5 +204,191 @@ void report_created(int json, const char *path, const struct manifest *m)
 	doc = doc_new("fwtool.bundle/1");
 	add_str(doc, "bundle", path);
 	json_object_object_add(doc, "manifest", manifest_json(m));
+	emit(doc);
+}
+
+/* ---- transactions, install, status ---------------------------------------- */
+
+static json_object *txn_json(const struct txn *t)
+{
+	char *s = state_txn_json(t);
+	json_object *o = s ? json_tokener_parse(s) : NULL;
+
+	free(s);
+	if (o)
+		json_object_object_del(o, "schema");
+	return o ? o : json_object_new_null();
+}
+
+static void print_txn(const struct txn *t)
+{
+	char when[32];
+
+	fmt_time((time_t)(t->ended ? t->ended : t->updated), when, sizeof(when));
+	printf("transaction %s: %s", t->id, txn_state_name(t->state));
+	if (t->reason[0])
+		printf(" (%s)", t->reason);
+	printf("\n  bundle %s, version %s, %s -> %s, %s\n", t->bundle,
+	       t->version[0] ? t->version : "?", t->previous, t->target[0] ? t->target : "?",
+	       when);
+	if (!txn_ended(t->state) && t->phase[0]) {
+		printf("  phase: %s", t->phase);
+		if (t->total)
+			printf(" (%llu%%)", (unsigned long long)(t->done * 100 / t->total));
+		printf("\n");
+	}
+	if (t->detail[0])
+		printf("  %s\n", t->detail);
+	for (unsigned i = 0; i < t->nchecks; i++) {
+		const struct txn_check *c = &t->checks[i];
+
+		printf("  check %-16s %s%s (%u ms)\n", c->name, c->passed ? "passed" : "FAILED",
+		       c->required ? "" : " (wanted)", c->duration_ms);
+		if (!c->passed && c->tail[0])
+			printf("    | %.*s\n", (int)strcspn(c->tail, "\n"), c->tail);
+	}
+}
+
+void report_txn(int json, const struct txn *t)
+{
+	json_object *doc;
+
+	if (!json) {
+		print_txn(t);
+		return;
+	}
+	doc = txn_json(t);
+	json_object_object_add(doc, "schema", json_object_new_string("fwtool.transaction/1"));
+	emit(doc);
+}
+
+void report_install(int json, const struct install_result *res)
+{
+	json_object *doc, *arr;
+
+	if (!json) {
+		for (unsigned i = 0; i < res->nimages; i++)
+			printf("%s: %s\n", res->slot[i],
+			       res->skipped[i] ? "already installed (verified), not rewritten" :
+						 "written and verified");
+		print_txn(&res->txn);
+		return;
+	}
+	doc = doc_new("fwtool.install/1");
+	json_object_object_add(doc, "transaction", txn_json(&res->txn));
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < res->nimages; i++) {
+		json_object *o = json_object_new_object();
+
+		add_str(o, "slot", res->slot[i]);
+		add_str(o, "result", res->skipped[i] ? "already-installed" : "written");
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "images", arr);
+	emit(doc);
+}
+
+void report_status(int json, const char *bootloader, const char *booted,
+		   const char *primary, uint64_t secver, const struct report_slot *slots,
+		   unsigned nslots, const struct txn *t)
+{
+	char hex[HASH_HEX_LEN + 1];
+	json_object *doc, *arr;
+
+	if (!json) {
+		printf("bootloader: %s\nbooted:     %s\nprimary:    %s\nsecurity version floor: %llu\nslots:\n",
+		       bootloader, booted, primary[0] ? primary : "(none)",
+		       (unsigned long long)secver);
+		for (unsigned i = 0; i < nslots; i++) {
+			const struct report_slot *s = &slots[i];
+
+			printf("  %-12s %-2s %-8s %-7s %2u tries  %-10s %s%s\n", s->name,
+			       s->bootname, s->boot, s->type, s->left,
+			       s->rec ? s->rec->version : "-", s->device,
+			       s->booted ? "  (booted)" : "");
+		}
+		if (t)
+			print_txn(t);
+		return;
+	}
+	doc = doc_new("fwtool.status/1");
+	add_str(doc, "bootloader", bootloader);
+	add_str(doc, "booted", booted);
+	add_str(doc, "primary", primary);
+	add_u64(doc, "security_version", secver);
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < nslots; i++) {
+		const struct report_slot *s = &slots[i];
+		json_object *o = json_object_new_object(), *b = json_object_new_object();
+
+		add_str(o, "name", s->name);
+		add_str(o, "class", s->class);
+		add_str(o, "bootname", s->bootname);
+		add_str(o, "device", s->device);
+		add_str(o, "type", s->type);
+		json_object_object_add(o, "booted", json_object_new_boolean(s->booted));
+		add_str(b, "state", s->boot);
+		add_u64(b, "tries_left", s->left);
+		json_object_object_add(o, "boot", b);
+		if (s->rec) {
+			json_object *in = json_object_new_object();
+
+			add_str(in, "version", s->rec->version);
+			hex_encode(s->rec->sha256, HASH_LEN, hex);
+			add_str(in, "sha256", hex);
+			add_u64(in, "size", s->rec->size);
+			add_str(in, "transaction", s->rec->txn);
+			add_str(in, "status", s->rec->status);
+			json_object_object_add(o, "installed", in);
+		} else {
+			json_object_object_add(o, "installed", NULL);
+		}
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "slots", arr);
+	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
+	emit(doc);
+}
+
+static json_object *history_arr;
+
+void report_history_begin(int json)
+{
+	if (json)
+		history_arr = json_object_new_array();
+}
+
+void report_history_item(int json, const struct txn *t)
+{
+	if (json)
+		json_object_array_add(history_arr, txn_json(t));
+	else
+		print_txn(t);
+}
+
+void report_history_end(int json)
+{
+	json_object *doc;
+
+	if (!json)
+		return;
+	doc = doc_new("fwtool.history/1");
+	json_object_object_add(doc, "transactions", history_arr);
+	history_arr = NULL;
+	emit(doc);
+}
+
+void report_mark(int json, const char *action, const char *slot, const char *bootname)
+{
+	json_object *doc;
+
+	if (!json) {
+		printf("%s: %s (bootname %s)\n", action, slot, bootname);
+		return;
+	}
+	doc = doc_new("fwtool.mark/1");
+	add_str(doc, "action", action);
+	add_str(doc, "slot", slot);
+	add_str(doc, "bootname", bootname);
 	emit(doc);
 }

@@ -35,4 +35,41 @@ void report_board(int json, const struct board *b);
 /** report_created() - fwtool.bundle/1 after 'bundle create' */
 void report_created(int json, const char *path, const struct manifest *m);
 
+struct txn;
+struct install_result;
+struct config;
+struct boot_env;
+struct slot_record;
+
+/** report_install() - fwtool.install/1: the transaction and each image */
+void report_install(int json, const struct install_result *res);
+
+/**
+ * struct report_slot - one row of fwtool status
+ * @boot: "good", "bad" or "pending" (on trial), @left: tries left
+ */
+struct report_slot {
+	const char *name, *class, *bootname, *device, *type;
+	int booted;
+	const char *boot;
+	unsigned left;
+	const struct slot_record *rec; /* NULL when fwtool never wrote it */
+};
+
+/** report_status() - fwtool.status/1 */
+void report_status(int json, const char *bootloader, const char *booted,
+		   const char *primary, uint64_t secver, const struct report_slot *slots,
+		   unsigned nslots, const struct txn *t);
+
+/** report_txn() - fwtool.transaction/1 (wait, confirm, rollback) */
+void report_txn(int json, const struct txn *t);
+
+/** report_history_begin/item/end() - fwtool.history/1 */
+void report_history_begin(int json);
+void report_history_item(int json, const struct txn *t);
+void report_history_end(int json);
+
+/** report_mark() - fwtool.mark/1 */
+void report_mark(int json, const char *action, const char *slot, const char *bootname);
+
 #endif

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GRUB: ORDER, <x>_OK and <x>_TRY as RAUC's grub.conf uses them, plus
+ * <x>_LEFT so that the shipped grub.cfg (board/qemu-x86_64-grub) gives a slot
+ * max_tries tries where RAUC's gives one. Without <x>_LEFT a slot has one try
+ * when OK=1 and TRY=0, which is RAUC's rule. Every change rewrites the
+ * whole 1024-byte block through a temp file, fsync, rename and a directory
+ * fsync, never truncate-then-write as grub-editenv does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "boot.h"
+#include "faultpoint.h"
+#include "grubenv.h"
+
+static int grub_open(struct boot *b, struct fw_err *err)
+{
+	(void)b;
+	(void)err;
+	return 0;
+}
+
+static int read_block(struct boot *b, struct grubenv *e, int create,
+		      struct fw_err *err)
+{
+	char *buf = NULL;
+	size_t len;
+	int ret = atomicfile_read(b->cfg->grubenv, FW_GRUBENV_SIZE, &buf, &len, err);
+
+	if (ret == FW_ENOTFOUND && create) {
+		fw_err_clear(err);
+		grubenv_create(e);
+		return 0;
+	}
+	if (!ret)
+		ret = grubenv_parse(e, buf, len, err);
+	free(buf);
+	if (ret)
+		fw_error_prefix(err, "%s", b->cfg->grubenv);
+	return ret;
+}
+
+static unsigned num(const struct grubenv *e, const char *fmt, const char *slot,
+		    unsigned dflt)
+{
+	char name[64], v[32];
+
+	snprintf(name, sizeof(name), fmt, slot);
+	return grubenv_get(e, name, v, sizeof(v)) ? (unsigned)strtoul(v, NULL, 10) : dflt;
+}
+
+static int grub_load(struct boot *b, struct boot_env *env, struct fw_err *err)
+{
+	struct grubenv e;
+	char order[128], *save = NULL;
+	int ret = read_block(b, &e, 1, err);
+
+	if (ret)
+		return ret;
+	if (!grubenv_get(&e, "ORDER", order, sizeof(order)))
+		snprintf(order, sizeof(order), "%s", b->names[0]);
+	for (char *t = strtok_r(order, " ", &save); t && env->norder < BOOT_MAX;
+	     t = strtok_r(NULL, " ", &save))
+		if (boot_env_slot(env, t))
+			snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", t);
+	for (unsigned i = 0; i < env->nslots; i++) {
+		struct boot_slot *s = &env->slots[i];
+		int in_order = 0;
+
+		for (unsigned j = 0; j < env->norder; j++)
+			in_order |= !strcmp(env->order[j], s->name);
+		s->ok = (int)num(&e, "%s_OK", s->name, (unsigned)in_order);
+		s->tried = (int)num(&e, "%s_TRY", s->name, 0);
+		s->left = num(&e, "%s_LEFT", s->name, s->ok && !s->tried ? 1 : 0);
+	}
+	return 0;
+}
+
+static int grub_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
+{
+	char name[64], v[BOOT_MAX * (FW_BOOTNAME_LEN + 1) + 1];
+	struct grubenv e;
+	size_t o = 0;
+	int ret = read_block(b, &e, 1, err);
+
+	v[0] = '\0';
+	for (unsigned i = 0; i < env->norder; i++)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%s", i ? " " : "", env->order[i]);
+	if (!ret)
+		ret = grubenv_set(&e, "ORDER", v, err);
+	for (unsigned i = 0; !ret && i < env->nslots; i++) {
+		const struct boot_slot *s = &env->slots[i];
+
+		snprintf(name, sizeof(name), "%s_OK", s->name);
+		ret = grubenv_set(&e, name, s->ok ? "1" : "0", err);
+		snprintf(name, sizeof(name), "%s_TRY", s->name);
+		if (!ret)
+			ret = grubenv_set(&e, name, s->tried ? "1" : "0", err);
+		snprintf(name, sizeof(name), "%s_LEFT", s->name);
+		snprintf(v, sizeof(v), "%u", s->left);
+		if (!ret)
+			ret = grubenv_set(&e, name, v, err);
+	}
+	if (!ret)
+		ret = atomicfile_write(b->cfg->grubenv, e.buf, e.size, err);
+	if (!ret)
+		faultpoint("bootloader store");
+	return ret;
+}
+
+const struct boot_ops boot_grub_ops = {
+	.name = "grub",
+	.open = grub_open,
+	.load = grub_load,
+	.store = grub_store,
+};

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The simulated bootloader: RAUC's U-Boot variables in a text file of
+ * NAME=VALUE lines ([sim] env), replaced atomically on every store. The
+ * 'sim-boot' verb plays the boot script's part on it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "boot.h"
+#include "faultpoint.h"
+
+struct simenv {
+	char *text;
+	char out[FW_SIMENV_MAX];
+	size_t olen;
+};
+
+static int sim_open(struct boot *b, struct fw_err *err)
+{
+	(void)b;
+	(void)err;
+	return 0;
+}
+
+static char *sim_get(void *ctx, const char *name)
+{
+	struct simenv *se = ctx;
+	size_t n = strlen(name);
+
+	for (char *p = se->text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == '=')
+			return strndup(p + n + 1, strcspn(p + n + 1, "\n"));
+	return NULL;
+}
+
+static int sim_load(struct boot *b, struct boot_env *env, struct fw_err *err)
+{
+	struct simenv se = { 0 };
+	int ret = atomicfile_read(b->cfg->sim_env, FW_SIMENV_MAX, &se.text, NULL, err);
+
+	if (ret == FW_ENOTFOUND) {
+		fw_err_clear(err);
+		ret = 0;
+	}
+	if (!ret)
+		boot_rauc_decode(b, env, sim_get, &se);
+	free(se.text);
+	return ret;
+}
+
+static int sim_set(void *ctx, const char *name, const char *value)
+{
+	struct simenv *se = ctx;
+	int n = snprintf(se->out + se->olen, sizeof(se->out) - se->olen, "%s=%s\n",
+			 name, value);
+
+	if (n < 0 || (size_t)n >= sizeof(se->out) - se->olen)
+		return -1;
+	se->olen += (size_t)n;
+	return 0;
+}
+
+static int sim_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
+{
+	struct simenv *se = calloc(1, sizeof(*se));
+	int ret;
+
+	if (!se)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	if (boot_rauc_encode(b, env, sim_set, se))
+		ret = fw_error(err, FW_ENOSPC, "environment too large");
+	else
+		ret = atomicfile_write(b->cfg->sim_env, se->out, se->olen, err);
+	free(se);
+	if (!ret)
+		faultpoint("bootloader store");
+	return ret;
+}
+
+const struct boot_ops boot_sim_ops = {
+	.name = "sim",
+	.open = sim_open,
+	.load = sim_load,
+	.store = sim_store,
+};

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "cmd.h"
+#include "cmd_verbs.h"
+#include "confirm.h"
+#include "lock.h"
+#include "report.h"
+#include "slot.h"
+
+enum { OPT_NO_REBOOT = OPT_FIRST_VERB_OPT };
+
+static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_err *err)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTS,
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o, ret;
+
+	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
+		ret = cmd_opt(c, NULL, o, optarg, err);
+		if (ret)
+			continue;
+		if (o == 'h')
+			return cmd_help(c);
+		if (o == OPT_CMDLINE)
+			*cmdline = optarg;
+		else if (o == OPT_NO_REBOOT)
+			*no_reboot = 1;
+		else
+			return cmd_bad_opt(c, err);
+	}
+	if (optind != c->argc)
+		return fw_error(err, FW_EUSAGE, "%s takes no arguments", c->argv[0]);
+	return 0;
+}
+
+int cmd_confirm(struct cmd *c, struct fw_err *err)
+{
+	const char *cmdline = NULL;
+	enum confirm_outcome out;
+	struct confirm_opts co;
+	struct config cfg;
+	struct txn *t = calloc(1, sizeof(*t));
+	int ret, no_reboot = 0, lockfd = -1;
+
+	if (!t)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	ret = parse(c, &cmdline, &no_reboot, err);
+	if (!ret)
+		ret = cmd_config(c, &cfg, 1, err);
+	if (!ret)
+		ret = lock_take(cfg.lockfile, &lockfd, err);
+	if (ret)
+		goto out;
+	co.cmdline = cmdline ? cmdline : cfg.cmdline;
+	co.reboot = !no_reboot;
+	ret = confirm_run(&cfg, &co, t, &out, err);
+	lock_release(&lockfd);
+	if (ret)
+		goto out;
+	if (out == CONFIRM_NOTHING) {
+		if (c->json)
+			printf("{\"schema\": \"fwtool.confirm/1\", \"result\": \"nothing-pending\"}\n");
+		goto out;
+	}
+	report_txn(c->json, t);
+	if (out == CONFIRM_ROLLED_BACK)
+		ret = fw_error(err, FW_EROLLEDBACK, "%s", "");
+out:
+	free(t);
+	return ret;
+}
+
+int cmd_rollback(struct cmd *c, struct fw_err *err)
+{
+	char booted[FW_BOOTNAME_LEN + 1], other[FW_BOOTNAME_LEN + 1] = "";
+	const char *cmdline = NULL, *names[BOOT_MAX];
+	struct boot_slot_state st;
+	struct boot b = { 0 };
+	struct fw_err e = { 0 };
+	struct config cfg;
+	struct txn *t = calloc(1, sizeof(*t));
+	int ret, no_reboot = 0, lockfd = -1;
+	unsigned n;
+
+	if (!t)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	ret = parse(c, &cmdline, &no_reboot, err);
+	if (!ret)
+		ret = cmd_config(c, &cfg, 1, err);
+	if (!ret)
+		ret = slot_booted(&cfg, cmdline ? cmdline : cfg.cmdline, booted, err);
+	if (!ret)
+		ret = lock_take(cfg.lockfile, &lockfd, err);
+	if (!ret)
+		ret = boot_open(&b, &cfg, err);
+	if (ret)
+		goto out;
+	if (!state_txn_load(cfg.statedir, t, &e) && t->state == TXN_ACTIVATED &&
+	    !strcmp(t->target, booted)) {
+		/* leaving a trial by hand */
+		ret = confirm_rollback(&cfg, &b, t, "manual", "rolled back by hand", err);
+	} else {
+		n = slot_bootnames(&cfg, names, BOOT_MAX);
+		for (unsigned i = 0; i < n && !other[0]; i++)
+			if (strcmp(names[i], booted) &&
+			    !boot_get_state(&b, names[i], &st, &e) && st.good)
+				snprintf(other, sizeof(other), "%s", names[i]);
+		if (!other[0]) {
+			ret = fw_error(err, FW_EUSAGE, "no other good slot to roll back to");
+			goto out;
+		}
+		state_txn_new(t);
+		snprintf(t->previous, sizeof(t->previous), "%s", booted);
+		snprintf(t->target, sizeof(t->target), "%s", other);
+		ret = boot_mark(&b, other, BOOT_MARK_ACTIVE, err);
+		if (!ret)
+			ret = state_txn_end(cfg.statedir, t, TXN_ROLLED_BACK, "manual",
+					    "switched back by hand", err);
+	}
+	if (!ret) {
+		report_txn(c->json, t);
+		if (!no_reboot && cfg.reboot_cmd[0] && system(cfg.reboot_cmd) != 0)
+			ret = fw_error(err, FW_EIO, "'%s' failed", cfg.reboot_cmd);
+	}
+out:
+	boot_close(&b);
+	lock_release(&lockfd);
+	free(t);
+	return ret;
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+
+#include "boot.h"
+#include "cmd.h"
+#include "cmd_verbs.h"
+#include "confirm.h"
+#include "lock.h"
+#include "report.h"
+#include "slot.h"
+#include "state.h"
+
+/* booted | other | SLOT | BOOTNAME -> bootname */
+static int resolve(const struct config *cfg, const char *cmdline, const char *what,
+		   char *out, struct fw_err *err)
+{
+	const char *names[BOOT_MAX];
+	unsigned n = slot_bootnames(cfg, names, BOOT_MAX);
+	char booted[FW_BOOTNAME_LEN + 1];
+	const struct config_slot *s;
+	int ret;
+
+	if (!strcmp(what, "booted") || !strcmp(what, "other")) {
+		ret = slot_booted(cfg, cmdline, booted, err);
+		if (ret)
+			return ret;
+		if (!strcmp(what, "booted")) {
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", booted);
+			return 0;
+		}
+		if (n != 2)
+			return fw_error(err, FW_EUSAGE, "'other' needs exactly two bootnames");
+		snprintf(out, FW_BOOTNAME_LEN + 1, "%s",
+			 strcmp(names[0], booted) ? names[0] : names[1]);
+		return 0;
+	}
+	s = config_slot_by_name(cfg, what);
+	if (s) {
+		snprintf(out, FW_BOOTNAME_LEN + 1, "%s", slot_bootname(cfg, s));
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], what)) {
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", what);
+			return 0;
+		}
+	return fw_error(err, FW_EUSAGE, "no slot or bootname '%s'", what);
+}
+
+/* A mark that settles a pending trial also ends its transaction. */
+static int mark(const struct config *cfg, struct boot *b, const char *bn,
+		enum boot_mark m, struct fw_err *err)
+{
+	struct fw_err e = { 0 };
+	struct txn t;
+	int pending = !state_txn_load(cfg->statedir, &t, &e) && t.state == TXN_ACTIVATED &&
+		      !strcmp(t.target, bn);
+
+	if (pending && m == BOOT_MARK_GOOD)
+		return confirm_commit(cfg, b, &t, "marked good by hand (mark-good)", err);
+	if (pending && m == BOOT_MARK_BAD)
+		return confirm_rollback(cfg, b, &t, "marked-bad", "marked bad by hand (mark-bad)",
+					err);
+	return boot_mark(b, bn, m, err);
+}
+
+int cmd_mark(struct cmd *c, struct fw_err *err)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTS,
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *verb;
+		enum boot_mark m;
+	} verbs[] = { { "mark-good", BOOT_MARK_GOOD },
+		      { "mark-bad", BOOT_MARK_BAD },
+		      { "mark-active", BOOT_MARK_ACTIVE } };
+	char bn[FW_BOOTNAME_LEN + 1];
+	const char *cmdline = NULL, *what = "booted";
+	struct boot b = { 0 };
+	struct config cfg;
+	enum boot_mark m = BOOT_MARK_GOOD;
+	int o, ret, lockfd = -1;
+
+	for (unsigned i = 0; i < 3; i++)
+		if (!strcmp(c->argv[0], verbs[i].verb))
+			m = verbs[i].m;
+	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
+		ret = cmd_opt(c, NULL, o, optarg, err);
+		if (ret)
+			continue;
+		if (o == 'h')
+			return cmd_help(c);
+		if (o != OPT_CMDLINE)
+			return cmd_bad_opt(c, err);
+		cmdline = optarg;
+	}
+	if (optind < c->argc)
+		what = c->argv[optind++];
+	if (optind != c->argc)
+		return fw_error(err, FW_EUSAGE, "%s: one slot at most", c->argv[0]);
+	ret = cmd_config(c, &cfg, 1, err);
+	if (!ret)
+		ret = resolve(&cfg, cmdline ? cmdline : cfg.cmdline, what, bn, err);
+	if (!ret)
+		ret = lock_take(cfg.lockfile, &lockfd, err);
+	if (ret)
+		return ret;
+	ret = boot_open(&b, &cfg, err);
+	if (!ret)
+		ret = mark(&cfg, &b, bn, m, err);
+	boot_close(&b);
+	lock_release(&lockfd);
+	if (!ret)
+		report_mark(c->json, c->argv[0], what, bn);
+	return ret;
+}

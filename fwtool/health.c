@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "health.h"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Keep the last FW_CHECK_TAIL-1 bytes of output. */
+static void tail_add(struct txn_check *c, size_t *len, const char *buf, size_t n)
+{
+	size_t cap = sizeof(c->tail) - 1;
+
+	if (n >= cap) {
+		memcpy(c->tail, buf + n - cap, cap);
+		*len = cap;
+	} else {
+		if (*len + n > cap) {
+			memmove(c->tail, c->tail + (*len + n - cap), cap - n);
+			*len = cap - n;
+		}
+		memcpy(c->tail + *len, buf, n);
+		*len += n;
+	}
+	c->tail[*len] = '\0';
+}
+
+static pid_t spawn(const char *cmd, int is_shell, int *outfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0); /* so a timeout kills the whole check */
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		if (is_shell)
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		else
+			execl(cmd, cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	*outfd = p[0];
+	return pid;
+}
+
+static void run_one(struct txn_check *c, const char *cmd, int is_shell,
+		    unsigned timeout, void (*tick)(void *), void *ctx)
+{
+	double start = now();
+	size_t tlen = 0;
+	int fd = -1, status = 0, done = 0, timed_out = 0;
+	pid_t pid = spawn(cmd, is_shell, &fd);
+	char buf[4096];
+
+	if (pid < 0) {
+		snprintf(c->tail, sizeof(c->tail), "cannot start: %s", strerror(errno));
+		return;
+	}
+	while (!done) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		tick(ctx);
+		if (fd >= 0 && poll(&pfd, 1, 250) > 0) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+
+			if (n > 0)
+				tail_add(c, &tlen, buf, (size_t)n);
+			else {
+				close(fd);
+				fd = -1;
+			}
+		} else if (fd < 0) {
+			usleep(50000);
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+		else if (timeout && now() - start > timeout) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			timed_out = done = 1;
+		}
+	}
+	while (fd >= 0) { /* what the check printed just before it exited */
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		tail_add(c, &tlen, buf, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
+	c->duration_ms = (unsigned)((now() - start) * 1000);
+	c->passed = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (timed_out)
+		tail_add(c, &tlen, "\n[fwtool: timed out]", 20);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Executables of a health.d folder, sorted. */
+static unsigned list_dir(const char *dir, char **out, unsigned max)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d)) && n < max) {
+		char path[FW_PATH_LEN + 256];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && !stat(path, &st) && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111))
+			out[n++] = strdup(path);
+	}
+	if (d)
+		closedir(d);
+	qsort(out, n, sizeof(*out), cmp_str);
+	return n;
+}
+
+int health_run(const struct config *cfg, struct txn *t,
+	       void (*tick)(void *ctx), void *ctx)
+{
+	double start = now();
+	int ok = 1;
+
+	t->nchecks = 0;
+	for (unsigned pass = 0; pass < 3; pass++) {
+		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN];
+		unsigned n = 0;
+
+		if (pass) {
+			snprintf(dir, sizeof(dir), "%s/%s", cfg->health_dir,
+				 pass == 1 ? "required" : "wanted");
+			n = list_dir(dir, files, FW_CHECKS_MAX);
+		} else {
+			n = cfg->nchecks;
+		}
+		for (unsigned i = 0; i < n && t->nchecks < FW_CHECKS_MAX; i++) {
+			struct txn_check *c = &t->checks[t->nchecks++];
+			const char *base;
+
+			memset(c, 0, sizeof(*c));
+			if (!pass) {
+				snprintf(c->name, sizeof(c->name), "%s", cfg->checks[i].name);
+				c->required = cfg->checks[i].required;
+			} else {
+				base = strrchr(files[i], '/');
+				snprintf(c->name, sizeof(c->name), "%s", base ? base + 1 : files[i]);
+				c->required = pass == 1;
+			}
+			if (cfg->deadline && now() - start > cfg->deadline)
+				snprintf(c->tail, sizeof(c->tail), "deadline of %u s passed",
+					 cfg->deadline);
+			else if (!pass)
+				run_one(c, cfg->checks[i].command, 1,
+					cfg->checks[i].timeout ? cfg->checks[i].timeout :
+								 cfg->check_timeout,
+					tick, ctx);
+			else
+				run_one(c, files[i], 0, cfg->check_timeout, tick, ctx);
+			if (c->required && !c->passed)
+				ok = 0;
+		}
+		for (unsigned i = 0; pass && i < n; i++)
+			free(files[i]);
+	}
+	return ok;
+}

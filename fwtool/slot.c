@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "atomicfile.h"
+#include "slot.h"
+
+const char *slot_bootname(const struct config *cfg, const struct config_slot *s)
+{
+	/* config_load guarantees parents exist; follow at most a few levels */
+	for (int depth = 0; s && !s->bootname[0] && depth < 4; depth++)
+		s = config_slot_by_name(cfg, s->parent);
+	return s ? s->bootname : "";
+}
+
+unsigned slot_bootnames(const struct config *cfg, const char **names, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		const char *b = cfg->slots[i].bootname;
+		unsigned j;
+
+		if (!b[0])
+			continue;
+		for (j = 0; j < n; j++)
+			if (!strcmp(names[j], b))
+				break;
+		if (j == n && n < max)
+			names[n++] = b;
+	}
+	return n;
+}
+
+/* "fwtool.slot=B" or "rauc.slot=rootfs.1" -> bootname */
+static int from_param(const struct config *cfg, const char *val, char *out)
+{
+	const struct config_slot *s = config_slot_by_name(cfg, val);
+	const char *names[FW_SLOTS_MAX];
+	unsigned n = slot_bootnames(cfg, names, FW_SLOTS_MAX);
+
+	if (s) {
+		snprintf(out, FW_BOOTNAME_LEN + 1, "%s", slot_bootname(cfg, s));
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], val)) {
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", val);
+			return 0;
+		}
+	return -1;
+}
+
+int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
+		struct fw_err *err)
+{
+	static const char *const params[] = { "fwtool.slot=", "rauc.slot=", "root=" };
+	char *cmdline = NULL;
+	int ret;
+
+	out[0] = '\0';
+	ret = atomicfile_read(cmdline_path, 65536, &cmdline, NULL, err);
+	if (ret)
+		return fw_error(err, ret == FW_ENOTFOUND ? FW_ENOTFOUND : FW_EIO,
+				"cannot read the kernel command line %s", cmdline_path);
+	for (unsigned p = 0; p < 3 && !out[0]; p++) {
+		size_t plen = strlen(params[p]);
+
+		for (char *tok = strtok(cmdline, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+			if (strncmp(tok, params[p], plen))
+				continue;
+			if (p < 2) {
+				if (from_param(cfg, tok + plen, out))
+					ret = fw_error(err, FW_EUSAGE,
+						       "%s%s on the kernel command line names no slot in %s",
+						       params[p], tok + plen, cfg->path);
+				break;
+			}
+			for (unsigned i = 0; i < cfg->nslots; i++)
+				if (!strcmp(cfg->slots[i].device, tok + plen))
+					snprintf(out, FW_BOOTNAME_LEN + 1, "%s",
+						 slot_bootname(cfg, &cfg->slots[i]));
+		}
+		/* strtok cut the buffer: read it again for the next parameter */
+		free(cmdline);
+		cmdline = NULL;
+		if (ret || out[0])
+			break;
+		if (atomicfile_read(cmdline_path, 65536, &cmdline, NULL, err))
+			break;
+	}
+	free(cmdline);
+	if (ret)
+		return ret;
+	if (!out[0])
+		return fw_error(err, FW_ENOTFOUND,
+				"cannot tell the booted slot: no fwtool.slot=, rauc.slot= or matching root= in %s",
+				cmdline_path);
+	return 0;
+}
+
+const struct config_slot *slot_target(const struct config *cfg, const char *class,
+				      const char *booted, struct fw_err *err)
+{
+	const struct config_slot *found = NULL;
+	unsigned nclass = 0;
+
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		const struct config_slot *s = &cfg->slots[i];
+
+		if (strcmp(s->class, class))
+			continue;
+		nclass++;
+		if (strcmp(slot_bootname(cfg, s), booted)) {
+			if (found) {
+				fw_error(err, FW_EUSAGE,
+					 "class %s has more than one slot not booted (%s, %s)",
+					 class, found->name, s->name);
+				return NULL;
+			}
+			found = s;
+		}
+	}
+	if (!nclass)
+		fw_error(err, FW_ENOTFOUND, "the bundle has an image for class %s, which has no slot in %s",
+			 class, cfg->path);
+	else if (!found)
+		fw_error(err, FW_EUSAGE,
+			 "every slot of class %s boots the running system (%s): refusing to write it",
+			 class, booted);
+	return found;
+}
+
+int slot_check_unmounted(const char *device, struct fw_err *err)
+{
+	char line[4096], mnt[1024], src[1024];
+	unsigned maj, min;
+	struct stat st;
+	int is_blk;
+	FILE *f;
+
+	is_blk = !stat(device, &st) && S_ISBLK(st.st_mode);
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts ... - fstype source opts */
+		char *dash = strstr(line, " - ");
+
+		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &maj, &min, mnt) != 3 ||
+		    !dash || sscanf(dash + 3, "%*s %1023s", src) != 1)
+			continue;
+		if ((is_blk && major(st.st_rdev) == maj && minor(st.st_rdev) == min) ||
+		    !strcmp(src, device)) {
+			fclose(f);
+			return fw_error(err, FW_EBUSY, "%s is mounted on %s", device, mnt);
+		}
+	}
+	fclose(f);
+	return 0;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "faultpoint.h"
+#include "kconfig.h"
+#include "limits.h"
+#include "slotio.h"
+
+static const struct slotio_ops *const slotio_types[] = {
+	&slotio_file_ops,
+#ifdef CONFIG_SLOT_BLOCK
+	&slotio_block_ops,
+#endif
+};
+
+int slotio_open(struct slotio *io, const struct config_slot *slot,
+		struct fw_err *err)
+{
+	memset(io, 0, sizeof(*io));
+	io->fd = io->fd_direct = -1;
+	io->slot = slot;
+	for (size_t i = 0; i < sizeof(slotio_types) / sizeof(*slotio_types); i++)
+		if (!strcmp(slotio_types[i]->type, slot->type)) {
+			io->ops = slotio_types[i];
+			return io->ops->open(io, err);
+		}
+	return fw_error(err, FW_ENOTSUP, "slot %s: type '%s' is not built into this fwtool",
+			slot->name, slot->type);
+}
+
+int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
+{
+	int ret;
+
+	if (len > io->capacity - io->written)
+		return fw_error(err, FW_ENOSPC,
+				"slot %s: image larger than the slot (%llu bytes)",
+				io->slot->name, (unsigned long long)io->capacity);
+	faultpoint("slot write");
+	ret = io->ops->write(io, buf, len, err);
+	if (!ret)
+		io->written += len;
+	return ret;
+}
+
+int slotio_finish(struct slotio *io, struct fw_err *err)
+{
+	int ret = io->ops->finish(io, err);
+
+	if (!ret)
+		faultpoint("slot synced");
+	return ret;
+}
+
+void slotio_close(struct slotio *io)
+{
+	if (io->ops)
+		io->ops->close(io);
+	io->ops = NULL;
+}
+
+int slotio_hash(const struct config_slot *slot, uint64_t len,
+		uint8_t digest[HASH_LEN], struct fw_err *err)
+{
+	uint8_t *buf = NULL;
+	struct hash h;
+	int fd, ret = 0;
+
+	/* O_DIRECT reads the medium, not the cache; some filesystems
+	 * (tmpfs) refuse it, and there the cache is the medium anyway */
+	fd = open(slot->device, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(slot->device, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name,
+				slot->device, strerror(errno));
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (posix_memalign((void **)&buf, 4096, FW_IO_BUF)) {
+		close(fd);
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	}
+	hash_init(&h);
+	while (len) {
+		size_t want = len < FW_IO_BUF ? (size_t)((len + 4095) & ~4095ull) : FW_IO_BUF;
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0 && errno == EINVAL && (fcntl(fd, F_GETFL) & O_DIRECT)) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
+			continue;
+		}
+		if (n <= 0) {
+			ret = fw_error(err, n ? FW_EIO : FW_EFORMAT,
+				       "slot %s: read back %s: %s", slot->name, slot->device,
+				       n ? strerror(errno) : "shorter than the image");
+			break;
+		}
+		if ((uint64_t)n > len)
+			n = (ssize_t)len;
+		hash_update(&h, buf, (size_t)n);
+		len -= (uint64_t)n;
+	}
+	if (!ret)
+		hash_final(&h, digest);
+	free(buf);
+	close(fd);
+	return ret;
+}
