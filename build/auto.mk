@@ -26,7 +26,7 @@ CONFIG_REPORT_HTTP=y
 #
 # Build options
 #
-# CONFIG_FAULT_INJECT is not set
+CONFIG_FAULT_INJECT=y
 # CONFIG_STATIC is not set
 # CONFIG_SANITIZE is not set
 CONFIG_WERROR=y

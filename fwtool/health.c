@@ -153,6 +153,10 @@ int health_run(const struct config *cfg, struct txn *t,
 	double start = now();
 	int ok = 1;
 
+	/* what a check may want to know */
+	setenv("FWTOOL_CONF", cfg->path, 1);
+	setenv("FWTOOL_TRANSACTION", t->id, 1);
+	setenv("FWTOOL_SLOT", t->target, 1);
 	t->nchecks = 0;
 	for (unsigned pass = 0; pass < 3; pass++) {
 		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN];

@@ -10,7 +10,8 @@
  * health_run() - run every health check, greenboot-style: the [check.NAME]
  * commands of system.conf in file order, then the executables in
  * HEALTH_DIR/required/ and HEALTH_DIR/wanted/ in name order. Each has its
- * own timeout; every check runs (not only up to the first failure); a
+ * own timeout and sees FWTOOL_CONF, FWTOOL_TRANSACTION and FWTOOL_SLOT (the
+ * bootname on trial) in its environment; every check runs (not only up to the first failure); a
  * failing wanted check is reported and changes nothing. @tick is called at
  * least every 250 ms (the watchdog is petted there). Checks that would
  * start after @deadline seconds fail with "deadline passed".

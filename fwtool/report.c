@@ -258,8 +258,16 @@ void report_txn(int json, const struct txn *t)
 		return;
 	}
 	doc = txn_json(t);
-	json_object_object_add(doc, "schema", json_object_new_string("fwtool.transaction/1"));
-	emit(doc);
+	json_object_object_del(doc, "schema");
+	/* rebuild so that "schema" comes first, as in every document */
+	{
+		json_object *out = doc_new("fwtool.transaction/1");
+
+		json_object_object_foreach(doc, k, v)
+			json_object_object_add(out, k, json_object_get(v));
+		json_object_put(doc);
+		emit(out);
+	}
 }
 
 void report_install(int json, const struct install_result *res)
