@@ -16,6 +16,9 @@
 
 struct bundle_reader {
 	struct archive *a;
+	int fd, own_fd;
+	uint8_t *block;
+	const volatile sig_atomic_t *cancel;
 	/* member names seen so far, to tell a duplicate from a stray */
 	char seen[3 + FW_IMAGES_MAX][FW_MEMBER_LEN + 1];
 	unsigned nseen;
@@ -30,6 +33,35 @@ void bundle_header_free(struct bundle_header *h)
 	h->manifest_len = h->chain_len = h->sig_len = 0;
 }
 
+/*
+ * Our own read callback rather than libarchive's: libarchive retries a read
+ * that a signal interrupted, so a SIGTERM would never stop an install that
+ * waits on a pipe. Here EINTR ends the read once the cancel flag is set.
+ */
+static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
+{
+	struct bundle_reader *r = data;
+
+	for (;;) {
+		ssize_t n = read(r->fd, r->block, READ_BLOCK);
+
+		if (n >= 0) {
+			*buf = r->block;
+			return n;
+		}
+		if (errno == EINTR && !(r->cancel && *r->cancel))
+			continue;
+		archive_set_error(a, errno, "%s",
+				  errno == EINTR ? "interrupted by a signal" : strerror(errno));
+		return -1;
+	}
+}
+
+void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *flag)
+{
+	r->cancel = flag;
+}
+
 int bundle_open(struct bundle_reader **rp, const char *path,
 		struct fw_err *err)
 {
@@ -39,17 +71,28 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 	*rp = NULL;
 	if (!r)
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	r->fd = -1;
 	r->a = archive_read_new();
-	if (!r->a) {
-		free(r);
+	r->block = malloc(READ_BLOCK);
+	if (!r->a || !r->block) {
+		bundle_close(r);
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	}
+	if (!strcmp(path, "-")) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			fw_error(err, FW_EIO, "bundle %s: %s", path, strerror(errno));
+			bundle_close(r);
+			return FW_EIO;
+		}
+		r->own_fd = 1;
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	/* tar only, and no decompression filter: the bundle is plain tar */
 	archive_read_support_format_tar(r->a);
-	if (!strcmp(path, "-"))
-		ret = archive_read_open_fd(r->a, STDIN_FILENO, READ_BLOCK);
-	else
-		ret = archive_read_open_filename(r->a, path, READ_BLOCK);
+	ret = archive_read_open(r->a, r, NULL, fd_read, NULL);
 	if (ret != ARCHIVE_OK) {
 		/* libarchive reads the first block to recognise the format: a
 		 * failure that is not the OS refusing to open or read is the
@@ -74,6 +117,8 @@ int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len,
 	struct bundle_reader *r = calloc(1, sizeof(*r));
 
 	*rp = NULL;
+	if (r)
+		r->fd = -1;
 	if (!r || !(r->a = archive_read_new())) {
 		free(r);
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
@@ -264,7 +309,11 @@ void bundle_close(struct bundle_reader *r)
 {
 	if (!r)
 		return;
-	archive_read_free(r->a);
+	if (r->a)
+		archive_read_free(r->a);
+	if (r->own_fd)
+		close(r->fd);
+	free(r->block);
 	free(r);
 }
 

@@ -2,6 +2,7 @@
 #ifndef FW_BUNDLE_H
 #define FW_BUNDLE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,12 @@ struct bundle_reader;
  */
 int bundle_open(struct bundle_reader **rp, const char *path,
 		struct fw_err *err) FW_MUST;
+
+/**
+ * bundle_set_cancel() - a read interrupted by a signal stops the bundle
+ * (FW_EFORMAT "interrupted") once *@flag is non-zero
+ */
+void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *flag);
 
 /**
  * bundle_open_mem() - read a bundle held in memory (fuzzing); @buf must

@@ -263,8 +263,10 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	ret = phase(&j, "verify %s", o->bundle, err);
 	if (!ret)
 		ret = bundle_open(&r, o->bundle, err);
-	if (!ret)
+	if (!ret) {
+		bundle_set_cancel(r, &interrupted);
 		ret = verify_header(r, vp, &v, err);
+	}
 	if (!ret) {
 		snprintf(res->txn.version, sizeof(res->txn.version), "%s", v.m.version);
 		res->txn.security_version = v.m.security_version;
@@ -283,6 +285,10 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	} else {
 		struct fw_err e = { 0 };
 
+		/* a signal is not the bundle's fault, whatever the read said */
+		if (interrupted)
+			ret = fw_error(err, FW_EIO, "install interrupted by signal %d",
+				       (int)interrupted);
 		(void)!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED,
 				     reason_of(ret), err->msg, &e);
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,13 @@ struct writer {
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
+	sigset_t all;
 	uint8_t *buf;
 	size_t len;
 
+	/* signals go to the reading thread, whose blocking read they break */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while ((buf = bufq_get_full(&w->q, &len))) {
 		hash_update(&w->content, buf, len);
 		w->bytes += len;

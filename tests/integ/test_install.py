@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""install on the simulated board: what is written where, and what is not."""
+import hashlib
+import json
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+from conftest import FWTOOL, fw
+from simboard import SimBoard
+
+
+@pytest.fixture
+def board(keys, tmp_path):
+    return SimBoard(tmp_path / "board", keys)
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def snapshot(board):
+    """Everything a failed install must leave as it was."""
+    files = {}
+    for d in ("slots", "state"):
+        for n in sorted(os.listdir(board.p(d))):
+            if n in ("history.jsonl", "transaction.json", "slots.json", "lock"):
+                continue
+            files[f"{d}/{n}"] = sha(board.p(d, n))
+    return files
+
+
+def test_install_writes_target_and_activates(board, tmp_path):
+    b = board.bundle(tmp_path)
+    r = board.fw("install", "--json", b, check=0)
+    doc = json.loads(r.out)
+    assert doc["schema"] == "fwtool.install/1"
+    t = doc["transaction"]
+    assert t["state"] == "activated" and t["previous"] == "A" and t["target"] == "B"
+    assert [i["result"] for i in doc["images"]] == ["written", "written"]
+    env = board.bootenv()
+    assert env["BOOT_ORDER"] == "B A" and env["BOOT_B_LEFT"] == "3"
+    img = os.path.join(tmp_path, "images", "rootfs-1.1.0.img")
+    assert sha(board.slot_file("B")) == sha(img)
+    assert open(board.slot_file("A")).read().startswith("fwtool-demo rootfs 1.0.0")
+    st = board.status()
+    slots = {s["name"]: s for s in st["slots"]}
+    assert slots["rootfs.1"]["boot"]["state"] == "pending"
+    assert slots["rootfs.1"]["installed"]["version"] == "1.1.0"
+    assert st["booted"] == "A" and st["primary"] == "B"
+
+
+def test_install_from_stdin(board, tmp_path):
+    b = board.bundle(tmp_path)
+    board.fw("install", "-", input=open(b, "rb").read(), check=0)
+    assert board.bootenv()["BOOT_ORDER"] == "B A"
+
+
+@pytest.mark.parametrize("kind", ["incompatible", "tampered", "downgrade", "unsigned"])
+def test_refused_install_writes_nothing(board, keys, tmp_path, kind):
+    if kind == "incompatible":
+        b = board.bundle(tmp_path, compatible="other,board")
+        code = 4
+    elif kind == "downgrade":
+        with open(board.p("state", "security-version"), "w") as f:
+            f.write("5\n")
+        b = board.bundle(tmp_path, secver=3)
+        code = 3
+    elif kind == "unsigned":
+        b = board.bundle(tmp_path)
+        board.env["FWTOOL_CONF"] = board.conf
+        with open(board.p("keyring.pem"), "w") as f:
+            f.write(open(keys.p("otherca.pem")).read())
+        code = 3
+    else:
+        b = board.bundle(tmp_path)
+        data = bytearray(open(b, "rb").read())
+        data[-3000] ^= 1  # in the last image
+        open(b, "wb").write(bytes(data))
+        code = 3
+    before = snapshot(board)
+    r = board.fw("install", b)
+    assert r.rc == code, r
+    after = snapshot(board)
+    if kind == "tampered":
+        # the target was marked bad before writing began; A untouched
+        assert after["slots/rootfs-a.img"] == before["slots/rootfs-a.img"]
+        assert board.bootenv()["BOOT_ORDER"] == "A"
+        assert board.status()["primary"] == "A"
+    else:
+        assert after == before
+    t = json.loads(open(board.p("state", "transaction.json")).read())
+    assert t["state"] == "failed" and t["reason"] in ("verification-failed", "incompatible")
+    hist = open(board.p("state", "history.jsonl")).read().splitlines()
+    assert json.loads(hist[-1])["id"] == t["id"]
+
+
+def test_tampered_chunk_mid_image_stops_with_target_bad(board, tmp_path):
+    b = board.bundle(tmp_path, comp="none")
+    data = bytearray(open(b, "rb").read())
+    # a byte 1.5 MiB into the 2 MiB rootfs image, past its first chunk
+    off = data.index(b"fwtool-demo rootfs 1.1.0") + (3 << 19)
+    data[off] ^= 0x80
+    open(b, "wb").write(bytes(data))
+    r = board.fw("install", b)
+    assert r.rc == 3 and "chunk 1 " in r.err, r
+    env = board.bootenv()
+    assert env["BOOT_ORDER"] == "A" and env["BOOT_B_LEFT"] == "0"
+    # the bad chunk never reached the slot: only chunk 0 was written
+    assert os.path.getsize(board.slot_file("B")) <= 1 << 20
+    slots = {s["name"]: s for s in board.status()["slots"]}
+    assert slots["rootfs.1"]["installed"]["status"] == "failed"
+    assert slots["rootfs.0"]["boot"]["state"] == "good"
+
+
+def test_reinstall_is_skipped_unless_forced(board, tmp_path):
+    b = board.bundle(tmp_path)
+    board.fw("install", b, check=0)
+    mtime = os.stat(board.slot_file("B")).st_mtime_ns
+    r = board.fw("install", "--json", b, check=0)
+    assert [i["result"] for i in json.loads(r.out)["images"]] == ["already-installed"] * 2
+    assert os.stat(board.slot_file("B")).st_mtime_ns == mtime
+    r = board.fw("install", "--json", "--force", b, check=0)
+    assert [i["result"] for i in json.loads(r.out)["images"]] == ["written"] * 2
+    # a slot changed behind fwtool's back is rewritten: the re-hash decides
+    with open(board.slot_file("B"), "r+b") as f:
+        f.write(b"X")
+    r = board.fw("install", "--json", b, check=0)
+    assert json.loads(r.out)["images"][0]["result"] == "written"
+
+
+def test_second_concurrent_install_is_refused(board, tmp_path):
+    b = board.bundle(tmp_path)
+    # hold the lock through a slow stdin, then try a second install
+    p = subprocess.Popen([FWTOOL, "install", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=dict(os.environ, **board.env))
+    data = open(b, "rb").read()
+    p.stdin.write(data[:10000])
+    p.stdin.flush()
+    time.sleep(0.5)
+    r = board.fw("install", b)
+    assert r.rc == 5 and "holds" in r.err, r
+    p.stdin.write(data[10000:])
+    p.stdin.close()
+    assert p.wait() == 0
+
+
+def test_interrupted_install_fails_cleanly(board, tmp_path):
+    b = board.bundle(tmp_path)
+    p = subprocess.Popen([FWTOOL, "install", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=dict(os.environ, **board.env))
+    p.stdin.write(open(b, "rb").read()[:300000])
+    p.stdin.flush()
+    time.sleep(0.5)
+    p.terminate()
+    assert p.wait() == 1
+    t = json.loads(open(board.p("state", "transaction.json")).read())
+    assert t["state"] == "failed" and t["reason"] == "interrupted", t
+    assert board.bootenv()["BOOT_ORDER"] == "A"
+    # the lock went with the process
+    board.fw("install", b, check=0)
+
+
+def test_status_shows_phase_during_install(board, tmp_path):
+    b = board.bundle(tmp_path)
+    p = subprocess.Popen([FWTOOL, "install", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=dict(os.environ, **board.env))
+    p.stdin.write(open(b, "rb").read()[:200000])
+    p.stdin.flush()
+    time.sleep(0.5)
+    st = board.status()
+    p.stdin.write(open(b, "rb").read()[200000:])
+    p.stdin.close()
+    assert p.wait() == 0
+    assert st["transaction"]["state"] == "installing"
+    assert st["transaction"]["phase"].startswith("write rootfs.1")
+
+
+def test_events_are_json_lines(board, tmp_path):
+    b = board.bundle(tmp_path)
+    r = board.fw("install", "--events", b, check=0)
+    events = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
+    assert events and all(e["schema"] == "fwtool.event/1" for e in events)
+    assert events[-1]["done"] == events[-1]["total"] > 0
+
+
+def test_never_writes_the_booted_slot(board, tmp_path):
+    with open(board.conf, "a") as f:
+        f.write("[slot.extra.0]\ndevice = slots/x\ntype = file\nparent = rootfs.0\n")
+    imgs = tmp_path / "x.img"
+    imgs.write_bytes(b"x" * 100)
+    b = tmp_path / "x.fwb"
+    fw("bundle", "create", "-o", b, "--key", board.keys.signer[0], "--cert",
+       board.keys.signer[1], "--version", "1.0.0", "--compatible", "fwtool,sim",
+       "--image", f"extra={imgs}", check=0)
+    r = board.fw("install", b)
+    assert r.rc == 2 and "boots the running system" in r.err, r
+
+
+def test_trial_slot_blocks_a_new_install(board, tmp_path):
+    board.fw("install", board.bundle(tmp_path), check=0)
+    board.boot()
+    r = board.fw("install", board.bundle(tmp_path, version="1.1.1"))
+    assert r.rc == 5 and "on trial" in r.err, r
