@@ -119,7 +119,27 @@ int confirm_run(const struct config *cfg, const struct confirm_opts *o,
 		ret = slot_booted(cfg, o->cmdline, booted, err);
 	if (ret)
 		goto out;
-	if (state_txn_load(cfg->statedir, t, &e) || t->state != TXN_ACTIVATED) {
+	if (state_txn_load(cfg->statedir, t, &e)) {
+		ret = refresh(cfg, &b, booted, err);
+		goto out;
+	}
+	if (t->state == TXN_INSTALLING) {
+		/*
+		 * The install was cut short (power loss, crash). The target
+		 * was out of the boot order from before its first byte until
+		 * the activation store, so running it means that store
+		 * happened and only the save after it was lost: a trial.
+		 */
+		if (strcmp(booted, t->target)) {
+			ret = state_txn_end(cfg->statedir, t, TXN_FAILED, "interrupted",
+					    "the install was cut short (power loss or crash)", err);
+			if (!ret)
+				ret = refresh(cfg, &b, booted, err);
+			goto out;
+		}
+		t->state = TXN_ACTIVATED;
+	}
+	if (t->state != TXN_ACTIVATED) {
 		ret = refresh(cfg, &b, booted, err);
 		goto out;
 	}
