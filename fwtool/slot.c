@@ -156,7 +156,7 @@ int slot_check_unmounted(const char *device, struct fw_err *err)
 		if ((is_blk && major(st.st_rdev) == maj && minor(st.st_rdev) == min) ||
 		    !strcmp(src, device)) {
 			fclose(f);
-			return fw_error(err, FW_EBUSY, "%s is mounted on %s", device, mnt);
+			return fw_error(err, FW_EIO, "%s is mounted on %s", device, mnt);
 		}
 	}
 	fclose(f);

@@ -37,7 +37,7 @@ const struct config_slot *slot_target(const struct config *cfg, const char *clas
 
 /**
  * slot_check_unmounted() - refuse a device that is mounted (mountinfo)
- * Return: 0, FW_EBUSY naming the mount point.
+ * Return: 0, FW_EIO naming the mount point.
  */
 int slot_check_unmounted(const char *device, struct fw_err *err) FW_MUST;
 

@@ -31,7 +31,7 @@ static int block_open(struct slotio *io, struct fw_err *err)
 		return fw_error_prefix(err, "slot %s", io->slot->name);
 	io->fd = open(dev, O_WRONLY | O_EXCL | O_CLOEXEC);
 	if (io->fd < 0)
-		return fw_error(err, errno == EBUSY ? FW_EBUSY : FW_EIO,
+		return fw_error(err, FW_EIO,
 				"slot %s: open %s: %s", io->slot->name, dev,
 				errno == EBUSY ? "in use (mounted or held)" : strerror(errno));
 	if (ioctl(io->fd, BLKGETSIZE64, &size))

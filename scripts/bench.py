@@ -8,6 +8,7 @@ Nothing here asserts; it prints figures for people.
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,10 +92,51 @@ def main():
             "fwtool verify BUNDLE": verify,
             "sha256sum BUNDLE": ["sha256sum", bundle],
         }, a.runs)
-        extra = os.environ.get("BENCH_EXTRA")
-        if extra:
-            for mod in extra.split(","):
-                __import__(mod).bench(fw, keys, d, a, compare, make_bundle)
+        bench_install(fw, keys, d, a, bundle, img)
+
+
+def bench_install(fw, keys, d, a, bundle, img):
+    """install into a loop-device slot against dd into the same device."""
+    if os.geteuid() != 0 or not shutil.which("losetup"):
+        print("\ninstall: SKIPPED (needs root and losetup for a loop-device slot)")
+        return
+    back = os.path.join(d, "slot-b.img")
+    with open(back, "wb") as f:
+        f.truncate((a.size + 64) << 20)
+    loop = subprocess.run(["losetup", "--find", "--show", back], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    try:
+        board = os.path.join(d, "board")
+        os.makedirs(os.path.join(board, "state"), exist_ok=True)
+        with open(os.path.join(board, "state", "cmdline"), "w") as f:
+            f.write("fwtool.slot=A\n")
+        def conf(verify):
+            with open(os.path.join(board, "system.conf"), "w") as f:
+                f.write(f"[system]\ncompatible = bench\nbootloader = sim\nkeyring = {keys[1]}\n"
+                        f"statedir = state\ncmdline = state/cmdline\nverify_writes = {verify}\n"
+                        f"[slot.rootfs.0]\ndevice = {img}\ntype = file\nbootname = A\n"
+                        f"[slot.rootfs.1]\ndevice = {loop}\ntype = block\nbootname = B\n")
+            return os.path.join(board, "system.conf")
+        zbundle, _ = make_bundle(fw, keys, d, a.size, "zstd", "z.fwb")
+        dd = ["dd", f"if={img}", f"of={loop}", "bs=1M", "conv=fsync", "status=none"]
+        c_on, c_off = conf("true"), None
+        shutil.copy(c_on, c_on + ".on")
+        c_off = conf("false")
+        shutil.move(c_off, c_off + ".off")
+        res = compare(f"install {a.size} MiB into a loop-device slot", {
+            "dd bs=1M conv=fsync": dd,
+            "fwtool install (read-back on)": [fw, "--conf", c_on + ".on", "install", "--force", bundle],
+            "fwtool install (read-back off)": [fw, "--conf", c_off + ".off", "install", "--force", bundle],
+            "fwtool install zstd (read-back off)": [fw, "--conf", c_off + ".off", "install", "--force", zbundle],
+        }, a.runs)
+        small = max(a.size // 4, 16)
+        sb, simg = make_bundle(fw, keys, d, small, "none", "s.fwb")
+        compare(f"install {small} MiB (fixed costs weigh more)", {
+            "dd bs=1M conv=fsync": ["dd", f"if={simg}", f"of={loop}", "bs=1M", "conv=fsync", "status=none"],
+            "fwtool install (read-back off)": [fw, "--conf", c_off + ".off", "install", "--force", sb],
+        }, a.runs)
+    finally:
+        subprocess.run(["losetup", "-d", loop])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Block-device slots on loop devices (needs root and losetup)."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from simboard import SimBoard
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("losetup"),
+    reason="loop devices need root and losetup (util-linux)")
+
+
+@pytest.fixture
+def loops(tmp_path):
+    devs = []
+    for name in ("a", "b"):
+        img = tmp_path / f"loop-{name}.img"
+        with open(img, "wb") as f:
+            f.truncate(16 << 20)
+        r = subprocess.run(["losetup", "--find", "--show", img], capture_output=True,
+                           text=True)
+        if r.returncode:
+            pytest.skip(f"losetup failed: {r.stderr.strip()}")
+        devs.append(r.stdout.strip())
+    yield devs
+    for d in devs:
+        subprocess.run(["losetup", "-d", d])
+
+
+@needs_root
+def test_install_into_loop_device_slots(keys, tmp_path, loops):
+    board = SimBoard(tmp_path / "board", keys)
+    conf = open(board.conf).read()
+    conf = conf.replace("device = slots/rootfs-a.img\ntype = file",
+                        f"device = {loops[0]}\ntype = block")
+    conf = conf.replace("device = slots/rootfs-b.img\ntype = file",
+                        f"device = {loops[1]}\ntype = block")
+    open(board.conf, "w").write(conf)
+    b = board.bundle(tmp_path)
+    r = board.fw("install", "--json", b, check=0)
+    assert json.loads(r.out)["transaction"]["target"] == "B"
+    img = open(os.path.join(tmp_path, "images", "rootfs-1.1.0.img"), "rb").read()
+    with open(loops[1], "rb") as f:
+        assert hashlib.sha256(f.read(len(img))).digest() == hashlib.sha256(img).digest()
+    # installed again: re-hashed from the device and skipped
+    r = board.fw("install", "--json", b, check=0)
+    assert json.loads(r.out)["images"][0]["result"] == "already-installed"
+
+
+@needs_root
+def test_mounted_block_slot_is_refused(keys, tmp_path, loops):
+    if not shutil.which("mkfs.ext4"):
+        pytest.skip("mkfs.ext4 (e2fsprogs) is not installed")
+    board = SimBoard(tmp_path / "board", keys)
+    conf = open(board.conf).read().replace(
+        "device = slots/rootfs-b.img\ntype = file", f"device = {loops[1]}\ntype = block")
+    open(board.conf, "w").write(conf)
+    subprocess.run(["mkfs.ext4", "-q", loops[1]], check=True)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", loops[1], mnt]).returncode:
+        pytest.skip("cannot mount here")
+    try:
+        r = board.fw("install", board.bundle(tmp_path))
+        assert r.rc == 1 and "mounted on" in r.err, r
+    finally:
+        subprocess.run(["umount", mnt])
+
+
+@needs_root
+def test_image_larger_than_block_slot_fails_cleanly(keys, tmp_path, loops):
+    board = SimBoard(tmp_path / "board", keys)
+    conf = open(board.conf).read().replace(
+        "device = slots/rootfs-b.img\ntype = file", f"device = {loops[1]}\ntype = block")
+    open(board.conf, "w").write(conf)
+    big = tmp_path / "big.img"
+    big.write_bytes(os.urandom(17 << 20))
+    from conftest import fw
+    out = tmp_path / "big.fwb"
+    fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
+       "--version", "2.0.0", "--compatible", "fwtool,sim", "--image", f"rootfs={big}",
+       check=0)
+    r = board.fw("install", out)
+    assert r.rc == 1 and "larger than the slot" in r.err, r
+    assert board.bootenv()["BOOT_ORDER"] == "A"
