@@ -58,8 +58,10 @@ ifeq ($(CONFIG_REPORT_HTTP),y)
 LIBS += -lcurl
 endif
 ifeq ($(CONFIG_STATIC),y)
-# libarchive's static closure, as its .pc file lists it
-LIBS := -static $(LIBS) $(shell pkg-config --static --libs-only-l libarchive 2>/dev/null)
+# libarchive's static closure (and libxml2's, which it pulls in), as their .pc
+# files list them; then the C++ runtime ICU needs
+LIBS := -static $(LIBS) $(shell pkg-config --static --libs-only-l libarchive libxml-2.0 2>/dev/null) \
+	-lz -lstdc++ -lm
 endif
 REL_EXTRA :=
 ifeq ($(CONFIG_SANITIZE),y)
