@@ -21,21 +21,19 @@ export KCONFIG_CONFIG
 -include $(O)/auto.mk
 
 # ---- sources ---------------------------------------------------------------
-obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o cmd.o \
+obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o \
 	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
-	 pipeline.o verify.o report.o progress.o atomicfile.o \
-	 slot.o slotio.o slotio_file.o boot.o grubenv.o \
-	 state.o lock.o faultpoint.o install.o watchdog.o health.o confirm.o \
-	 cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
+	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o \
+	 slot.o slotio.o slotio_file.o boot.o grubenv.o state.o lock.o \
+	 install.o watchdog.o health.o confirm.o outbox.o \
+	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
-obj-$(CONFIG_REPORT_HTTP)	+= report_http.o
 
-SRCS := $(wildcard $(addprefix fwtool/,$(obj-y:.o=.c)))
-OBJS_FOUND := $(patsubst fwtool/%.c,%.o,$(SRCS))
+OBJS_FOUND := $(obj-y)
 
 # ---- flags -----------------------------------------------------------------
 WARN	:= -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \

@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "boot.h"
+#include "log.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
 #include "confirm.h"
 #include "lock.h"
+#include "outbox.h"
 #include "report.h"
 #include "slot.h"
 
@@ -41,6 +43,47 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 	return 0;
 }
 
+/* Deliver queued reports; a failure is logged, never a reason to fail. */
+static void flush_reports(const struct config *cfg)
+{
+	struct outbox_result r;
+	struct fw_err e = { 0 };
+
+	if (!cfg->report_url[0])
+		return;
+	if (outbox_flush(cfg, &r, &e))
+		log_warn("%s", e.msg);
+	else if (r.failed)
+		log_warn("%u report(s) to %s not delivered; retried later", r.failed,
+			 cfg->report_url);
+}
+
+int cmd_report(struct cmd *c, struct fw_err *err)
+{
+	struct outbox_result r;
+	struct config cfg;
+	int no_reboot = 0, ret;
+	const char *cmdline = NULL;
+
+	ret = parse(c, &cmdline, &no_reboot, err);
+	if (!ret)
+		ret = cmd_config(c, &cfg, 1, err);
+	if (!ret && !cfg.report_url[0])
+		ret = fw_error(err, FW_EUSAGE, "no report_url in %s", cfg.path);
+	if (!ret)
+		ret = outbox_flush(&cfg, &r, err);
+	if (!ret && c->json)
+		printf("{\"schema\": \"fwtool.report/1\", \"sent\": %u, \"failed\": %u, \"waiting\": %u}\n",
+		       r.sent, r.failed, r.waiting);
+	else if (!ret)
+		printf("reports: %u sent, %u failed (retried later), %u waiting\n", r.sent,
+		       r.failed, r.waiting);
+	if (!ret && r.failed)
+		ret = fw_error(err, FW_EIO, "%u report(s) not delivered to %s", r.failed,
+			       cfg.report_url);
+	return ret;
+}
+
 int cmd_confirm(struct cmd *c, struct fw_err *err)
 {
 	const char *cmdline = NULL;
@@ -63,6 +106,7 @@ int cmd_confirm(struct cmd *c, struct fw_err *err)
 	co.reboot = !no_reboot;
 	ret = confirm_run(&cfg, &co, t, &out, err);
 	lock_release(&lockfd);
+	flush_reports(&cfg);
 	if (ret)
 		goto out;
 	if (out == CONFIRM_NOTHING) {
@@ -124,6 +168,8 @@ int cmd_rollback(struct cmd *c, struct fw_err *err)
 		if (!ret)
 			ret = state_txn_end(cfg.statedir, t, TXN_ROLLED_BACK, "manual",
 					    "switched back by hand", err);
+		if (!ret)
+			outbox_put(&cfg, t);
 	}
 	if (!ret) {
 		report_txn(c->json, t);

@@ -17,5 +17,6 @@ int cmd_mark(struct cmd *c, struct fw_err *err);
 int cmd_confirm(struct cmd *c, struct fw_err *err);
 int cmd_rollback(struct cmd *c, struct fw_err *err);
 int cmd_sim_boot(struct cmd *c, struct fw_err *err);
+int cmd_report(struct cmd *c, struct fw_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "confirm.h"
 #include "health.h"
+#include "outbox.h"
 #include "slot.h"
 #include "watchdog.h"
 
@@ -18,6 +19,8 @@ int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t,
 		ret = state_secver_raise(cfg->statedir, t->security_version, err);
 	if (!ret)
 		ret = state_txn_end(cfg->statedir, t, TXN_CONFIRMED, "", detail, err);
+	if (!ret)
+		outbox_put(cfg, t);
 	return ret;
 }
 
@@ -28,6 +31,8 @@ int confirm_rollback(const struct config *cfg, struct boot *b, struct txn *t,
 
 	if (!ret)
 		ret = state_txn_end(cfg->statedir, t, TXN_ROLLED_BACK, reason, detail, err);
+	if (!ret)
+		outbox_put(cfg, t);
 	return ret;
 }
 
@@ -133,6 +138,8 @@ int confirm_run(const struct config *cfg, const struct confirm_opts *o,
 		if (strcmp(booted, t->target)) {
 			ret = state_txn_end(cfg->statedir, t, TXN_FAILED, "interrupted",
 					    "the install was cut short (power loss or crash)", err);
+			if (!ret)
+				outbox_put(cfg, t);
 			if (!ret)
 				ret = refresh(cfg, &b, booted, err);
 			goto out;

@@ -6,6 +6,7 @@
 
 #include "boot.h"
 #include "install.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "slot.h"
 #include "slotio.h"
@@ -289,8 +290,9 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		if (interrupted)
 			ret = fw_error(err, FW_EIO, "install interrupted by signal %d",
 				       (int)interrupted);
-		(void)!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED,
-				     reason_of(ret), err->msg, &e);
+		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED,
+				   reason_of(ret), err->msg, &e))
+			outbox_put(cfg, &res->txn);
 	}
 out:
 	bundle_close(r);

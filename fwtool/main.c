@@ -76,6 +76,10 @@ static const struct verb {
 	{ "rollback", cmd_rollback,
 	  "usage: fwtool rollback [--json] [--no-reboot]\n"
 	  "Switch to the other good slot and reboot (recorded as manual).\n" },
+	{ "report", cmd_report,
+	  "usage: fwtool report [--json]\n"
+	  "Deliver queued final reports to [confirm] report_url (confirm does this\n"
+	  "at every boot; run it from a timer for more). Exit 1 if some failed.\n" },
 #ifdef CONFIG_BOOT_SIM
 	{ "sim-boot", cmd_sim_boot,
 	  "usage: fwtool sim-boot [--watchdog-reset]\n"

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef FW_OUTBOX_H
+#define FW_OUTBOX_H
+
+#include "config.h"
+#include "err.h"
+#include "state.h"
+
+/*
+ * Final reports for [confirm] report_url. When a transaction ends, its JSON
+ * is queued in STATEDIR/outbox/ID.json (atomically); outbox_flush() POSTs
+ * what is queued and deletes what the server took (2xx). A failed delivery
+ * waits 30 s, 1 min, 2 min ... up to 1 h before the next try. Delivery never
+ * changes an outcome: confirm commits or rolls back first, and reports
+ * after, outside the lock, with short timeouts.
+ */
+
+/** outbox_put() - queue @t's final report; nothing when no report_url */
+void outbox_put(const struct config *cfg, const struct txn *t);
+
+/**
+ * struct outbox_result - what a flush did
+ */
+struct outbox_result {
+	unsigned sent, failed, waiting;
+};
+
+/**
+ * outbox_flush() - try every queued report whose wait is over
+ * Return: 0; FW_ENOTSUP when built without CONFIG_REPORT_HTTP.
+ */
+int outbox_flush(const struct config *cfg, struct outbox_result *res,
+		 struct fw_err *err) FW_MUST;
+
+#endif
