@@ -6,6 +6,7 @@
 
 #include "boot.h"
 #include "install.h"
+#include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
 #include "slot.h"
@@ -253,6 +254,9 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	ret = state_history_sync(cfg->statedir, err);
 	if (!ret)
 		ret = boot_open(&b, cfg, err);
+	if (!ret && b.single_copy)
+		log_warn("%s has one environment copy: a power cut while it is stored loses BOOT_ORDER (U-Boot then boots its default)",
+			 cfg->fw_env_config);
 	if (!ret)
 		ret = slot_booted(cfg, o->cmdline, res->txn.previous, err);
 	if (!ret)

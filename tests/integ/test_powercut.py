@@ -113,3 +113,27 @@ def test_powercut_sweep_confirm(setup):
         hist = [json.loads(l)["id"] for l in open(b.p("state", "history.jsonl"))]
         assert hist.count(t["id"]) == 1, (n, hist)
         assert open(b.p("state", "security-version")).read().strip() == "2"
+
+
+def test_powercut_sweep_mark_good(setup):
+    """mark-good of the trial slot by hand: the same guarantees as confirm."""
+    proto, bundle, d = setup
+
+    def on_trial(n):
+        b = fresh(setup, n, "markgood")
+        b.fw("install", bundle, check=0)
+        b.boot()
+        return b
+
+    total = points(on_trial(0), "mark-good", "booted")
+    assert total >= 4
+    for n in range(1, total + 1):
+        b = on_trial(n)
+        r = b.fw("mark-good", "booted", env={"FWTOOL_CUT_AFTER": str(n)})
+        assert r.rc == 99, (n, r)
+        b.boot()
+        b.fw("confirm")
+        t = json.loads(open(b.p("state", "transaction.json")).read())
+        assert t["state"] == "confirmed", (n, t)
+        hist = [json.loads(l)["id"] for l in open(b.p("state", "history.jsonl"))]
+        assert hist.count(t["id"]) == 1, (n, hist)
