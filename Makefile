@@ -53,7 +53,7 @@ ifeq ($(CONFIG_BOOT_UBOOT),y)
 LIBS += -lubootenv
 endif
 ifeq ($(CONFIG_REPORT_HTTP),y)
-LIBS += -lcurl
+LIBS += -ldl   # libcurl itself is dlopen()ed when a report is sent
 endif
 ifeq ($(CONFIG_STATIC),y)
 # libarchive's static closure (and libxml2's, which it pulls in), as their .pc

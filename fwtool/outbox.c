@@ -9,6 +9,7 @@
 
 #ifdef CONFIG_REPORT_HTTP
 #include <curl/curl.h>
+#include <dlfcn.h>
 #endif
 
 #include "atomicfile.h"
@@ -33,6 +34,45 @@ void outbox_put(const struct config *cfg, const struct txn *t)
 }
 
 #ifdef CONFIG_REPORT_HTTP
+/*
+ * libcurl is loaded only when a report is sent: linked in, it and its TLS
+ * stack would be mapped into every fwtool run and add about 5 MiB to the
+ * install's resident memory, for a feature most runs do not use.
+ */
+static struct {
+	void *so;
+	CURL *(*init)(void);
+	CURLcode (*setopt)(CURL *, CURLoption, ...);
+	CURLcode (*perform)(CURL *);
+	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+	void (*cleanup)(CURL *);
+	struct curl_slist *(*append)(struct curl_slist *, const char *);
+	void (*free_all)(struct curl_slist *);
+} curl;
+
+static int load_curl(void)
+{
+	if (curl.so)
+		return 0;
+	curl.so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!curl.so)
+		return -1;
+	*(void **)&curl.init = dlsym(curl.so, "curl_easy_init");
+	*(void **)&curl.setopt = dlsym(curl.so, "curl_easy_setopt");
+	*(void **)&curl.perform = dlsym(curl.so, "curl_easy_perform");
+	*(void **)&curl.getinfo = dlsym(curl.so, "curl_easy_getinfo");
+	*(void **)&curl.cleanup = dlsym(curl.so, "curl_easy_cleanup");
+	*(void **)&curl.append = dlsym(curl.so, "curl_slist_append");
+	*(void **)&curl.free_all = dlsym(curl.so, "curl_slist_free_all");
+	if (!curl.init || !curl.setopt || !curl.perform || !curl.getinfo ||
+	    !curl.cleanup || !curl.append || !curl.free_all) {
+		dlclose(curl.so);
+		curl.so = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static size_t discard(void *p, size_t n, size_t m, void *ctx)
 {
 	(void)p;
@@ -42,27 +82,27 @@ static size_t discard(void *p, size_t n, size_t m, void *ctx)
 
 static int post(const char *url, const char *body)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	CURL *c = curl_easy_init();
+	struct curl_slist *h;
 	long code = 0;
-	CURLcode rc;
+	CURL *c;
 
-	if (!c) {
-		curl_slist_free_all(h);
+	if (load_curl())
 		return -1;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
+	c = curl.init();
+	if (!c)
+		return -1;
+	h = curl.append(NULL, "Content-Type: application/json");
+	curl.setopt(c, CURLOPT_URL, url);
+	curl.setopt(c, CURLOPT_HTTPHEADER, h);
+	curl.setopt(c, CURLOPT_POSTFIELDS, body);
+	curl.setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
+	curl.setopt(c, CURLOPT_TIMEOUT, 5L);
+	curl.setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (curl.perform(c) == CURLE_OK)
+		curl.getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl.cleanup(c);
+	curl.free_all(h);
 	return code >= 200 && code < 300 ? 0 : -1;
 }
 #else
