@@ -48,6 +48,26 @@ int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg,
 	return 0;
 }
 
+int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *pol,
+		 struct fw_err *err)
+{
+	int o, ret;
+
+	while ((o = getopt_long(c->argc, c->argv, "+ho:", opts, NULL)) != -1) {
+		ret = cmd_opt(c, pol, o, optarg, err);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
+		if (o == 'h')
+			return cmd_help(c);
+		if (o == '?' || o == ':')
+			return cmd_bad_opt(c, err);
+		return o;
+	}
+	return 0;
+}
+
 int cmd_bad_opt(struct cmd *c, struct fw_err *err)
 {
 	return fw_error(err, FW_EUSAGE, "%s: bad option (see 'fwtool %s --help')",

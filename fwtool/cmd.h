@@ -65,6 +65,20 @@ struct cmd_policy {
 int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg,
 	    struct fw_err *err);
 
+/**
+ * cmd_next_opt() - the next option that is the verb's own
+ *
+ * Handles the common options, the policy options (when @pol is not NULL)
+ * and --help itself. Use as:
+ *	while ((o = cmd_next_opt(c, opts, &pol, err)) > CMD_HELP)
+ *		switch (o) { ... }
+ *	if (o) return o;
+ * Return: the option (> CMD_HELP); 0 at the end; CMD_HELP after printing
+ * the usage; a negative FW_E* code for an unknown option.
+ */
+int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *pol,
+		 struct fw_err *err);
+
 /** cmd_bad_opt() - the usage error for an unknown option or missing arg */
 int cmd_bad_opt(struct cmd *c, struct fw_err *err);
 

@@ -14,16 +14,11 @@ int cmd_board(struct cmd *c, struct fw_err *err)
 	struct board b;
 	int o, ret;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, &pol, o, optarg, err);
-		if (ret < 0)
-			return ret;
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	o = cmd_next_opt(c, opts, &pol, err);
+	if (o > CMD_HELP)
 		return cmd_bad_opt(c, err);
-	}
+	if (o)
+		return o;
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "board: takes no arguments");
 	ret = cmd_config(c, &cfg, 0, err);

@@ -76,13 +76,8 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 	uint64_t v;
 	int o, ret;
 
-	while ((o = getopt_long(c->argc, c->argv, "+ho:", opts, NULL)) != -1) {
-		ret = cmd_opt(c, NULL, o, optarg, err);
-		if (ret)
-			continue;
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
 		switch (o) {
-		case 'h':
-			return cmd_help(c);
 		case 'o': mb->out = optarg; break;
 		case OPT_KEY: mb->key = optarg; break;
 		case OPT_CERT: mb->cert = optarg; break;
@@ -113,6 +108,8 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 			return cmd_bad_opt(c, err);
 		}
 	}
+	if (o)
+		return o;
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "bundle create: unexpected argument '%s'",
 				c->argv[optind]);
@@ -160,21 +157,16 @@ static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify,
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o, ret;
+	int o;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, pol, o, optarg, err);
-		if (ret < 0)
-			return ret;
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	while ((o = cmd_next_opt(c, opts, pol, err)) > CMD_HELP) {
 		if (o == OPT_NO_VERIFY && no_verify)
 			*no_verify = 1;
 		else
 			return cmd_bad_opt(c, err);
 	}
+	if (o)
+		return o;
 	if (optind + 1 != c->argc)
 		return fw_error(err, FW_EUSAGE, "%s: needs exactly one BUNDLE (or - for stdin)",
 				c->argv[0]);

@@ -23,14 +23,9 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o, ret;
+	int o;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, NULL, o, optarg, err);
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
 		if (o == OPT_CMDLINE)
 			*cmdline = optarg;
 		else if (o == OPT_NO_REBOOT)
@@ -38,6 +33,8 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 		else
 			return cmd_bad_opt(c, err);
 	}
+	if (o)
+		return o;
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "%s takes no arguments", c->argv[0]);
 	return 0;

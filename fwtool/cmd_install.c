@@ -28,20 +28,16 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	struct board b;
 	int o, ret, lockfd = -1;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, &pol, o, optarg, err);
-		if (ret < 0)
-			return ret;
-		if (ret)
-			continue;
+	while ((o = cmd_next_opt(c, opts, &pol, err)) > CMD_HELP) {
 		switch (o) {
-		case 'h': return cmd_help(c);
 		case OPT_CMDLINE: io.cmdline = optarg; break;
 		case OPT_NO_ACTIVATE: io.no_activate = 1; break;
 		case OPT_FORCE: io.force = 1; break;
 		default: return cmd_bad_opt(c, err);
 		}
 	}
+	if (o)
+		return o;
 	if (optind + 1 != c->argc)
 		return fw_error(err, FW_EUSAGE, "install: needs exactly one BUNDLE (or - for stdin)");
 	io.bundle = c->argv[optind];

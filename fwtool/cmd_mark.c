@@ -88,16 +88,13 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 	for (unsigned i = 0; i < 3; i++)
 		if (!strcmp(c->argv[0], verbs[i].verb))
 			m = verbs[i].m;
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, NULL, o, optarg, err);
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
 		if (o != OPT_CMDLINE)
 			return cmd_bad_opt(c, err);
 		cmdline = optarg;
 	}
+	if (o)
+		return o;
 	if (optind < c->argc)
 		what = c->argv[optind++];
 	if (optind != c->argc)

@@ -54,16 +54,13 @@ int cmd_sim_boot(struct cmd *c, struct fw_err *err)
 	struct config cfg;
 	int o, ret, wdreset = 0, reset;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, NULL, o, optarg, err);
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
 		if (o != OPT_WDRESET)
 			return cmd_bad_opt(c, err);
 		wdreset = 1;
 	}
+	if (o)
+		return o;
 	ret = cmd_config(c, &cfg, 1, err);
 	if (!ret && strcmp(cfg.bootloader, "sim"))
 		ret = fw_error(err, FW_EUSAGE, "sim-boot needs bootloader = sim");

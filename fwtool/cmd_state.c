@@ -26,14 +26,9 @@ static int parse(struct cmd *c, const char **cmdline, const char **since,
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o, ret;
+	int o;
 
-	while ((o = getopt_long(c->argc, c->argv, "+h", opts, NULL)) != -1) {
-		ret = cmd_opt(c, NULL, o, optarg, err);
-		if (ret)
-			continue;
-		if (o == 'h')
-			return cmd_help(c);
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
 		if (o == OPT_CMDLINE && cmdline)
 			*cmdline = optarg;
 		else if (o == OPT_SINCE && since)
@@ -45,6 +40,8 @@ static int parse(struct cmd *c, const char **cmdline, const char **since,
 		else
 			return cmd_bad_opt(c, err);
 	}
+	if (o)
+		return o;
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "%s: unexpected argument '%s'", c->argv[0],
 				c->argv[optind]);
