@@ -183,10 +183,10 @@ bench: deps
 	@scripts/bench.sh $(O)
 
 format:
-	clang-format -i fwtool/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	clang-format -i fwtool/*.[ch] tests/unit/*.[ch] tests/unit/fakes/*.c tests/fuzz/*.[ch]
 
 format-check:
-	clang-format --dry-run -Werror fwtool/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	@$(PYTHON) tests/run_check.py --build $(O) --only style
 
 clean:
 	rm -rf $(O)/obj $(O)/san $(O)/fuzz $(O)/fwtool $(O)/libfwtool.a

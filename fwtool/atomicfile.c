@@ -13,8 +13,8 @@
 
 static int io_error(struct fw_err *err, const char *what, const char *path)
 {
-	return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO, "%s %s: %s",
-			what, path, strerror(errno));
+	return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO, "%s %s: %s", what, path,
+			strerror(errno));
 }
 
 int atomicfile_fsync_dir(const char *path, struct fw_err *err)
@@ -50,8 +50,7 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int atomicfile_write(const char *path, const void *buf, size_t len,
-		     struct fw_err *err)
+int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_err *err)
 {
 	char tmp[FW_PATH_LEN + 16];
 	int fd, ret;
@@ -85,8 +84,7 @@ fail:
 	return ret;
 }
 
-int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
-		    struct fw_err *err)
+int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp, struct fw_err *err)
 {
 	size_t len = 0, cap = 4096;
 	char *buf;
@@ -137,8 +135,7 @@ int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	return 0;
 }
 
-int atomicfile_append(const char *path, const void *buf, size_t len,
-		      struct fw_err *err)
+int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	int ret = 0;

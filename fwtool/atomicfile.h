@@ -12,8 +12,7 @@
  * in the same directory, fsync it, rename it over @path, fsync the directory
  * Return: 0, FW_EIO, FW_ENOSPC.
  */
-int atomicfile_write(const char *path, const void *buf, size_t len,
-		     struct fw_err *err) FW_MUST;
+int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
  * atomicfile_read() - read all of @path (at most @max bytes) into a new
@@ -28,8 +27,7 @@ int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
  * atomicfile_append() - append one record with a single write(), then
  * fdatasync (history); a torn last line is ignored by readers
  */
-int atomicfile_append(const char *path, const void *buf, size_t len,
-		      struct fw_err *err) FW_MUST;
+int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /** atomicfile_fsync_dir() - fsync the directory holding @path */
 int atomicfile_fsync_dir(const char *path, struct fw_err *err) FW_MUST;

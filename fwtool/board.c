@@ -31,8 +31,7 @@ int board_add(struct board *b, const char *s, struct fw_err *err)
 	return 0;
 }
 
-int board_from_dtb_buf(struct board *b, const void *buf, size_t len,
-		       struct fw_err *err)
+int board_from_dtb_buf(struct board *b, const void *buf, size_t len, struct fw_err *err)
 {
 	const char *p, *model;
 	int plen, ret, n;
@@ -62,7 +61,8 @@ int board_from_dtb_buf(struct board *b, const void *buf, size_t len,
 		p = fdt_stringlist_get(buf, 0, "compatible", i, &plen);
 		if (!p || plen == 0 || plen > FW_COMPAT_LEN)
 			return fw_error(err, FW_EFORMAT,
-					"device tree: compatible string %d is empty or too long", i);
+					"device tree: compatible string %d is empty or too long",
+					i);
 		ret = board_add(b, p, err);
 		if (ret)
 			return fw_error(err, FW_EFORMAT, "device tree: %s", err->msg);
@@ -104,9 +104,17 @@ int board_from_dtb(struct board *b, const char *path, struct fw_err *err)
 /* ---- DMI ------------------------------------------------------------------ */
 
 static const char *const placeholders[] = {
-	"To be filled by O.E.M.", "To Be Filled By O.E.M.", "Default string",
-	"System manufacturer", "System Product Name", "Not Applicable",
-	"Not Specified", "None", "OEM", "O.E.M.", "",
+	"To be filled by O.E.M.",
+	"To Be Filled By O.E.M.",
+	"Default string",
+	"System manufacturer",
+	"System Product Name",
+	"Not Applicable",
+	"Not Specified",
+	"None",
+	"OEM",
+	"O.E.M.",
+	"",
 };
 
 static void read_dmi(const char *dir, const char *name, char *out, size_t size)
@@ -167,8 +175,7 @@ int board_from_dmi(struct board *b, const char *dir, struct fw_err *err)
 	vendor = v1[0] ? v1 : v2;
 	product = p1[0] ? p1 : p2;
 	if (!vendor[0] || !product[0])
-		return fw_error(err, FW_ENOTFOUND, "DMI %s: no usable vendor/product",
-				dir);
+		return fw_error(err, FW_ENOTFOUND, "DMI %s: no usable vendor/product", dir);
 	slug(vendor, vs, sizeof(vs));
 	slug(product, ps, sizeof(ps));
 	snprintf(s, sizeof(s), "%.60s,%.60s", vs, ps);
@@ -181,8 +188,8 @@ int board_from_dmi(struct board *b, const char *dir, struct fw_err *err)
 	return ret;
 }
 
-int board_detect(struct board *b, const char *how, const char *dtb,
-		 const char *dmi, struct fw_err *err)
+int board_detect(struct board *b, const char *how, const char *dtb, const char *dmi,
+		 struct fw_err *err)
 {
 	int ret;
 
@@ -200,13 +207,13 @@ int board_detect(struct board *b, const char *how, const char *dtb,
 	ret = board_from_dmi(b, dmi, err);
 	if (ret == FW_ENOTFOUND)
 		return fw_error(err, FW_ENOTFOUND,
-				"board: no device tree at %s and no DMI data; set compatible= in system.conf or pass --compatible",
+				"board: no device tree at %s and no DMI data; set compatible= in "
+				"system.conf or pass --compatible",
 				dtb);
 	return ret;
 }
 
-static void join(char *out, size_t size, const char (*s)[FW_COMPAT_LEN + 1],
-		 unsigned n)
+static void join(char *out, size_t size, const char (*s)[FW_COMPAT_LEN + 1], unsigned n)
 {
 	size_t o = 0;
 
@@ -215,8 +222,7 @@ static void join(char *out, size_t size, const char (*s)[FW_COMPAT_LEN + 1],
 		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? ", " : "", s[i]);
 }
 
-int board_match(const struct board *b, const struct manifest *m,
-		struct fw_err *err)
+int board_match(const struct board *b, const struct manifest *m, struct fw_err *err)
 {
 	char have[120], want[120];
 
@@ -226,7 +232,6 @@ int board_match(const struct board *b, const struct manifest *m,
 				return 0;
 	join(have, sizeof(have), b->strings, b->n);
 	join(want, sizeof(want), m->compatible, m->ncompatible);
-	return fw_error(err, FW_EINCOMPAT,
-			"bundle is for [%s], this board is [%s] (from %s)", want,
+	return fw_error(err, FW_EINCOMPAT, "bundle is for [%s], this board is [%s] (from %s)", want,
 			have, b->source);
 }

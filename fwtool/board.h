@@ -36,8 +36,7 @@ int board_from_dtb(struct board *b, const char *path, struct fw_err *err) FW_MUS
 /**
  * board_from_dtb_buf() - the same from memory (fuzzed)
  */
-int board_from_dtb_buf(struct board *b, const void *buf, size_t len,
-		       struct fw_err *err) FW_MUST;
+int board_from_dtb_buf(struct board *b, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
  * board_from_dmi() - "vendor,product" and OpenWrt's "vendor-product"
@@ -51,15 +50,14 @@ int board_from_dmi(struct board *b, const char *dir, struct fw_err *err) FW_MUST
  * board_detect() - identity as system.conf says: "auto" (device tree, then
  * DMI), "dtb", "dmi", or a literal compatible string
  */
-int board_detect(struct board *b, const char *how, const char *dtb,
-		 const char *dmi, struct fw_err *err) FW_MUST;
+int board_detect(struct board *b, const char *how, const char *dtb, const char *dmi,
+		 struct fw_err *err) FW_MUST;
 
 /**
  * board_match() - does any manifest pattern (shell glob) match any board
  * string?
  * Return: 0, FW_EINCOMPAT naming both sides.
  */
-int board_match(const struct board *b, const struct manifest *m,
-		struct fw_err *err) FW_MUST;
+int board_match(const struct board *b, const struct manifest *m, struct fw_err *err) FW_MUST;
 
 #endif

@@ -88,8 +88,7 @@ int boot_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
 	memset(env, 0, sizeof(*env));
 	for (unsigned i = 0; i < b->nnames; i++)
-		snprintf(env->slots[env->nslots++].name, FW_BOOTNAME_LEN + 1, "%s",
-			 b->names[i]);
+		snprintf(env->slots[env->nslots++].name, FW_BOOTNAME_LEN + 1, "%s", b->names[i]);
 	return prefixed(b, b->ops->load(b, env, err), err);
 }
 
@@ -108,19 +107,18 @@ int boot_get_primary(struct boot *b, char *out, struct fw_err *err)
 	return ret;
 }
 
-static struct boot_slot *known(struct boot *b, struct boot_env *env,
-			       const char *name, struct fw_err *err)
+static struct boot_slot *known(struct boot *b, struct boot_env *env, const char *name,
+			       struct fw_err *err)
 {
 	struct boot_slot *s = boot_env_slot(env, name);
 
 	if (!s)
-		fw_error(err, FW_EUSAGE, "%s backend: no slot with bootname %s",
-			 b->ops->name, name);
+		fw_error(err, FW_EUSAGE, "%s backend: no slot with bootname %s", b->ops->name,
+			 name);
 	return s;
 }
 
-int boot_set_primary(struct boot *b, const char *name, unsigned tries,
-		     struct fw_err *err)
+int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw_err *err)
 {
 	struct boot_env env;
 	struct boot_slot *s;
@@ -141,8 +139,7 @@ int boot_set_primary(struct boot *b, const char *name, unsigned tries,
 	return boot_store(b, &env, err);
 }
 
-int boot_mark(struct boot *b, const char *name, enum boot_mark m,
-	      struct fw_err *err)
+int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err)
 {
 	struct boot_env env;
 	struct boot_slot *s;
@@ -176,8 +173,7 @@ int boot_mark(struct boot *b, const char *name, enum boot_mark m,
 	return boot_store(b, &env, err);
 }
 
-int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st,
-		   struct fw_err *err)
+int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st, struct fw_err *err)
 {
 	struct boot_env env;
 	struct boot_slot *s;
@@ -211,16 +207,14 @@ static void parse_order(struct boot_env *env, const char *s)
 			snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", t);
 }
 
-void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get,
-		      void *ctx)
+void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get, void *ctx)
 {
 	char name[FW_BOOTNAME_LEN + 16], *v = get(ctx, "BOOT_ORDER");
 
 	if (v)
 		parse_order(env, v);
 	else
-		snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s",
-			 b->names[0]);
+		snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", b->names[0]);
 	free(v);
 	for (unsigned i = 0; i < env->nslots; i++) {
 		struct boot_slot *s = &env->slots[i];
@@ -238,8 +232,7 @@ void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get,
 	}
 }
 
-int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set,
-		     void *ctx)
+int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set, void *ctx)
 {
 	char name[FW_BOOTNAME_LEN + 16], val[16], order[BOOT_MAX * (FW_BOOTNAME_LEN + 1) + 1];
 	size_t o = 0;

@@ -74,8 +74,7 @@ int boot_store(struct boot *b, const struct boot_env *env, struct fw_err *err) F
 int boot_get_primary(struct boot *b, char *out, struct fw_err *err) FW_MUST;
 
 /** boot_set_primary() - @name first in the order with @tries tries */
-int boot_set_primary(struct boot *b, const char *name, unsigned tries,
-		     struct fw_err *err) FW_MUST;
+int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw_err *err) FW_MUST;
 
 /** boot_get_state() - one slot's state */
 int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st,
@@ -86,8 +85,7 @@ int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st,
  * tries (the bootloader will never pick it); active: set_primary with
  * [system] max_tries
  */
-int boot_mark(struct boot *b, const char *name, enum boot_mark m,
-	      struct fw_err *err) FW_MUST;
+int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err) FW_MUST;
 
 /* model helpers, shared with the backends and tested alone */
 struct boot_slot *boot_env_slot(struct boot_env *env, const char *name);
@@ -105,9 +103,7 @@ extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops;
 typedef char *(*boot_get_fn)(void *ctx, const char *name);
 typedef int (*boot_set_fn)(void *ctx, const char *name, const char *value);
 
-void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get,
-		      void *ctx);
-int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set,
-		     void *ctx);
+void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get, void *ctx);
+int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set, void *ctx);
 
 #endif

@@ -23,8 +23,7 @@ static int grub_open(struct boot *b, struct fw_err *err)
 	return 0;
 }
 
-static int read_block(struct boot *b, struct grubenv *e, int create,
-		      struct fw_err *err)
+static int read_block(struct boot *b, struct grubenv *e, int create, struct fw_err *err)
 {
 	char *buf = NULL;
 	size_t len;
@@ -43,8 +42,7 @@ static int read_block(struct boot *b, struct grubenv *e, int create,
 	return ret;
 }
 
-static unsigned num(const struct grubenv *e, const char *fmt, const char *slot,
-		    unsigned dflt)
+static unsigned num(const struct grubenv *e, const char *fmt, const char *slot, unsigned dflt)
 {
 	char name[64], v[32];
 

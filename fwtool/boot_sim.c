@@ -38,7 +38,7 @@ static char *sim_get(void *ctx, const char *name)
 
 static int sim_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
-	struct simenv se = { 0 };
+	struct simenv se = {0};
 	int ret = atomicfile_read(b->cfg->sim_env, FW_SIMENV_MAX, &se.text, NULL, err);
 
 	if (ret == FW_ENOTFOUND) {
@@ -54,8 +54,7 @@ static int sim_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 static int sim_set(void *ctx, const char *name, const char *value)
 {
 	struct simenv *se = ctx;
-	int n = snprintf(se->out + se->olen, sizeof(se->out) - se->olen, "%s=%s\n",
-			 name, value);
+	int n = snprintf(se->out + se->olen, sizeof(se->out) - se->olen, "%s=%s\n", name, value);
 
 	if (n < 0 || (size_t)n >= sizeof(se->out) - se->olen)
 		return -1;

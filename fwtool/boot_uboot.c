@@ -44,7 +44,8 @@ static int uboot_open(struct boot *b, struct fw_err *err)
 	b->single_copy = copies == 1;
 	if (b->single_copy && b->cfg->uboot_require_redundant)
 		return fw_error(err, FW_EUSAGE,
-				"%s has one environment copy; a power cut during a store would lose BOOT_ORDER (require_redundant = true)",
+				"%s has one environment copy; a power cut during a store would "
+				"lose BOOT_ORDER (require_redundant = true)",
 				b->cfg->fw_env_config);
 	if (libuboot_initialize(&ctx, NULL) < 0)
 		return fw_error(err, FW_ENOMEM, "libubootenv: cannot initialise");
@@ -55,8 +56,7 @@ static int uboot_open(struct boot *b, struct fw_err *err)
 	}
 	if (libuboot_open(ctx) < 0) {
 		libuboot_exit(ctx);
-		return fw_error(err, FW_EIO,
-				"no valid environment (bad CRC in every copy) per %s",
+		return fw_error(err, FW_EIO, "no valid environment (bad CRC in every copy) per %s",
 				b->cfg->fw_env_config);
 	}
 	b->priv = ctx;

@@ -62,8 +62,7 @@ void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *fla
 	r->cancel = flag;
 }
 
-int bundle_open(struct bundle_reader **rp, const char *path,
-		struct fw_err *err)
+int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 {
 	struct bundle_reader *r = calloc(1, sizeof(*r));
 	int ret;
@@ -99,10 +98,10 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 		 * bundle's fault */
 		int e = archive_errno(r->a);
 
-		ret = e == ENOENT || e == EACCES || e == EISDIR || e == EIO ||
-				      e == EPERM || e == ENXIO ?
-			      FW_EIO :
-			      FW_EFORMAT;
+		ret = e == ENOENT || e == EACCES || e == EISDIR || e == EIO || e == EPERM ||
+				      e == ENXIO
+			      ? FW_EIO
+			      : FW_EFORMAT;
 		fw_error(err, ret, "bundle %s: %s", path, archive_error_string(r->a));
 		bundle_close(r);
 		return ret;
@@ -111,8 +110,7 @@ int bundle_open(struct bundle_reader **rp, const char *path,
 	return 0;
 }
 
-int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len,
-		    struct fw_err *err)
+int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len, struct fw_err *err)
 {
 	struct bundle_reader *r = calloc(1, sizeof(*r));
 
@@ -141,35 +139,32 @@ static int was_seen(struct bundle_reader *r, const char *name)
 	return 0;
 }
 
-static int check_entry(struct bundle_reader *r, struct archive_entry *e,
-		       const char *want, struct fw_err *err)
+static int check_entry(struct bundle_reader *r, struct archive_entry *e, const char *want,
+		       struct fw_err *err)
 {
 	const char *name = archive_entry_pathname(e);
 
 	if (!name)
 		return fw_error(err, FW_EFORMAT, "bundle: member without a name");
 	if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
-		return fw_error(err, FW_EFORMAT,
-				"bundle: member '%.64s': paths are not allowed", name);
+		return fw_error(err, FW_EFORMAT, "bundle: member '%.64s': paths are not allowed",
+				name);
 	if (archive_entry_hardlink(e) || archive_entry_symlink(e))
-		return fw_error(err, FW_EFORMAT,
-				"bundle: member '%.64s' is a link", name);
+		return fw_error(err, FW_EFORMAT, "bundle: member '%.64s' is a link", name);
 	if (archive_entry_filetype(e) != AE_IFREG)
-		return fw_error(err, FW_EFORMAT,
-				"bundle: member '%.64s' is not a regular file", name);
+		return fw_error(err, FW_EFORMAT, "bundle: member '%.64s' is not a regular file",
+				name);
 	if (!strcmp(name, want))
 		return 0;
 	if (was_seen(r, name))
-		return fw_error(err, FW_EFORMAT,
-				"bundle: duplicate member '%.64s'", name);
-	return fw_error(err, FW_EFORMAT,
-			"bundle: unexpected member '%.64s' where '%s' belongs",
+		return fw_error(err, FW_EFORMAT, "bundle: duplicate member '%.64s'", name);
+	return fw_error(err, FW_EFORMAT, "bundle: unexpected member '%.64s' where '%s' belongs",
 			name, want);
 }
 
 /* Move to the next member, which must be @want of at most @max bytes. */
-static int next_member(struct bundle_reader *r, const char *want,
-		       uint64_t max, uint64_t *sizep, struct fw_err *err)
+static int next_member(struct bundle_reader *r, const char *want, uint64_t max, uint64_t *sizep,
+		       struct fw_err *err)
 {
 	struct archive_entry *e;
 	int64_t size;
@@ -178,18 +173,16 @@ static int next_member(struct bundle_reader *r, const char *want,
 	ret = archive_read_next_header(r->a, &e);
 	if (ret == ARCHIVE_EOF)
 		return fw_error(err, FW_EFORMAT,
-				"bundle: ends where member '%s' belongs (truncated?)",
-				want);
+				"bundle: ends where member '%s' belongs (truncated?)", want);
 	if (ret < ARCHIVE_WARN)
-		return fw_error(err, FW_EFORMAT, "bundle: before member '%s': %s",
-				want, archive_error_string(r->a));
+		return fw_error(err, FW_EFORMAT, "bundle: before member '%s': %s", want,
+				archive_error_string(r->a));
 	ret = check_entry(r, e, want, err);
 	if (ret)
 		return ret;
 	size = archive_entry_size(e);
 	if (!archive_entry_size_is_set(e) || size < 0)
-		return fw_error(err, FW_EFORMAT, "bundle: member '%s' has no size",
-				want);
+		return fw_error(err, FW_EFORMAT, "bundle: member '%s' has no size", want);
 	if ((uint64_t)size > max)
 		return fw_error(err, FW_EFORMAT,
 				"bundle: member '%s' is %lld bytes, more than the %llu allowed",
@@ -200,8 +193,7 @@ static int next_member(struct bundle_reader *r, const char *want,
 	return 0;
 }
 
-int bundle_read(struct bundle_reader *r, void *buf, size_t len,
-		struct fw_err *err)
+int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *err)
 {
 	uint8_t *p = buf;
 
@@ -209,12 +201,11 @@ int bundle_read(struct bundle_reader *r, void *buf, size_t len,
 		la_ssize_t n = archive_read_data(r->a, p, len);
 
 		if (n < 0)
-			return fw_error(err, FW_EFORMAT, "bundle: member '%s': %s",
-					r->cur, archive_error_string(r->a));
+			return fw_error(err, FW_EFORMAT, "bundle: member '%s': %s", r->cur,
+					archive_error_string(r->a));
 		if (n == 0)
 			return fw_error(err, FW_EFORMAT,
-					"bundle: member '%s' ends early (truncated)",
-					r->cur);
+					"bundle: member '%s' ends early (truncated)", r->cur);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -222,8 +213,8 @@ int bundle_read(struct bundle_reader *r, void *buf, size_t len,
 }
 
 /* Read a whole small member into a new NUL-terminated buffer. */
-static int read_small(struct bundle_reader *r, const char *name, size_t max,
-		      char **bufp, size_t *lenp, struct fw_err *err)
+static int read_small(struct bundle_reader *r, const char *name, size_t max, char **bufp,
+		      size_t *lenp, struct fw_err *err)
 {
 	uint64_t size;
 	int ret;
@@ -242,21 +233,18 @@ static int read_small(struct bundle_reader *r, const char *name, size_t max,
 	return 0;
 }
 
-int bundle_read_header(struct bundle_reader *r, struct bundle_header *h,
-		       struct fw_err *err)
+int bundle_read_header(struct bundle_reader *r, struct bundle_header *h, struct fw_err *err)
 {
 	char *sig = NULL;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
-	ret = read_small(r, BUNDLE_MANIFEST, FW_MANIFEST_MAX, &h->manifest,
-			 &h->manifest_len, err);
+	ret = read_small(r, BUNDLE_MANIFEST, FW_MANIFEST_MAX, &h->manifest, &h->manifest_len, err);
 	if (!ret)
 		ret = read_small(r, BUNDLE_SIG, FW_SIG_MAX, &sig, &h->sig_len, err);
 	if (!ret) {
 		memcpy(h->sig, sig, h->sig_len);
-		ret = read_small(r, BUNDLE_CHAIN, FW_CHAIN_MAX, &h->chain,
-				 &h->chain_len, err);
+		ret = read_small(r, BUNDLE_CHAIN, FW_CHAIN_MAX, &h->chain, &h->chain_len, err);
 	}
 	free(sig);
 	if (ret)
@@ -264,8 +252,7 @@ int bundle_read_header(struct bundle_reader *r, struct bundle_header *h,
 	return ret;
 }
 
-int bundle_next_image(struct bundle_reader *r,
-		      const struct manifest_image *img, struct fw_err *err)
+int bundle_next_image(struct bundle_reader *r, const struct manifest_image *img, struct fw_err *err)
 {
 	uint64_t size;
 	int ret = next_member(r, img->file, img->size, &size, err);
@@ -275,8 +262,7 @@ int bundle_next_image(struct bundle_reader *r,
 	if (size != img->size)
 		return fw_error(err, FW_EFORMAT,
 				"bundle: member '%s' is %llu bytes, the manifest says %llu",
-				img->file, (unsigned long long)size,
-				(unsigned long long)img->size);
+				img->file, (unsigned long long)size, (unsigned long long)img->size);
 	return 0;
 }
 
@@ -293,8 +279,7 @@ int bundle_end(struct bundle_reader *r, struct fw_err *err)
 	if (archive_entry_pathname(e) && was_seen(r, archive_entry_pathname(e)))
 		return fw_error(err, FW_EFORMAT, "bundle: duplicate member '%.64s'",
 				archive_entry_pathname(e));
-	return fw_error(err, FW_EFORMAT,
-			"bundle: unexpected member '%.64s' after the last image",
+	return fw_error(err, FW_EFORMAT, "bundle: unexpected member '%.64s' after the last image",
 			archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 }
 
@@ -328,8 +313,8 @@ struct bundle_writer {
 	char tmp[FW_PATH_LEN + 16];
 };
 
-int bundle_writer_open(struct bundle_writer **wp, const char *path,
-		       time_t mtime, struct fw_err *err)
+int bundle_writer_open(struct bundle_writer **wp, const char *path, time_t mtime,
+		       struct fw_err *err)
 {
 	struct bundle_writer *w = calloc(1, sizeof(*w));
 
@@ -352,8 +337,7 @@ int bundle_writer_open(struct bundle_writer **wp, const char *path,
 			fchmod(w->fd, 0644);
 	}
 	if (w->fd < 0) {
-		fw_error(err, FW_EIO, "bundle: create %s: %s", w->tmp,
-			 strerror(errno));
+		fw_error(err, FW_EIO, "bundle: create %s: %s", w->tmp, strerror(errno));
 		w->tmp[0] = '\0';
 		bundle_writer_free(w);
 		return FW_EIO;
@@ -361,8 +345,7 @@ int bundle_writer_open(struct bundle_writer **wp, const char *path,
 	w->a = archive_write_new();
 	w->e = archive_entry_new();
 	/* ustar where it fits, pax headers for members of 8 GiB and more */
-	if (!w->a || !w->e ||
-	    archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	if (!w->a || !w->e || archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
 		fw_error(err, FW_EIO, "bundle: %s",
@@ -374,8 +357,7 @@ int bundle_writer_open(struct bundle_writer **wp, const char *path,
 	return 0;
 }
 
-int bundle_writer_add(struct bundle_writer *w, const char *name,
-		      uint64_t size, struct fw_err *err)
+int bundle_writer_add(struct bundle_writer *w, const char *name, uint64_t size, struct fw_err *err)
 {
 	archive_entry_clear(w->e);
 	archive_entry_set_pathname(w->e, name);
@@ -389,8 +371,7 @@ int bundle_writer_add(struct bundle_writer *w, const char *name,
 	return 0;
 }
 
-int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len,
-		       struct fw_err *err)
+int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len, struct fw_err *err)
 {
 	const uint8_t *p = buf;
 
@@ -398,8 +379,8 @@ int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len,
 		la_ssize_t n = archive_write_data(w->a, p, len);
 
 		if (n <= 0)
-			return fw_error(err, FW_EIO, "bundle: write %s: %s",
-					w->tmp, archive_error_string(w->a));
+			return fw_error(err, FW_EIO, "bundle: write %s: %s", w->tmp,
+					archive_error_string(w->a));
 		p += n;
 		len -= (size_t)n;
 	}
@@ -417,11 +398,9 @@ int bundle_writer_commit(struct bundle_writer *w, struct fw_err *err)
 	if (!w->tmp[0])
 		return 0; /* standard output */
 	if (fsync(w->fd))
-		return fw_error(err, FW_EIO, "bundle: fsync %s: %s", w->tmp,
-				strerror(errno));
+		return fw_error(err, FW_EIO, "bundle: fsync %s: %s", w->tmp, strerror(errno));
 	if (rename(w->tmp, w->path))
-		return fw_error(err, FW_EIO, "bundle: rename to %s: %s", w->path,
-				strerror(errno));
+		return fw_error(err, FW_EIO, "bundle: rename to %s: %s", w->path, strerror(errno));
 	w->tmp[0] = '\0';
 	strcpy(dir, w->path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);

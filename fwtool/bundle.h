@@ -45,8 +45,7 @@ struct bundle_reader;
  * bundle_open() - open a bundle file, or standard input for "-"
  * Return: 0, FW_EIO (cannot open), FW_ENOMEM.
  */
-int bundle_open(struct bundle_reader **rp, const char *path,
-		struct fw_err *err) FW_MUST;
+int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err) FW_MUST;
 
 /**
  * bundle_set_cancel() - a read interrupted by a signal stops the bundle
@@ -72,15 +71,14 @@ int bundle_read_header(struct bundle_reader *r, struct bundle_header *h,
  * bundle_next_image() - advance to the member of @img and check it
  * Return: 0, FW_EFORMAT (wrong name, type, size; truncated).
  */
-int bundle_next_image(struct bundle_reader *r,
-		      const struct manifest_image *img, struct fw_err *err) FW_MUST;
+int bundle_next_image(struct bundle_reader *r, const struct manifest_image *img,
+		      struct fw_err *err) FW_MUST;
 
 /**
  * bundle_read() - read exactly @len bytes of the current member
  * Return: 0, FW_EFORMAT (truncated), FW_EIO.
  */
-int bundle_read(struct bundle_reader *r, void *buf, size_t len,
-		struct fw_err *err) FW_MUST;
+int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
  * bundle_end() - check that no member follows the last image
@@ -101,10 +99,10 @@ struct bundle_writer;
  * renamed into place by bundle_writer_commit())
  * @mtime: timestamp of every member, for reproducible bundles
  */
-int bundle_writer_open(struct bundle_writer **wp, const char *path,
-		       time_t mtime, struct fw_err *err) FW_MUST;
-int bundle_writer_add(struct bundle_writer *w, const char *name,
-		      uint64_t size, struct fw_err *err) FW_MUST;
+int bundle_writer_open(struct bundle_writer **wp, const char *path, time_t mtime,
+		       struct fw_err *err) FW_MUST;
+int bundle_writer_add(struct bundle_writer *w, const char *name, uint64_t size,
+		      struct fw_err *err) FW_MUST;
 int bundle_writer_data(struct bundle_writer *w, const void *buf, size_t len,
 		       struct fw_err *err) FW_MUST;
 /** bundle_writer_commit() - finish, fsync, rename into place */

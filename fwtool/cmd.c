@@ -7,38 +7,21 @@
 #include "cmd.h"
 #include "state.h"
 
-int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg,
-	    struct fw_err *err)
+int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, struct fw_err *err)
 {
 	switch (opt) {
-	case OPT_JSON:
-		c->json = 1;
-		return 1;
-	case OPT_CONF:
-		c->conf = arg;
-		return 1;
-	case OPT_EVENTS:
-		c->events = 1;
-		return 1;
-	case OPT_PROGRESS:
-		c->progress = 1;
-		return 1;
-	case OPT_NO_PROGRESS:
-		c->progress = 0;
-		return 1;
+	case OPT_JSON: c->json = 1; return 1;
+	case OPT_CONF: c->conf = arg; return 1;
+	case OPT_EVENTS: c->events = 1; return 1;
+	case OPT_PROGRESS: c->progress = 1; return 1;
+	case OPT_NO_PROGRESS: c->progress = 0; return 1;
 	}
 	if (!pol)
 		return 0;
 	switch (opt) {
-	case OPT_KEYRING:
-		pol->keyring = arg;
-		return 1;
-	case OPT_DTB:
-		pol->dtb = arg;
-		return 1;
-	case OPT_ALLOW_DOWNGRADE:
-		pol->allow_downgrade = 1;
-		return 1;
+	case OPT_KEYRING: pol->keyring = arg; return 1;
+	case OPT_DTB: pol->dtb = arg; return 1;
+	case OPT_ALLOW_DOWNGRADE: pol->allow_downgrade = 1; return 1;
 	case OPT_COMPATIBLE:
 		if (pol->ncompat == FW_BOARD_STRINGS_MAX)
 			return fw_error(err, FW_EUSAGE, "too many --compatible");
@@ -70,8 +53,8 @@ int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *po
 
 int cmd_bad_opt(struct cmd *c, struct fw_err *err)
 {
-	return fw_error(err, FW_EUSAGE, "%s: bad option (see 'fwtool %s --help')",
-			c->argv[0], c->argv[0]);
+	return fw_error(err, FW_EUSAGE, "%s: bad option (see 'fwtool %s --help')", c->argv[0],
+			c->argv[0]);
 }
 
 int cmd_help(const struct cmd *c)
@@ -80,8 +63,7 @@ int cmd_help(const struct cmd *c)
 	return CMD_HELP;
 }
 
-int cmd_config(const struct cmd *c, struct config *cfg, int required,
-	       struct fw_err *err)
+int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_err *err)
 {
 	const char *path = c->conf;
 
@@ -97,8 +79,8 @@ int cmd_config(const struct cmd *c, struct config *cfg, int required,
 	return config_load(cfg, path, err);
 }
 
-static int policy_board(const struct config *cfg, const struct cmd_policy *pol,
-			struct board *b, struct fw_err *err)
+static int policy_board(const struct config *cfg, const struct cmd_policy *pol, struct board *b,
+			struct fw_err *err)
 {
 	int ret;
 
@@ -117,9 +99,8 @@ static int policy_board(const struct config *cfg, const struct cmd_policy *pol,
 	return board_detect(b, cfg->compatible, cfg->dtb, cfg->dmi, err);
 }
 
-int cmd_policy(const struct config *cfg, const struct cmd_policy *pol,
-	       int check, struct board *b, struct verify_policy *vp,
-	       struct fw_err *err)
+int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, int check, struct board *b,
+	       struct verify_policy *vp, struct fw_err *err)
 {
 	int ret;
 

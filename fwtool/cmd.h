@@ -28,24 +28,35 @@ struct cmd {
 #define CMD_HELP 1
 
 enum {
-	OPT_JSON = 1000, OPT_CONF, OPT_EVENTS, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_KEYRING, OPT_COMPATIBLE, OPT_DTB, OPT_ALLOW_DOWNGRADE, OPT_CMDLINE,
+	OPT_JSON = 1000,
+	OPT_CONF,
+	OPT_EVENTS,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_KEYRING,
+	OPT_COMPATIBLE,
+	OPT_DTB,
+	OPT_ALLOW_DOWNGRADE,
+	OPT_CMDLINE,
 	OPT_FIRST_VERB_OPT,
 };
 
-#define CMD_COMMON_OPTS                                                      \
-	{ "json", no_argument, NULL, OPT_JSON },                             \
-	{ "conf", required_argument, NULL, OPT_CONF },                       \
-	{ "events", no_argument, NULL, OPT_EVENTS },                         \
-	{ "progress", no_argument, NULL, OPT_PROGRESS },                     \
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },               \
-	{ "help", no_argument, NULL, 'h' }
+#define CMD_COMMON_OPTS                                                                            \
+	{"json", no_argument, NULL, OPT_JSON}, {"conf", required_argument, NULL, OPT_CONF},        \
+		{"events", no_argument, NULL, OPT_EVENTS},                                         \
+		{"progress", no_argument, NULL, OPT_PROGRESS},                                     \
+		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},                               \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
-#define CMD_POLICY_OPTS                                                      \
-	{ "keyring", required_argument, NULL, OPT_KEYRING },                 \
-	{ "compatible", required_argument, NULL, OPT_COMPATIBLE },           \
-	{ "dtb", required_argument, NULL, OPT_DTB },                         \
-	{ "allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE }
+#define CMD_POLICY_OPTS                                                                            \
+	{"keyring", required_argument, NULL, OPT_KEYRING},                                         \
+		{"compatible", required_argument, NULL, OPT_COMPATIBLE},                           \
+		{"dtb", required_argument, NULL, OPT_DTB},                                         \
+	{                                                                                          \
+		"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE                          \
+	}
 
 /**
  * struct cmd_policy - the options that stand in for the board and keyring
@@ -62,8 +73,7 @@ struct cmd_policy {
  * cmd_opt() - handle a common or policy option
  * Return: 1 handled, 0 not ours, CMD_HELP-style negative on error
  */
-int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg,
-	    struct fw_err *err);
+int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, struct fw_err *err);
 
 /**
  * cmd_next_opt() - the next option that is the verb's own
@@ -90,17 +100,15 @@ int cmd_help(const struct cmd *c);
  * when @required is 0 and no file was named and the default is absent,
  * the built-in defaults are used
  */
-int cmd_config(const struct cmd *c, struct config *cfg, int required,
-	       struct fw_err *err) FW_MUST;
+int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_err *err) FW_MUST;
 
 /**
  * cmd_policy() - board identity, keyring and anti-rollback floor from
  * @cfg and the options
  * @check: 0 for 'info' (no board or version checks)
  */
-int cmd_policy(const struct config *cfg, const struct cmd_policy *pol,
-	       int check, struct board *b, struct verify_policy *vp,
-	       struct fw_err *err) FW_MUST;
+int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, int check, struct board *b,
+	       struct verify_policy *vp, struct fw_err *err) FW_MUST;
 
 /** cmd_progress() - set up progress per --progress/--events/terminal */
 void cmd_progress(const struct cmd *c, struct progress *p);

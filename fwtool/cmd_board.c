@@ -6,9 +6,11 @@
 int cmd_board(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
-		CMD_COMMON_OPTS, CMD_POLICY_OPTS, { NULL, 0, NULL, 0 },
+		CMD_COMMON_OPTS,
+		CMD_POLICY_OPTS,
+		{NULL, 0, NULL, 0},
 	};
-	struct cmd_policy pol = { 0 };
+	struct cmd_policy pol = {0};
 	struct verify_policy vp;
 	struct config cfg;
 	struct board b;

@@ -11,8 +11,17 @@
 #include "report.h"
 
 enum {
-	OPT_OUT = OPT_FIRST_VERB_OPT, OPT_KEY, OPT_CERT, OPT_CHAIN, OPT_SIGN_CMD,
-	OPT_VERSION, OPT_SECVER, OPT_IMAGE, OPT_CHUNK, OPT_DESC, OPT_NO_VERIFY,
+	OPT_OUT = OPT_FIRST_VERB_OPT,
+	OPT_KEY,
+	OPT_CERT,
+	OPT_CHAIN,
+	OPT_SIGN_CMD,
+	OPT_VERSION,
+	OPT_SECVER,
+	OPT_IMAGE,
+	OPT_CHUNK,
+	OPT_DESC,
+	OPT_NO_VERIFY,
 };
 
 /* --image CLASS=FILE[:COMPRESSION] */
@@ -40,7 +49,8 @@ static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
 	if (colon && !comp_parse(colon + 1, &img->comp))
 		path[colon - path] = '\0';
 	else if (colon && !strchr(colon, '/'))
-		return fw_error(err, FW_EUSAGE, "--image %s: compression is none, gzip, xz or zstd", arg);
+		return fw_error(err, FW_EUSAGE, "--image %s: compression is none, gzip, xz or zstd",
+				arg);
 	mb->nimages++;
 	return 0;
 }
@@ -60,18 +70,18 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "chain", required_argument, NULL, OPT_CHAIN },
-		{ "sign-cmd", required_argument, NULL, OPT_SIGN_CMD },
-		{ "version", required_argument, NULL, OPT_VERSION },
-		{ "security-version", required_argument, NULL, OPT_SECVER },
-		{ "compatible", required_argument, NULL, OPT_COMPATIBLE },
-		{ "image", required_argument, NULL, OPT_IMAGE },
-		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
-		{ "description", required_argument, NULL, OPT_DESC },
-		{ NULL, 0, NULL, 0 },
+		{"output", required_argument, NULL, 'o'},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"cert", required_argument, NULL, OPT_CERT},
+		{"chain", required_argument, NULL, OPT_CHAIN},
+		{"sign-cmd", required_argument, NULL, OPT_SIGN_CMD},
+		{"version", required_argument, NULL, OPT_VERSION},
+		{"security-version", required_argument, NULL, OPT_SECVER},
+		{"compatible", required_argument, NULL, OPT_COMPATIBLE},
+		{"image", required_argument, NULL, OPT_IMAGE},
+		{"chunk-size", required_argument, NULL, OPT_CHUNK},
+		{"description", required_argument, NULL, OPT_DESC},
+		{NULL, 0, NULL, 0},
 	};
 	uint64_t v;
 	int o, ret;
@@ -87,11 +97,13 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 		case OPT_DESC: mb->description = optarg; break;
 		case OPT_SECVER:
 			if (u64_arg(optarg, FW_SECVER_MAX, &mb->security_version))
-				return fw_error(err, FW_EUSAGE, "--security-version: 0..%u", FW_SECVER_MAX);
+				return fw_error(err, FW_EUSAGE, "--security-version: 0..%u",
+						FW_SECVER_MAX);
 			break;
 		case OPT_CHUNK:
 			if (u64_arg(optarg, FW_CHUNK_MAX, &v))
-				return fw_error(err, FW_EUSAGE, "--chunk-size: a power of two in 4096..4194304");
+				return fw_error(err, FW_EUSAGE,
+						"--chunk-size: a power of two in 4096..4194304");
 			mb->chunk_size = (uint32_t)v;
 			break;
 		case OPT_COMPATIBLE:
@@ -104,8 +116,7 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 			if (ret)
 				return ret;
 			break;
-		default:
-			return cmd_bad_opt(c, err);
+		default: return cmd_bad_opt(c, err);
 		}
 	}
 	if (o)
@@ -118,7 +129,7 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 
 static int bundle_create(struct cmd *c, struct fw_err *err)
 {
-	struct mkbundle mb = { .chunk_size = FW_CHUNK_DEFAULT };
+	struct mkbundle mb = {.chunk_size = FW_CHUNK_DEFAULT};
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct manifest m;
 	int ret;
@@ -149,13 +160,14 @@ int cmd_bundle(struct cmd *c, struct fw_err *err)
 }
 
 /* info and verify share their options */
-static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify,
-		      const char **pathp, struct fw_err *err)
+static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify, const char **pathp,
+		      struct fw_err *err)
 {
 	static const struct option opts[] = {
-		CMD_COMMON_OPTS, CMD_POLICY_OPTS,
-		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-		{ NULL, 0, NULL, 0 },
+		CMD_COMMON_OPTS,
+		CMD_POLICY_OPTS,
+		{"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+		{NULL, 0, NULL, 0},
 	};
 	int o;
 
@@ -176,7 +188,7 @@ static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify,
 
 int cmd_info(struct cmd *c, struct fw_err *err)
 {
-	struct cmd_policy pol = { 0 };
+	struct cmd_policy pol = {0};
 	struct bundle_reader *r = NULL;
 	struct verify_policy vp;
 	struct verified v;
@@ -198,7 +210,8 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 		ret = verify_header(r, &vp, &v, err);
 	if (!ret) {
 		if (no_verify)
-			log_warn("the signature of %s was NOT checked (--no-verify): nothing shown here is authenticated",
+			log_warn("the signature of %s was NOT checked (--no-verify): nothing shown "
+				 "here is authenticated",
 				 path);
 		report_bundle(c->json, path, &v, NULL);
 	}
@@ -209,8 +222,8 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 
 int cmd_verify(struct cmd *c, struct fw_err *err)
 {
-	struct cmd_policy pol = { 0 };
-	struct pipeline_progress pp = { 0 };
+	struct cmd_policy pol = {0};
+	struct pipeline_progress pp = {0};
 	struct verify_policy vp;
 	struct progress prog;
 	struct verified v;

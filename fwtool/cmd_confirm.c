@@ -19,9 +19,9 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
-		{ NULL, 0, NULL, 0 },
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+		{NULL, 0, NULL, 0},
 	};
 	int o;
 
@@ -44,7 +44,7 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 static void flush_reports(const struct config *cfg)
 {
 	struct outbox_result r;
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 
 	if (!cfg->report_url[0])
 		return;
@@ -70,7 +70,8 @@ int cmd_report(struct cmd *c, struct fw_err *err)
 	if (!ret)
 		ret = outbox_flush(&cfg, &r, err);
 	if (!ret && c->json)
-		printf("{\"schema\": \"fwtool.report/1\", \"sent\": %u, \"failed\": %u, \"waiting\": %u}\n",
+		printf("{\"schema\": \"fwtool.report/1\", \"sent\": %u, \"failed\": %u, "
+		       "\"waiting\": %u}\n",
 		       r.sent, r.failed, r.waiting);
 	else if (!ret)
 		printf("reports: %u sent, %u failed (retried later), %u waiting\n", r.sent,
@@ -108,7 +109,8 @@ int cmd_confirm(struct cmd *c, struct fw_err *err)
 		goto out;
 	if (out == CONFIRM_NOTHING) {
 		if (c->json)
-			printf("{\"schema\": \"fwtool.confirm/1\", \"result\": \"nothing-pending\"}\n");
+			printf("{\"schema\": \"fwtool.confirm/1\", \"result\": "
+			       "\"nothing-pending\"}\n");
 		goto out;
 	}
 	report_txn(c->json, t);
@@ -124,8 +126,8 @@ int cmd_rollback(struct cmd *c, struct fw_err *err)
 	char booted[FW_BOOTNAME_LEN + 1], other[FW_BOOTNAME_LEN + 1] = "";
 	const char *cmdline = NULL, *names[BOOT_MAX];
 	struct boot_slot_state st;
-	struct boot b = { 0 };
-	struct fw_err e = { 0 };
+	struct boot b = {0};
+	struct fw_err e = {0};
 	struct config cfg;
 	struct txn *t = calloc(1, sizeof(*t));
 	int ret, no_reboot = 0, lockfd = -1;
@@ -151,8 +153,8 @@ int cmd_rollback(struct cmd *c, struct fw_err *err)
 	} else {
 		n = slot_bootnames(&cfg, names, BOOT_MAX);
 		for (unsigned i = 0; i < n && !other[0]; i++)
-			if (strcmp(names[i], booted) &&
-			    !boot_get_state(&b, names[i], &st, &e) && st.good)
+			if (strcmp(names[i], booted) && !boot_get_state(&b, names[i], &st, &e) &&
+			    st.good)
 				snprintf(other, sizeof(other), "%s", names[i]);
 		if (!other[0]) {
 			ret = fw_error(err, FW_EUSAGE, "no other good slot to roll back to");

@@ -13,14 +13,15 @@ enum { OPT_NO_ACTIVATE = OPT_FIRST_VERB_OPT, OPT_FORCE };
 int cmd_install(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
-		CMD_COMMON_OPTS, CMD_POLICY_OPTS,
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "no-activate", no_argument, NULL, OPT_NO_ACTIVATE },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ NULL, 0, NULL, 0 },
+		CMD_COMMON_OPTS,
+		CMD_POLICY_OPTS,
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"no-activate", no_argument, NULL, OPT_NO_ACTIVATE},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{NULL, 0, NULL, 0},
 	};
-	struct install_opts io = { 0 };
-	struct cmd_policy pol = { 0 };
+	struct install_opts io = {0};
+	struct cmd_policy pol = {0};
 	struct install_result *res;
 	struct verify_policy vp;
 	struct progress prog;
@@ -39,7 +40,8 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	if (o)
 		return o;
 	if (optind + 1 != c->argc)
-		return fw_error(err, FW_EUSAGE, "install: needs exactly one BUNDLE (or - for stdin)");
+		return fw_error(err, FW_EUSAGE,
+				"install: needs exactly one BUNDLE (or - for stdin)");
 	io.bundle = c->argv[optind];
 	ret = cmd_config(c, &cfg, 1, err);
 	if (!ret)

@@ -12,8 +12,8 @@
 #include "state.h"
 
 /* booted | other | SLOT | BOOTNAME -> bootname */
-static int resolve(const struct config *cfg, const char *cmdline, const char *what,
-		   char *out, struct fw_err *err)
+static int resolve(const struct config *cfg, const char *cmdline, const char *what, char *out,
+		   struct fw_err *err)
 {
 	const char *names[BOOT_MAX];
 	unsigned n = slot_bootnames(cfg, names, BOOT_MAX);
@@ -49,10 +49,10 @@ static int resolve(const struct config *cfg, const char *cmdline, const char *wh
 }
 
 /* A mark that settles a pending trial also ends its transaction. */
-static int mark(const struct config *cfg, struct boot *b, const char *bn,
-		enum boot_mark m, struct fw_err *err)
+static int mark(const struct config *cfg, struct boot *b, const char *bn, enum boot_mark m,
+		struct fw_err *err)
 {
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 	struct txn t;
 	int pending = !state_txn_load(cfg->statedir, &t, &e) && t.state == TXN_ACTIVATED &&
 		      !strcmp(t.target, bn);
@@ -69,18 +69,18 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ NULL, 0, NULL, 0 },
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{NULL, 0, NULL, 0},
 	};
 	static const struct {
 		const char *verb;
 		enum boot_mark m;
-	} verbs[] = { { "mark-good", BOOT_MARK_GOOD },
-		      { "mark-bad", BOOT_MARK_BAD },
-		      { "mark-active", BOOT_MARK_ACTIVE } };
+	} verbs[] = {{"mark-good", BOOT_MARK_GOOD},
+		     {"mark-bad", BOOT_MARK_BAD},
+		     {"mark-active", BOOT_MARK_ACTIVE}};
 	char bn[FW_BOOTNAME_LEN + 1];
 	const char *cmdline = NULL, *what = "booted";
-	struct boot b = { 0 };
+	struct boot b = {0};
 	struct config cfg;
 	enum boot_mark m = BOOT_MARK_GOOD;
 	int o, ret, lockfd = -1;

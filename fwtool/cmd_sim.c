@@ -45,11 +45,11 @@ int cmd_sim_boot(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		{ "watchdog-reset", no_argument, NULL, OPT_WDRESET },
-		{ NULL, 0, NULL, 0 },
+		{"watchdog-reset", no_argument, NULL, OPT_WDRESET},
+		{NULL, 0, NULL, 0},
 	};
 	char slot[FW_BOOTNAME_LEN + 1], line[64];
-	struct boot b = { 0 };
+	struct boot b = {0};
 	struct boot_env env;
 	struct config cfg;
 	int o, ret, wdreset = 0, reset;

@@ -15,16 +15,16 @@
 enum { OPT_SINCE = OPT_FIRST_VERB_OPT, OPT_ID, OPT_TIMEOUT };
 
 /* Options shared by status, history and wait. */
-static int parse(struct cmd *c, const char **cmdline, const char **since,
-		 const char **id, long *timeout, struct fw_err *err)
+static int parse(struct cmd *c, const char **cmdline, const char **since, const char **id,
+		 long *timeout, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "id", required_argument, NULL, OPT_ID },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ NULL, 0, NULL, 0 },
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"id", required_argument, NULL, OPT_ID},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{NULL, 0, NULL, 0},
 	};
 	int o;
 
@@ -64,8 +64,8 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 	struct slot_record recs[FW_SLOTS_MAX];
 	char booted[FW_BOOTNAME_LEN + 1] = "", primary[FW_BOOTNAME_LEN + 1] = "";
 	const char *cmdline = NULL;
-	struct boot b = { 0 };
-	struct fw_err e = { 0 };
+	struct boot b = {0};
+	struct fw_err e = {0};
 	struct config cfg;
 	struct txn *t = calloc(1, sizeof(*t));
 	uint64_t secver = 0;
@@ -93,16 +93,21 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 		const char *bn = slot_bootname(&cfg, s);
 
 		ret = boot_get_state(&b, bn, &st, err);
-		rows[i] = (struct report_slot){ s->name, s->class, bn, s->device, s->type,
-						!strcmp(bn, booted),
-						slot_boot_state(&st, have_txn ? t : NULL, bn),
-						st.left, NULL };
+		rows[i] = (struct report_slot){s->name,
+					       s->class,
+					       bn,
+					       s->device,
+					       s->type,
+					       !strcmp(bn, booted),
+					       slot_boot_state(&st, have_txn ? t : NULL, bn),
+					       st.left,
+					       NULL};
 		if (!state_slot_get(cfg.statedir, s->name, &recs[i], &e))
 			rows[i].rec = &recs[i];
 	}
 	if (!ret)
-		report_status(c->json, cfg.bootloader, booted, primary, secver, rows,
-			      cfg.nslots, have_txn ? t : NULL);
+		report_status(c->json, cfg.bootloader, booted, primary, secver, rows, cfg.nslots,
+			      have_txn ? t : NULL);
 out:
 	boot_close(&b);
 	free(t);
@@ -127,7 +132,7 @@ static void hist_item(void *ctx, const struct txn *t)
 
 int cmd_history(struct cmd *c, struct fw_err *err)
 {
-	struct hist h = { 0 };
+	struct hist h = {0};
 	struct config cfg;
 	int ret = parse(c, NULL, &h.since, NULL, NULL, err);
 
@@ -160,10 +165,9 @@ static void find_item(void *ctx, const struct txn *t)
 }
 
 /* The transaction to wait for: @id from the state or the history. */
-static int lookup(const struct config *cfg, const char *id, struct txn *t,
-		  struct fw_err *err)
+static int lookup(const struct config *cfg, const char *id, struct txn *t, struct fw_err *err)
 {
-	struct find f = { id, t, 0 };
+	struct find f = {id, t, 0};
 	int ret = state_txn_load(cfg->statedir, t, err);
 
 	if (ret && ret != FW_ENOTFOUND)

@@ -15,8 +15,8 @@ int compress_init(struct compress *c, enum comp type, struct fw_err *err)
 	if (type == COMP_GZIP) {
 		z_stream *z = calloc(1, sizeof(*z));
 
-		if (!z || deflateInit2(z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-				       Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (!z ||
+		    deflateInit2(z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(z);
 			goto nomem;
 		}
@@ -42,18 +42,15 @@ int compress_init(struct compress *c, enum comp type, struct fw_err *err)
 		ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
 		c->state = z;
 	} else {
-		return fw_error(err, FW_ENOTSUP, "compress: no encoder for '%s'",
-				comp_name(type));
+		return fw_error(err, FW_ENOTSUP, "compress: no encoder for '%s'", comp_name(type));
 	}
 	return 0;
 nomem:
-	return fw_error(err, FW_ENOMEM, "compress: cannot set up %s encoder",
-			comp_name(type));
+	return fw_error(err, FW_ENOMEM, "compress: cannot set up %s encoder", comp_name(type));
 }
 
-int compress_step(struct compress *c, const uint8_t **in, size_t *inlen,
-		  uint8_t *out, size_t *outlen, int finish, int *donep,
-		  struct fw_err *err)
+int compress_step(struct compress *c, const uint8_t **in, size_t *inlen, uint8_t *out,
+		  size_t *outlen, int finish, int *donep, struct fw_err *err)
 {
 	size_t cap = *outlen;
 
@@ -89,8 +86,8 @@ int compress_step(struct compress *c, const uint8_t **in, size_t *inlen,
 		if (ret != LZMA_OK && ret != LZMA_STREAM_END)
 			return fw_error(err, FW_EIO, "xz: encoder error %d", (int)ret);
 	} else {
-		ZSTD_inBuffer ib = { *in, *inlen, 0 };
-		ZSTD_outBuffer ob = { out, cap, 0 };
+		ZSTD_inBuffer ib = {*in, *inlen, 0};
+		ZSTD_outBuffer ob = {out, cap, 0};
 		size_t ret = ZSTD_compressStream2(c->state, &ob, &ib,
 						  finish ? ZSTD_e_end : ZSTD_e_continue);
 

@@ -25,9 +25,8 @@ int compress_init(struct compress *c, enum comp type, struct fw_err *err) FW_MUS
  * no input until *@donep is set
  * @outlen: capacity on entry, bytes produced on return
  */
-int compress_step(struct compress *c, const uint8_t **in, size_t *inlen,
-		  uint8_t *out, size_t *outlen, int finish, int *donep,
-		  struct fw_err *err) FW_MUST;
+int compress_step(struct compress *c, const uint8_t **in, size_t *inlen, uint8_t *out,
+		  size_t *outlen, int finish, int *donep, struct fw_err *err) FW_MUST;
 
 void compress_free(struct compress *c);
 

@@ -26,33 +26,37 @@ struct key {
 #define B(f) K_BOOL, offsetof(struct config, f), sizeof(int), 0
 
 static const struct key system_keys[] = {
-	{ "compatible", S(compatible) }, { "bootloader", S(bootloader) },
-	{ "keyring", P(keyring) },	 { "statedir", P(statedir) },
-	{ "lock", P(lockfile) },	 { "cmdline", P(cmdline) },
-	{ "dtb", P(dtb) },		 { "dmi", P(dmi) },
-	{ "max_tries", U(max_tries, FW_TRIES_MAX) },
-	{ "check_time", B(check_time) },
-	{ "allow_downgrade", B(allow_downgrade) },
-	{ "verify_writes", B(verify_writes) },
-	{ "min_version", S(min_version) },
-	{ NULL },
+	{"compatible", S(compatible)},
+	{"bootloader", S(bootloader)},
+	{"keyring", P(keyring)},
+	{"statedir", P(statedir)},
+	{"lock", P(lockfile)},
+	{"cmdline", P(cmdline)},
+	{"dtb", P(dtb)},
+	{"dmi", P(dmi)},
+	{"max_tries", U(max_tries, FW_TRIES_MAX)},
+	{"check_time", B(check_time)},
+	{"allow_downgrade", B(allow_downgrade)},
+	{"verify_writes", B(verify_writes)},
+	{"min_version", S(min_version)},
+	{NULL},
 };
 static const struct key uboot_keys[] = {
-	{ "fw_env_config", P(fw_env_config) },
-	{ "require_redundant", B(uboot_require_redundant) },
-	{ NULL },
+	{"fw_env_config", P(fw_env_config)},
+	{"require_redundant", B(uboot_require_redundant)},
+	{NULL},
 };
-static const struct key grub_keys[] = { { "grubenv", P(grubenv) }, { NULL } };
-static const struct key sim_keys[] = { { "env", P(sim_env) }, { NULL } };
+static const struct key grub_keys[] = {{"grubenv", P(grubenv)}, {NULL}};
+static const struct key sim_keys[] = {{"env", P(sim_env)}, {NULL}};
 static const struct key watchdog_keys[] = {
-	{ "device", P(wd_device) },
-	{ "timeout", U(wd_timeout, 3600) },
-	{ NULL },
+	{"device", P(wd_device)},
+	{"timeout", U(wd_timeout, 3600)},
+	{NULL},
 };
 static const struct key confirm_keys[] = {
-	{ "deadline", U(deadline, 86400) }, { "reboot_cmd", S(reboot_cmd) },
-	{ "health_dir", P(health_dir) },   { "check_timeout", U(check_timeout, 86400) },
-	{ "report_url", S(report_url) },   { NULL },
+	{"deadline", U(deadline, 86400)}, {"reboot_cmd", S(reboot_cmd)},
+	{"health_dir", P(health_dir)},	  {"check_timeout", U(check_timeout, 86400)},
+	{"report_url", S(report_url)},	  {NULL},
 };
 #undef S
 #undef P
@@ -61,29 +65,28 @@ static const struct key confirm_keys[] = {
 
 #define SS(f) K_STR, offsetof(struct config_slot, f), sizeof(((struct config_slot *)0)->f), 0
 static const struct key slot_keys[] = {
-	{ "device", K_PATH, offsetof(struct config_slot, device),
-	  sizeof(((struct config_slot *)0)->device), 0 },
-	{ "type", SS(type) },
-	{ "bootname", SS(bootname) },
-	{ "parent", SS(parent) },
-	{ NULL },
+	{"device", K_PATH, offsetof(struct config_slot, device),
+	 sizeof(((struct config_slot *)0)->device), 0},
+	{"type", SS(type)},
+	{"bootname", SS(bootname)},
+	{"parent", SS(parent)},
+	{NULL},
 };
 #undef SS
 static const struct key check_keys[] = {
-	{ "command", K_STR, offsetof(struct config_check, command),
-	  sizeof(((struct config_check *)0)->command), 0 },
-	{ "timeout", K_UINT, offsetof(struct config_check, timeout), sizeof(unsigned), 86400 },
-	{ "required", K_BOOL, offsetof(struct config_check, required), sizeof(int), 0 },
-	{ NULL },
+	{"command", K_STR, offsetof(struct config_check, command),
+	 sizeof(((struct config_check *)0)->command), 0},
+	{"timeout", K_UINT, offsetof(struct config_check, timeout), sizeof(unsigned), 86400},
+	{"required", K_BOOL, offsetof(struct config_check, required), sizeof(int), 0},
+	{NULL},
 };
 
 static const struct {
 	const char *name;
 	const struct key *keys;
 } sections[] = {
-	{ "system", system_keys }, { "uboot", uboot_keys },
-	{ "grub", grub_keys },	   { "sim", sim_keys },
-	{ "watchdog", watchdog_keys }, { "confirm", confirm_keys },
+	{"system", system_keys}, {"uboot", uboot_keys},	      {"grub", grub_keys},
+	{"sim", sim_keys},	 {"watchdog", watchdog_keys}, {"confirm", confirm_keys},
 };
 
 struct parse {
@@ -106,8 +109,8 @@ static int perr(struct parse *p, const char *fmt, const char *a, const char *b)
 	return 0;
 }
 
-static int set_value(struct parse *p, void *base, const struct key *k,
-		     const char *section, const char *value)
+static int set_value(struct parse *p, void *base, const struct key *k, const char *section,
+		     const char *value)
 {
 	char *dst = (char *)base + k->off;
 
@@ -143,8 +146,8 @@ static int set_value(struct parse *p, void *base, const struct key *k,
 	return 1;
 }
 
-static int set_key(struct parse *p, void *base, const struct key *keys,
-		   const char *section, const char *name, const char *value)
+static int set_key(struct parse *p, void *base, const struct key *keys, const char *section,
+		   const char *name, const char *value)
 {
 	for (const struct key *k = keys; k->name; k++)
 		if (!strcmp(k->name, name))
@@ -210,8 +213,7 @@ static struct config_check *check_section(struct parse *p, const char *section)
 	return k;
 }
 
-static int handler(void *user, const char *section, const char *name,
-		   const char *value)
+static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
 
@@ -290,11 +292,10 @@ static int finish(struct parse *p)
 
 	p->line = 0;
 	if (!c->bootloader[0])
-		return fw_error(p->err, FW_EUSAGE, "%s: [system] bootloader is required",
-				p->name);
+		return fw_error(p->err, FW_EUSAGE, "%s: [system] bootloader is required", p->name);
 	if (c->max_tries == 0)
-		return fw_error(p->err, FW_EUSAGE, "%s: [system] max_tries must be 1..%d",
-				p->name, FW_TRIES_MAX);
+		return fw_error(p->err, FW_EUSAGE, "%s: [system] max_tries must be 1..%d", p->name,
+				FW_TRIES_MAX);
 	if (!c->lockfile[0])
 		snprintf(c->lockfile, sizeof(c->lockfile), "%.240s/lock", c->statedir);
 	if (!c->sim_env[0])
@@ -303,23 +304,21 @@ static int finish(struct parse *p)
 		struct config_slot *s = &c->slots[i];
 
 		if (!s->device[0] || !s->type[0])
-			return fw_error(p->err, FW_EUSAGE,
-					"%s: [slot.%s] needs device and type", p->name,
-					s->name);
+			return fw_error(p->err, FW_EUSAGE, "%s: [slot.%s] needs device and type",
+					p->name, s->name);
 		if (!s->bootname[0] == !s->parent[0])
 			return fw_error(p->err, FW_EUSAGE,
 					"%s: [slot.%s] needs exactly one of bootname and parent",
 					p->name, s->name);
 		if (s->parent[0] && !config_slot_by_name(c, s->parent))
 			return fw_error(p->err, FW_EUSAGE,
-					"%s: [slot.%s] parent '%s' is not a slot",
-					p->name, s->name, s->parent);
+					"%s: [slot.%s] parent '%s' is not a slot", p->name, s->name,
+					s->parent);
 	}
 	for (unsigned i = 0; i < c->nchecks; i++)
 		if (!c->checks[i].command[0])
-			return fw_error(p->err, FW_EUSAGE,
-					"%s: [check.%s] needs a command", p->name,
-					c->checks[i].name);
+			return fw_error(p->err, FW_EUSAGE, "%s: [check.%s] needs a command",
+					p->name, c->checks[i].name);
 	return 0;
 }
 
@@ -338,7 +337,7 @@ static int run(struct parse *p)
 
 int config_load(struct config *c, const char *path, struct fw_err *err)
 {
-	struct parse p = { .c = c, .err = err, .name = path };
+	struct parse p = {.c = c, .err = err, .name = path};
 	const char *slash = strrchr(path, '/');
 	int ret;
 
@@ -357,18 +356,16 @@ int config_load(struct config *c, const char *path, struct fw_err *err)
 	return ret;
 }
 
-int config_load_string(struct config *c, const char *text, const char *name,
-		       struct fw_err *err)
+int config_load_string(struct config *c, const char *text, const char *name, struct fw_err *err)
 {
-	struct parse p = { .c = c, .err = err, .name = name, .text = text };
+	struct parse p = {.c = c, .err = err, .name = name, .text = text};
 
 	config_defaults(c);
 	fw_err_clear(err);
 	return run(&p);
 }
 
-const struct config_slot *config_slot_by_name(const struct config *c,
-					      const char *name)
+const struct config_slot *config_slot_by_name(const struct config *c, const char *name)
 {
 	for (unsigned i = 0; i < c->nslots; i++)
 		if (!strcmp(c->slots[i].name, name))

@@ -88,7 +88,6 @@ int config_load_string(struct config *c, const char *text, const char *name,
 		       struct fw_err *err) FW_MUST;
 
 /** config_slot_by_name() - the slot called @name ("rootfs.1"), or NULL */
-const struct config_slot *config_slot_by_name(const struct config *c,
-					      const char *name);
+const struct config_slot *config_slot_by_name(const struct config *c, const char *name);
 
 #endif

@@ -9,8 +9,8 @@
 #include "slot.h"
 #include "watchdog.h"
 
-int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t,
-		   const char *detail, struct fw_err *err)
+int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t, const char *detail,
+		   struct fw_err *err)
 {
 	int ret = boot_mark(b, t->target, BOOT_MARK_GOOD, err);
 
@@ -24,8 +24,8 @@ int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t,
 	return ret;
 }
 
-int confirm_rollback(const struct config *cfg, struct boot *b, struct txn *t,
-		     const char *reason, const char *detail, struct fw_err *err)
+int confirm_rollback(const struct config *cfg, struct boot *b, struct txn *t, const char *reason,
+		     const char *detail, struct fw_err *err)
 {
 	int ret = boot_mark(b, t->target, BOOT_MARK_BAD, err);
 
@@ -57,8 +57,8 @@ static void failed_detail(const struct txn *t, char *out, size_t size)
 		last = c->tail + n;
 		while (last > c->tail && last[-1] != '\n')
 			last--;
-		snprintf(out, size, "check %s failed: %.*s", c->name,
-			 (int)(c->tail + n - last), last);
+		snprintf(out, size, "check %s failed: %.*s", c->name, (int)(c->tail + n - last),
+			 last);
 		return;
 	}
 	snprintf(out, size, "a required check failed");
@@ -96,8 +96,7 @@ static int trial(const struct config *cfg, const struct confirm_opts *o, struct 
 }
 
 /* The slot we run keeps full tries: RAUC-style scripts count every boot. */
-static int refresh(const struct config *cfg, struct boot *b, const char *booted,
-		   struct fw_err *err)
+static int refresh(const struct config *cfg, struct boot *b, const char *booted, struct fw_err *err)
 {
 	struct boot_slot_state st;
 	int ret = boot_get_state(b, booted, &st, err);
@@ -107,13 +106,13 @@ static int refresh(const struct config *cfg, struct boot *b, const char *booted,
 	return ret;
 }
 
-int confirm_run(const struct config *cfg, const struct confirm_opts *o,
-		struct txn *t, enum confirm_outcome *outcome, struct fw_err *err)
+int confirm_run(const struct config *cfg, const struct confirm_opts *o, struct txn *t,
+		enum confirm_outcome *outcome, struct fw_err *err)
 {
 	char booted[FW_BOOTNAME_LEN + 1];
 	struct boot_slot_state st;
-	struct fw_err e = { 0 };
-	struct boot b = { 0 };
+	struct fw_err e = {0};
+	struct boot b = {0};
 	int ret;
 
 	*outcome = CONFIRM_NOTHING;

@@ -11,15 +11,15 @@
  * confirm_commit() - the trial slot stays: mark it good (one store), raise
  * the security floor to the bundle's, end the transaction 'confirmed'
  */
-int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t,
-		   const char *detail, struct fw_err *err) FW_MUST;
+int confirm_commit(const struct config *cfg, struct boot *b, struct txn *t, const char *detail,
+		   struct fw_err *err) FW_MUST;
 
 /**
  * confirm_rollback() - the trial slot goes: mark it bad (one store; the
  * previous slot is primary again), end the transaction 'rolled-back'
  */
-int confirm_rollback(const struct config *cfg, struct boot *b, struct txn *t,
-		     const char *reason, const char *detail, struct fw_err *err) FW_MUST;
+int confirm_rollback(const struct config *cfg, struct boot *b, struct txn *t, const char *reason,
+		     const char *detail, struct fw_err *err) FW_MUST;
 
 /**
  * struct confirm_opts - how 'fwtool confirm' runs
@@ -35,8 +35,8 @@ struct confirm_opts {
  * enum confirm_outcome - what confirm did
  */
 enum confirm_outcome {
-	CONFIRM_NOTHING,     /* no slot on trial: refreshed the booted slot */
-	CONFIRM_CONFIRMED,   /* checks passed */
+	CONFIRM_NOTHING, /* no slot on trial: refreshed the booted slot */
+	CONFIRM_CONFIRMED, /* checks passed */
 	CONFIRM_ROLLED_BACK, /* a check failed, or we came back from the trial */
 };
 
@@ -50,8 +50,7 @@ enum confirm_outcome {
  * tries-exhausted). Nothing pending: make sure the booted good slot keeps
  * its full tries (RAUC's scripts decrement on every boot).
  */
-int confirm_run(const struct config *cfg, const struct confirm_opts *o,
-		struct txn *t, enum confirm_outcome *outcome,
-		struct fw_err *err) FW_MUST;
+int confirm_run(const struct config *cfg, const struct confirm_opts *o, struct txn *t,
+		enum confirm_outcome *outcome, struct fw_err *err) FW_MUST;
 
 #endif

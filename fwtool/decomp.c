@@ -43,23 +43,19 @@ int decomp_init(struct decomp *d, enum comp type, struct fw_err *err)
 
 		if (!z)
 			goto nomem;
-		ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax,
-				       DECOMP_ZSTD_WINDOWLOG_MAX);
+		ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, DECOMP_ZSTD_WINDOWLOG_MAX);
 		d->state = z;
 		return 0;
 	}
-	case COMP_NONE:
-		break;
+	case COMP_NONE: break;
 	}
-	return fw_error(err, FW_ENOTSUP, "decompress: no decoder for '%s'",
-			comp_name(type));
+	return fw_error(err, FW_ENOTSUP, "decompress: no decoder for '%s'", comp_name(type));
 nomem:
-	return fw_error(err, FW_ENOMEM, "decompress: cannot set up %s decoder",
-			comp_name(type));
+	return fw_error(err, FW_ENOMEM, "decompress: cannot set up %s decoder", comp_name(type));
 }
 
-static int step_gzip(struct decomp *d, const uint8_t **in, size_t *inlen,
-		     uint8_t *out, size_t *outlen, struct fw_err *err)
+static int step_gzip(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out,
+		     size_t *outlen, struct fw_err *err)
 {
 	z_stream *z = d->state;
 	size_t cap = *outlen;
@@ -76,13 +72,12 @@ static int step_gzip(struct decomp *d, const uint8_t **in, size_t *inlen,
 	if (ret == Z_STREAM_END)
 		d->finished = 1;
 	else if (ret != Z_OK && ret != Z_BUF_ERROR)
-		return fw_error(err, FW_EFORMAT, "gzip stream: %s",
-				z->msg ? z->msg : "corrupt");
+		return fw_error(err, FW_EFORMAT, "gzip stream: %s", z->msg ? z->msg : "corrupt");
 	return 0;
 }
 
-static int step_xz(struct decomp *d, const uint8_t **in, size_t *inlen,
-		   uint8_t *out, size_t *outlen, struct fw_err *err)
+static int step_xz(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out,
+		   size_t *outlen, struct fw_err *err)
 {
 	lzma_stream *s = d->state;
 	size_t cap = *outlen;
@@ -99,28 +94,25 @@ static int step_xz(struct decomp *d, const uint8_t **in, size_t *inlen,
 	if (ret == LZMA_STREAM_END)
 		d->finished = 1;
 	else if (ret == LZMA_MEMLIMIT_ERROR)
-		return fw_error(err, FW_EFORMAT,
-				"xz stream: needs more than %u MiB to decode",
+		return fw_error(err, FW_EFORMAT, "xz stream: needs more than %u MiB to decode",
 				DECOMP_XZ_MEMLIMIT >> 20);
 	else if (ret != LZMA_OK && ret != LZMA_BUF_ERROR)
-		return fw_error(err, FW_EFORMAT, "xz stream: corrupt (lzma error %d)",
-				(int)ret);
+		return fw_error(err, FW_EFORMAT, "xz stream: corrupt (lzma error %d)", (int)ret);
 	return 0;
 }
 
-static int step_zstd(struct decomp *d, const uint8_t **in, size_t *inlen,
-		     uint8_t *out, size_t *outlen, struct fw_err *err)
+static int step_zstd(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out,
+		     size_t *outlen, struct fw_err *err)
 {
-	ZSTD_inBuffer ib = { *in, *inlen, 0 };
-	ZSTD_outBuffer ob = { out, *outlen, 0 };
+	ZSTD_inBuffer ib = {*in, *inlen, 0};
+	ZSTD_outBuffer ob = {out, *outlen, 0};
 	size_t ret = ZSTD_decompressStream(d->state, &ob, &ib);
 
 	*in += ib.pos;
 	*inlen -= ib.pos;
 	*outlen = ob.pos;
 	if (ZSTD_isError(ret))
-		return fw_error(err, FW_EFORMAT, "zstd stream: %s",
-				ZSTD_getErrorName(ret));
+		return fw_error(err, FW_EFORMAT, "zstd stream: %s", ZSTD_getErrorName(ret));
 	/* 0 means a frame ended; a following frame would restart it, and the
 	 * bundle never holds more than one */
 	if (ret == 0)
@@ -128,8 +120,8 @@ static int step_zstd(struct decomp *d, const uint8_t **in, size_t *inlen,
 	return 0;
 }
 
-int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen,
-		uint8_t *out, size_t *outlen, struct fw_err *err)
+int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out, size_t *outlen,
+		struct fw_err *err)
 {
 	int ret;
 
@@ -142,21 +134,13 @@ int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen,
 		return 0;
 	}
 	switch (d->type) {
-	case COMP_GZIP:
-		ret = step_gzip(d, in, inlen, out, outlen, err);
-		break;
-	case COMP_XZ:
-		ret = step_xz(d, in, inlen, out, outlen, err);
-		break;
-	case COMP_ZSTD:
-		ret = step_zstd(d, in, inlen, out, outlen, err);
-		break;
-	default:
-		return fw_error(err, FW_ENOTSUP, "decompress: bad type");
+	case COMP_GZIP: ret = step_gzip(d, in, inlen, out, outlen, err); break;
+	case COMP_XZ: ret = step_xz(d, in, inlen, out, outlen, err); break;
+	case COMP_ZSTD: ret = step_zstd(d, in, inlen, out, outlen, err); break;
+	default: return fw_error(err, FW_ENOTSUP, "decompress: bad type");
 	}
 	if (!ret && d->finished && *inlen)
-		return fw_error(err, FW_EFORMAT,
-				"%s stream: data after the end of the stream",
+		return fw_error(err, FW_EFORMAT, "%s stream: data after the end of the stream",
 				comp_name(d->type));
 	return ret;
 }
@@ -174,11 +158,8 @@ void decomp_free(struct decomp *d)
 		lzma_end(d->state);
 		free(d->state);
 		break;
-	case COMP_ZSTD:
-		ZSTD_freeDStream(d->state);
-		break;
-	case COMP_NONE:
-		break;
+	case COMP_ZSTD: ZSTD_freeDStream(d->state); break;
+	case COMP_NONE: break;
 	}
 	d->state = NULL;
 }

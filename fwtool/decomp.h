@@ -33,8 +33,8 @@ int decomp_init(struct decomp *d, enum comp type, struct fw_err *err) FW_MUST;
  * After the end of the stream d->finished is set; input after it is an error.
  * Return: 0, FW_EFORMAT (corrupt stream, trailing data).
  */
-int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen,
-		uint8_t *out, size_t *outlen, struct fw_err *err) FW_MUST;
+int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out, size_t *outlen,
+		struct fw_err *err) FW_MUST;
 
 /** decomp_free() - NULL-safe, idempotent */
 void decomp_free(struct decomp *d);

@@ -10,18 +10,18 @@ static const struct {
 	int status;
 	const char *name;
 } codes[] = {
-	{ FW_OK, 0, "ok" },
-	{ FW_EIO, 1, "io" },
-	{ FW_EUSAGE, 2, "usage" },
-	{ FW_EVERIFY, 3, "verify" },
-	{ FW_EINCOMPAT, 4, "incompatible" },
-	{ FW_EBUSY, 5, "busy" },
-	{ FW_EROLLEDBACK, 6, "rolled-back" },
-	{ FW_ENOMEM, 1, "nomem" },
-	{ FW_ENOSPC, 1, "nospace" },
-	{ FW_EFORMAT, 3, "format" },
-	{ FW_ENOTSUP, 1, "unsupported" },
-	{ FW_ENOTFOUND, 1, "not-found" },
+	{FW_OK, 0, "ok"},
+	{FW_EIO, 1, "io"},
+	{FW_EUSAGE, 2, "usage"},
+	{FW_EVERIFY, 3, "verify"},
+	{FW_EINCOMPAT, 4, "incompatible"},
+	{FW_EBUSY, 5, "busy"},
+	{FW_EROLLEDBACK, 6, "rolled-back"},
+	{FW_ENOMEM, 1, "nomem"},
+	{FW_ENOSPC, 1, "nospace"},
+	{FW_EFORMAT, 3, "format"},
+	{FW_ENOTSUP, 1, "unsupported"},
+	{FW_ENOTFOUND, 1, "not-found"},
 };
 
 int fw_error(struct fw_err *err, int code, const char *fmt, ...)

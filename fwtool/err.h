@@ -12,17 +12,17 @@
  */
 enum fw_errcode {
 	FW_OK = 0,
-	FW_EIO = -1,		/* I/O or internal failure (exit 1) */
-	FW_EUSAGE = -2,		/* bad invocation or system.conf (exit 2) */
-	FW_EVERIFY = -3,	/* signature, hash, chain, policy (exit 3) */
-	FW_EINCOMPAT = -4,	/* bundle not for this board (exit 4) */
-	FW_EBUSY = -5,		/* another fwtool holds the lock (exit 5) */
-	FW_EROLLEDBACK = -6,	/* transaction rolled back (exit 6) */
-	FW_ENOMEM = -7,		/* allocation failed (exit 1) */
-	FW_ENOSPC = -8,		/* slot or disk too small (exit 1) */
-	FW_EFORMAT = -9,	/* malformed bundle or manifest (exit 3) */
-	FW_ENOTSUP = -10,	/* not built in / not supported (exit 1) */
-	FW_ENOTFOUND = -11,	/* no such slot/transaction/file (exit 1) */
+	FW_EIO = -1, /* I/O or internal failure (exit 1) */
+	FW_EUSAGE = -2, /* bad invocation or system.conf (exit 2) */
+	FW_EVERIFY = -3, /* signature, hash, chain, policy (exit 3) */
+	FW_EINCOMPAT = -4, /* bundle not for this board (exit 4) */
+	FW_EBUSY = -5, /* another fwtool holds the lock (exit 5) */
+	FW_EROLLEDBACK = -6, /* transaction rolled back (exit 6) */
+	FW_ENOMEM = -7, /* allocation failed (exit 1) */
+	FW_ENOSPC = -8, /* slot or disk too small (exit 1) */
+	FW_EFORMAT = -9, /* malformed bundle or manifest (exit 3) */
+	FW_ENOTSUP = -10, /* not built in / not supported (exit 1) */
+	FW_ENOTFOUND = -11, /* no such slot/transaction/file (exit 1) */
 };
 
 /**
@@ -40,8 +40,7 @@ struct fw_err {
  * fw_error() - record an error
  * Return: @code, so callers can write "return fw_error(err, ...)".
  */
-int fw_error(struct fw_err *err, int code, const char *fmt, ...)
-	FW_PRINTF(3, 4);
+int fw_error(struct fw_err *err, int code, const char *fmt, ...) FW_PRINTF(3, 4);
 
 /**
  * fw_error_prefix() - put "prefix: " in front of the message (module boundary)

@@ -16,14 +16,12 @@ static size_t used_end(const struct grubenv *e)
 	return n;
 }
 
-int grubenv_parse(struct grubenv *e, const char *buf, size_t len,
-		  struct fw_err *err)
+int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err *err)
 {
 	size_t end;
 
 	if (len < sizeof(SIG) - 1 || len > sizeof(e->buf))
-		return fw_error(err, FW_EFORMAT, "GRUB environment: %zu bytes, not a block",
-				len);
+		return fw_error(err, FW_EFORMAT, "GRUB environment: %zu bytes, not a block", len);
 	if (memcmp(buf, SIG, sizeof(SIG) - 1))
 		return fw_error(err, FW_EFORMAT, "GRUB environment: no signature");
 	memcpy(e->buf, buf, len);
@@ -56,8 +54,7 @@ static size_t line_end(const struct grubenv *e, size_t p, size_t end)
 }
 
 /* Find the line of @name: [*startp, *endp). */
-static int find(const struct grubenv *e, const char *name, size_t *startp,
-		size_t *endp)
+static int find(const struct grubenv *e, const char *name, size_t *startp, size_t *endp)
 {
 	size_t n = strlen(name), end = used_end(e);
 
@@ -114,8 +111,7 @@ static void cut(struct grubenv *e, size_t s, size_t t)
 	memset(e->buf + e->size - (t - s), '#', t - s);
 }
 
-int grubenv_set(struct grubenv *e, const char *name, const char *value,
-		struct fw_err *err)
+int grubenv_set(struct grubenv *e, const char *name, const char *value, struct fw_err *err)
 {
 	char line[FW_GRUBENV_SIZE];
 	size_t n = escape(name, value, line, sizeof(line)), s, t, end;

@@ -24,8 +24,7 @@ struct grubenv {
  * grubenv_parse() - check and take a block (@len is its size, normally 1024)
  * Return: 0, FW_EFORMAT (no signature, no padding, bad size).
  */
-int grubenv_parse(struct grubenv *e, const char *buf, size_t len,
-		  struct fw_err *err) FW_MUST;
+int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /** grubenv_create() - an empty block as 'grub-editenv create' writes it */
 void grubenv_create(struct grubenv *e);
@@ -37,8 +36,7 @@ void grubenv_create(struct grubenv *e);
 int grubenv_get(const struct grubenv *e, const char *name, char *out, size_t size);
 
 /** grubenv_set() - Return: 0, FW_ENOSPC ("environment block too small") */
-int grubenv_set(struct grubenv *e, const char *name, const char *value,
-		struct fw_err *err) FW_MUST;
+int grubenv_set(struct grubenv *e, const char *name, const char *value, struct fw_err *err) FW_MUST;
 
 void grubenv_unset(struct grubenv *e, const char *name);
 

@@ -68,8 +68,8 @@ static pid_t spawn(const char *cmd, int is_shell, int *outfd)
 	return pid;
 }
 
-static void run_one(struct txn_check *c, const char *cmd, int is_shell,
-		    unsigned timeout, void (*tick)(void *), void *ctx)
+static void run_one(struct txn_check *c, const char *cmd, int is_shell, unsigned timeout,
+		    void (*tick)(void *), void *ctx)
 {
 	double start = now();
 	size_t tlen = 0;
@@ -82,7 +82,7 @@ static void run_one(struct txn_check *c, const char *cmd, int is_shell,
 		return;
 	}
 	while (!done) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
+		struct pollfd pfd = {fd, POLLIN, 0};
 
 		tick(ctx);
 		if (fd >= 0 && poll(&pfd, 1, 250) > 0) {
@@ -147,8 +147,7 @@ static unsigned list_dir(const char *dir, char **out, unsigned max)
 	return n;
 }
 
-int health_run(const struct config *cfg, struct txn *t,
-	       void (*tick)(void *ctx), void *ctx)
+int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx), void *ctx)
 {
 	double start = now();
 	int ok = 1;
@@ -179,7 +178,8 @@ int health_run(const struct config *cfg, struct txn *t,
 				c->required = cfg->checks[i].required;
 			} else {
 				base = strrchr(files[i], '/');
-				snprintf(c->name, sizeof(c->name), "%s", base ? base + 1 : files[i]);
+				snprintf(c->name, sizeof(c->name), "%s",
+					 base ? base + 1 : files[i]);
 				c->required = pass == 1;
 			}
 			if (cfg->deadline && now() - start > cfg->deadline)
@@ -187,8 +187,8 @@ int health_run(const struct config *cfg, struct txn *t,
 					 cfg->deadline);
 			else if (!pass)
 				run_one(c, cfg->checks[i].command, 1,
-					cfg->checks[i].timeout ? cfg->checks[i].timeout :
-								 cfg->check_timeout,
+					cfg->checks[i].timeout ? cfg->checks[i].timeout
+							       : cfg->check_timeout,
 					tick, ctx);
 			else
 				run_one(c, files[i], 0, cfg->check_timeout, tick, ctx);

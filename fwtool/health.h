@@ -18,7 +18,6 @@
  * @t: receives each check's result, duration and output tail
  * Return: 1 if every required check passed, else 0.
  */
-int health_run(const struct config *cfg, struct txn *t,
-	       void (*tick)(void *ctx), void *ctx);
+int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx), void *ctx);
 
 #endif

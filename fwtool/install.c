@@ -22,7 +22,7 @@ static void on_signal(int sig)
 /* No SA_RESTART: a read from a pipe returns EINTR and the install stops. */
 static void catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -52,7 +52,7 @@ static int sink_write(void *ctx, const void *buf, size_t len, struct fw_err *err
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct job *j = ctx;
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 	struct timespec ts;
 	double now;
 
@@ -78,22 +78,20 @@ static int already_there(struct job *j, const struct config_slot *slot,
 			 const struct manifest_image *img)
 {
 	struct slot_record rec;
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 	uint8_t digest[HASH_LEN];
 
-	if (state_slot_get(j->cfg->statedir, slot->name, &rec, &e) ||
-	    strcmp(rec.status, "ok") || rec.size != img->installed_size ||
-	    memcmp(rec.sha256, img->sha256, HASH_LEN))
+	if (state_slot_get(j->cfg->statedir, slot->name, &rec, &e) || strcmp(rec.status, "ok") ||
+	    rec.size != img->installed_size || memcmp(rec.sha256, img->sha256, HASH_LEN))
 		return 0;
 	return !slotio_hash(slot, img->installed_size, digest, &e) &&
 	       !memcmp(digest, img->sha256, HASH_LEN);
 }
 
-static int record(struct job *j, const struct config_slot *slot,
-		  const struct manifest *m, const struct manifest_image *img,
-		  const char *status, struct fw_err *err)
+static int record(struct job *j, const struct config_slot *slot, const struct manifest *m,
+		  const struct manifest_image *img, const char *status, struct fw_err *err)
 {
-	struct slot_record rec = { .size = img->installed_size, .time = time(NULL) };
+	struct slot_record rec = {.size = img->installed_size, .time = time(NULL)};
 
 	snprintf(rec.version, sizeof(rec.version), "%s", m->version);
 	snprintf(rec.txn, sizeof(rec.txn), "%s", j->txn->id);
@@ -102,13 +100,12 @@ static int record(struct job *j, const struct config_slot *slot,
 	return state_slot_put(j->cfg->statedir, slot->name, &rec, err);
 }
 
-static int write_image(struct job *j, struct bundle_reader *r,
-		       const struct manifest *m, const struct manifest_image *img,
-		       const struct config_slot *slot, struct pipeline_progress *pp,
-		       int skip, struct fw_err *err)
+static int write_image(struct job *j, struct bundle_reader *r, const struct manifest *m,
+		       const struct manifest_image *img, const struct config_slot *slot,
+		       struct pipeline_progress *pp, int skip, struct fw_err *err)
 {
-	struct pipeline_sink sink = { sink_write, j };
-	struct pipeline_sink none = { 0 };
+	struct pipeline_sink sink = {sink_write, j};
+	struct pipeline_sink none = {0};
 	uint8_t digest[HASH_LEN];
 	int ret;
 
@@ -137,30 +134,29 @@ static int write_image(struct job *j, struct bundle_reader *r,
 	return ret;
 }
 
-static int refuse_on_trial(const struct config *cfg, const char *booted,
-			   struct fw_err *err)
+static int refuse_on_trial(const struct config *cfg, const char *booted, struct fw_err *err)
 {
 	struct txn t;
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 
 	if (state_txn_load(cfg->statedir, &t, &e) || t.state != TXN_ACTIVATED ||
 	    strcmp(t.target, booted))
 		return 0;
-	return fw_error(err, FW_EBUSY,
-			"slot %s is on trial (transaction %s); run 'fwtool confirm' or roll back first",
-			booted, t.id);
+	return fw_error(
+		err, FW_EBUSY,
+		"slot %s is on trial (transaction %s); run 'fwtool confirm' or roll back first",
+		booted, t.id);
 }
 
 /* Supersede an activated transaction that never got its reboot. */
 static void supersede(const struct config *cfg, const struct txn *next)
 {
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 	char detail[128];
 	struct txn t;
 
 	if (state_txn_load(cfg->statedir, &t, &e) ||
-	    (t.state != TXN_ACTIVATED && t.state != TXN_INSTALLED &&
-	     t.state != TXN_INSTALLING))
+	    (t.state != TXN_ACTIVATED && t.state != TXN_INSTALLED && t.state != TXN_INSTALLING))
 		return;
 	snprintf(detail, sizeof(detail), "replaced by transaction %s before it was confirmed",
 		 next->id);
@@ -196,7 +192,7 @@ static int stream_images(struct job *j, struct bundle_reader *r, struct boot *b,
 			 struct install_result *res, struct fw_err *err)
 {
 	const struct config_slot *targets[FW_IMAGES_MAX];
-	struct pipeline_progress pp = { on_progress, j, 0, v->stored_total };
+	struct pipeline_progress pp = {on_progress, j, 0, v->stored_total};
 	int ret = resolve_targets(j, &v->m, j->txn->previous, targets, res, err);
 
 	/* the target can never boot half-written: out of the order first */
@@ -211,10 +207,9 @@ static int stream_images(struct job *j, struct bundle_reader *r, struct boot *b,
 		res->skipped[i] = !o->force && already_there(j, targets[i], img);
 		ret = phase(j, "write %s", targets[i]->name, err);
 		if (!ret)
-			ret = write_image(j, r, &v->m, img, targets[i], &pp,
-					  res->skipped[i], err);
+			ret = write_image(j, r, &v->m, img, targets[i], &pp, res->skipped[i], err);
 		if (ret && !res->skipped[i]) {
-			struct fw_err e = { 0 };
+			struct fw_err e = {0};
 
 			(void)!record(j, targets[i], &v->m, img, "failed", &e);
 		}
@@ -238,12 +233,12 @@ static const char *reason_of(int code)
 }
 
 int install_run(const struct config *cfg, const struct verify_policy *vp,
-		const struct install_opts *o, struct progress *prog,
-		struct install_result *res, struct fw_err *err)
+		const struct install_opts *o, struct progress *prog, struct install_result *res,
+		struct fw_err *err)
 {
-	struct job j = { .cfg = cfg, .txn = &res->txn, .prog = prog };
+	struct job j = {.cfg = cfg, .txn = &res->txn, .prog = prog};
 	struct bundle_reader *r = NULL;
-	struct boot b = { 0 };
+	struct boot b = {0};
 	struct verified v;
 	int ret;
 
@@ -255,7 +250,8 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	if (!ret)
 		ret = boot_open(&b, cfg, err);
 	if (!ret && b.single_copy)
-		log_warn("%s has one environment copy: a power cut while it is stored loses BOOT_ORDER (U-Boot then boots its default)",
+		log_warn("%s has one environment copy: a power cut while it is stored loses "
+			 "BOOT_ORDER (U-Boot then boots its default)",
 			 cfg->fw_env_config);
 	if (!ret)
 		ret = slot_booted(cfg, o->cmdline, res->txn.previous, err);
@@ -284,18 +280,17 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	}
 	if (!ret) {
 		res->txn.state = o->no_activate ? TXN_INSTALLED : TXN_ACTIVATED;
-		ret = phase(&j, o->no_activate ? "installed, not activated" :
-						 "reboot to try %s",
+		ret = phase(&j, o->no_activate ? "installed, not activated" : "reboot to try %s",
 			    res->txn.target, err);
 	} else {
-		struct fw_err e = { 0 };
+		struct fw_err e = {0};
 
 		/* a signal is not the bundle's fault, whatever the read said */
 		if (interrupted)
 			ret = fw_error(err, FW_EIO, "install interrupted by signal %d",
 				       (int)interrupted);
-		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED,
-				   reason_of(ret), err->msg, &e))
+		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED, reason_of(ret), err->msg,
+				   &e))
 			outbox_put(cfg, &res->txn);
 	}
 out:

@@ -9,7 +9,7 @@
 #include "verify.h"
 
 struct install_opts {
-	const char *bundle;  /* path or "-" */
+	const char *bundle; /* path or "-" */
 	const char *cmdline; /* kernel command line file */
 	int no_activate;
 	int force;
@@ -41,7 +41,7 @@ struct install_result {
  * FW_EBUSY, FW_EUSAGE with @err set.
  */
 int install_run(const struct config *cfg, const struct verify_policy *vp,
-		const struct install_opts *o, struct progress *prog,
-		struct install_result *res, struct fw_err *err) FW_MUST;
+		const struct install_opts *o, struct progress *prog, struct install_result *res,
+		struct fw_err *err) FW_MUST;
 
 #endif

@@ -20,8 +20,7 @@ struct keyring {
 	unsigned ncerts;
 };
 
-static int load_file(struct keyring *k, const char *path, int want_crl,
-		     struct fw_err *err)
+static int load_file(struct keyring *k, const char *path, int want_crl, struct fw_err *err)
 {
 	char ebuf[128];
 	int ret;
@@ -30,8 +29,7 @@ static int load_file(struct keyring *k, const char *path, int want_crl,
 		ret = mbedtls_x509_crl_parse_file(&k->crl, path);
 		if (ret) {
 			mbedtls_strerror(ret, ebuf, sizeof(ebuf));
-			return fw_error(err, FW_EVERIFY, "keyring: CRL %s: %s",
-					path, ebuf);
+			return fw_error(err, FW_EVERIFY, "keyring: CRL %s: %s", path, ebuf);
 		}
 		return 0;
 	}
@@ -52,8 +50,7 @@ static int load_file(struct keyring *k, const char *path, int want_crl,
 		if (f)
 			fclose(f);
 		if (has_crl && mbedtls_x509_crl_parse_file(&k->crl, path))
-			return fw_error(err, FW_EVERIFY, "keyring: %s: bad CRL block",
-					path);
+			return fw_error(err, FW_EVERIFY, "keyring: %s: bad CRL block", path);
 	}
 	return 0;
 }
@@ -76,15 +73,13 @@ static int load_dir(struct keyring *k, const char *path, struct fw_err *err)
 		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
 		if (stat(file, &st) || !S_ISREG(st.st_mode))
 			continue;
-		ret = load_file(k, file, n > 4 && !strcmp(de->d_name + n - 4, ".crl"),
-				err);
+		ret = load_file(k, file, n > 4 && !strcmp(de->d_name + n - 4, ".crl"), err);
 	}
 	closedir(d);
 	return ret;
 }
 
-int keyring_load(struct keyring **kp, const char *path, int check_time,
-		 struct fw_err *err)
+int keyring_load(struct keyring **kp, const char *path, int check_time, struct fw_err *err)
 {
 	struct keyring *k = calloc(1, sizeof(*k));
 	struct stat st;
@@ -100,15 +95,13 @@ int keyring_load(struct keyring **kp, const char *path, int check_time,
 		ret = fw_error(err, FW_EIO, "keyring: %s: not found", path);
 		goto out;
 	}
-	ret = S_ISDIR(st.st_mode) ? load_dir(k, path, err) :
-				    load_file(k, path, 0, err);
+	ret = S_ISDIR(st.st_mode) ? load_dir(k, path, err) : load_file(k, path, 0, err);
 	if (ret)
 		goto out;
 	for (mbedtls_x509_crt *c = &k->ca; c && c->raw.len; c = c->next)
 		k->ncerts++;
 	if (!k->ncerts)
-		ret = fw_error(err, FW_EVERIFY, "keyring: %s: no CA certificate",
-			       path);
+		ret = fw_error(err, FW_EVERIFY, "keyring: %s: no CA certificate", path);
 out:
 	if (ret)
 		keyring_free(k);
@@ -127,21 +120,17 @@ void keyring_free(struct keyring *k)
 }
 
 /* Without a clock, validity periods mean nothing: drop those flags only. */
-static int ignore_time(void *data, mbedtls_x509_crt *crt, int depth,
-		       uint32_t *flags)
+static int ignore_time(void *data, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	(void)data;
 	(void)crt;
 	(void)depth;
-	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
-			      MBEDTLS_X509_BADCERT_FUTURE |
-			      MBEDTLS_X509_BADCRL_EXPIRED |
-			      MBEDTLS_X509_BADCRL_FUTURE);
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
+			      MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE);
 	return 0;
 }
 
-static int fill_signer(mbedtls_x509_crt *crt, struct signer *s,
-		       struct fw_err *err)
+static int fill_signer(mbedtls_x509_crt *crt, struct signer *s, struct fw_err *err)
 {
 	uint8_t buf[sizeof(s->pubkey)];
 	mbedtls_pk_type_t type = mbedtls_pk_get_type(&crt->pk);
@@ -149,8 +138,8 @@ static int fill_signer(mbedtls_x509_crt *crt, struct signer *s,
 	int n;
 
 	if (type == MBEDTLS_PK_RSA && bits < 2048)
-		return fw_error(err, FW_EVERIFY,
-				"signer key: RSA %zu bits, at least 2048 needed", bits);
+		return fw_error(err, FW_EVERIFY, "signer key: RSA %zu bits, at least 2048 needed",
+				bits);
 	if (type == MBEDTLS_PK_ECKEY) {
 		mbedtls_ecp_group_id g = mbedtls_pk_ec(crt->pk)->grp.id;
 
@@ -171,8 +160,7 @@ static int fill_signer(mbedtls_x509_crt *crt, struct signer *s,
 	return 0;
 }
 
-static int parse_chain(mbedtls_x509_crt *crt, const char *chain, size_t len,
-		       struct fw_err *err)
+static int parse_chain(mbedtls_x509_crt *crt, const char *chain, size_t len, struct fw_err *err)
 {
 	char ebuf[128];
 	int ret;
@@ -191,8 +179,7 @@ static int parse_chain(mbedtls_x509_crt *crt, const char *chain, size_t len,
 	return 0;
 }
 
-int keyring_cert_signer(const char *chain, size_t len, struct signer *s,
-			struct fw_err *err)
+int keyring_cert_signer(const char *chain, size_t len, struct signer *s, struct fw_err *err)
 {
 	mbedtls_x509_crt crt;
 	int ret;
@@ -228,8 +215,8 @@ static int flags_error(uint32_t flags, struct fw_err *err)
 	return fw_error(err, FW_EVERIFY, "signer certificate %s (%s)", why, info);
 }
 
-int keyring_verify_chain(struct keyring *k, const char *chain, size_t len,
-			 struct signer *s, struct fw_err *err)
+int keyring_verify_chain(struct keyring *k, const char *chain, size_t len, struct signer *s,
+			 struct fw_err *err)
 {
 	mbedtls_x509_crt crt;
 	uint32_t flags = 0;
@@ -239,10 +226,9 @@ int keyring_verify_chain(struct keyring *k, const char *chain, size_t len,
 	ret = parse_chain(&crt, chain, len, err);
 	if (ret)
 		goto out;
-	ret = mbedtls_x509_crt_verify_with_profile(
-		&crt, &k->ca, k->crl.raw.len ? &k->crl : NULL,
-		&mbedtls_x509_crt_profile_next, NULL, &flags,
-		k->check_time ? NULL : ignore_time, NULL);
+	ret = mbedtls_x509_crt_verify_with_profile(&crt, &k->ca, k->crl.raw.len ? &k->crl : NULL,
+						   &mbedtls_x509_crt_profile_next, NULL, &flags,
+						   k->check_time ? NULL : ignore_time, NULL);
 	if (ret || flags) {
 		ret = flags_error(flags, err);
 		goto out;
@@ -252,9 +238,8 @@ int keyring_verify_chain(struct keyring *k, const char *chain, size_t len,
 			       "signer certificate: key usage lacks digitalSignature");
 		goto out;
 	}
-	if (mbedtls_x509_crt_check_extended_key_usage(
-		    &crt, MBEDTLS_OID_CODE_SIGNING,
-		    MBEDTLS_OID_SIZE(MBEDTLS_OID_CODE_SIGNING))) {
+	if (mbedtls_x509_crt_check_extended_key_usage(&crt, MBEDTLS_OID_CODE_SIGNING,
+						      MBEDTLS_OID_SIZE(MBEDTLS_OID_CODE_SIGNING))) {
 		ret = fw_error(err, FW_EVERIFY,
 			       "signer certificate: extended key usage lacks codeSigning");
 		goto out;

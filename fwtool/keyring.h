@@ -27,8 +27,7 @@ struct keyring;
  * @check_time: verify validity periods (off for boards without a clock)
  * Return: 0, FW_EIO (unreadable), FW_EVERIFY (no usable CA), FW_ENOMEM.
  */
-int keyring_load(struct keyring **kp, const char *path, int check_time,
-		 struct fw_err *err) FW_MUST;
+int keyring_load(struct keyring **kp, const char *path, int check_time, struct fw_err *err) FW_MUST;
 
 /**
  * keyring_verify_chain() - verify a PEM chain (signer first, then
@@ -36,8 +35,8 @@ int keyring_load(struct keyring **kp, const char *path, int check_time,
  * where the certificate names extended key usages, codeSigning
  * Return: 0 and @s filled; FW_EVERIFY naming the reason.
  */
-int keyring_verify_chain(struct keyring *k, const char *chain, size_t len,
-			 struct signer *s, struct fw_err *err) FW_MUST;
+int keyring_verify_chain(struct keyring *k, const char *chain, size_t len, struct signer *s,
+			 struct fw_err *err) FW_MUST;
 
 /**
  * keyring_cert_signer() - the signer of a PEM chain without verifying it

@@ -8,37 +8,37 @@
 
 #include <stdint.h>
 
-#define FW_MANIFEST_MAX		(4u << 20)	/* manifest.json bytes */
-#define FW_SIG_MAX		1024u		/* manifest.sig (DER) bytes */
-#define FW_CHAIN_MAX		(64u << 10)	/* signer.pem bytes */
-#define FW_IMAGES_MAX		16		/* images per bundle */
-#define FW_COMPAT_MAX		32		/* compatible patterns */
-#define FW_COMPAT_LEN		128		/* one pattern / board string */
-#define FW_VERSION_LEN		64		/* product version string */
-#define FW_CLASS_LEN		32		/* slot class name */
-#define FW_MEMBER_LEN		64		/* image member name */
-#define FW_DESC_LEN		256		/* free-text description */
-#define FW_IMAGE_MAX		(UINT64_C(1) << 42)	/* 4 TiB per image */
-#define FW_CHUNK_MIN		(4u << 10)
-#define FW_CHUNK_MAX		(4u << 20)
-#define FW_CHUNK_DEFAULT	(1u << 20)
-#define FW_CHUNKS_MAX		(1u << 22)	/* chunks per image */
-#define FW_SECVER_MAX		UINT32_MAX
-#define FW_FORMAT_VERSION	1		/* bundle format we read/write */
+#define FW_MANIFEST_MAX (4u << 20) /* manifest.json bytes */
+#define FW_SIG_MAX 1024u /* manifest.sig (DER) bytes */
+#define FW_CHAIN_MAX (64u << 10) /* signer.pem bytes */
+#define FW_IMAGES_MAX 16 /* images per bundle */
+#define FW_COMPAT_MAX 32 /* compatible patterns */
+#define FW_COMPAT_LEN 128 /* one pattern / board string */
+#define FW_VERSION_LEN 64 /* product version string */
+#define FW_CLASS_LEN 32 /* slot class name */
+#define FW_MEMBER_LEN 64 /* image member name */
+#define FW_DESC_LEN 256 /* free-text description */
+#define FW_IMAGE_MAX (UINT64_C(1) << 42) /* 4 TiB per image */
+#define FW_CHUNK_MIN (4u << 10)
+#define FW_CHUNK_MAX (4u << 20)
+#define FW_CHUNK_DEFAULT (1u << 20)
+#define FW_CHUNKS_MAX (1u << 22) /* chunks per image */
+#define FW_SECVER_MAX UINT32_MAX
+#define FW_FORMAT_VERSION 1 /* bundle format we read/write */
 
-#define FW_BOARD_STRINGS_MAX	16		/* board identity strings */
-#define FW_SLOTS_MAX		16		/* slots in system.conf */
-#define FW_BOOTNAME_LEN		16
-#define FW_PATH_LEN		4096
-#define FW_TRIES_MAX		9		/* boot tries per activation */
-#define FW_CHECKS_MAX		32		/* health checks */
-#define FW_CHECK_TAIL		2048		/* output tail kept per check */
-#define FW_STATE_MAX		(1u << 20)	/* a state/transaction file */
-#define FW_HISTORY_LINE_MAX	(64u << 10)	/* one history record */
-#define FW_GRUBENV_SIZE		1024
-#define FW_SIMENV_MAX		(64u << 10)
+#define FW_BOARD_STRINGS_MAX 16 /* board identity strings */
+#define FW_SLOTS_MAX 16 /* slots in system.conf */
+#define FW_BOOTNAME_LEN 16
+#define FW_PATH_LEN 4096
+#define FW_TRIES_MAX 9 /* boot tries per activation */
+#define FW_CHECKS_MAX 32 /* health checks */
+#define FW_CHECK_TAIL 2048 /* output tail kept per check */
+#define FW_STATE_MAX (1u << 20) /* a state/transaction file */
+#define FW_HISTORY_LINE_MAX (64u << 10) /* one history record */
+#define FW_GRUBENV_SIZE 1024
+#define FW_SIMENV_MAX (64u << 10)
 
-#define FW_IO_BUF		(1u << 20)	/* install hand-off buffer */
-#define FW_IO_BUFS		4		/* buffers in flight */
+#define FW_IO_BUF (1u << 20) /* install hand-off buffer */
+#define FW_IO_BUFS 4 /* buffers in flight */
 
 #endif

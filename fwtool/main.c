@@ -19,71 +19,71 @@ static const struct verb {
 	int (*fn)(struct cmd *c, struct fw_err *err);
 	const char *usage;
 } verbs[] = {
-	{ "bundle", cmd_bundle,
-	  "usage: fwtool bundle create -o OUT.fwb (--key KEY.pem | --sign-cmd CMD)\n"
-	  "         --cert CERT.pem [--chain CHAIN.pem] --version SEMVER\n"
-	  "         [--security-version N] --compatible PATTERN [--compatible ...]\n"
-	  "         --image CLASS=FILE[:none|gzip|xz|zstd] [...]\n"
-	  "         [--chunk-size BYTES] [--description TEXT] [--json]\n"
-	  "Write a signed bundle. -o - writes it to standard output.\n"
-	  "--sign-cmd runs CMD with the manifest on stdin; it prints a DER\n"
-	  "signature, e.g. 'openssl dgst -sha256 -sign key.pem'.\n" },
-	{ "info", cmd_info,
-	  "usage: fwtool info [--json] [--keyring PATH] [--no-verify] BUNDLE|-\n"
-	  "Show a bundle's manifest after checking its signature.\n" },
-	{ "verify", cmd_verify,
-	  "usage: fwtool verify [--json] [--keyring PATH] [--compatible S]...\n"
-	  "         [--dtb FILE] [--allow-downgrade] [--progress] BUNDLE|-\n"
-	  "Check the signature and chain, every chunk and image hash, the board's\n"
-	  "compatibility and the version policy. Exit 0 ok, 3 verification\n"
-	  "failed, 4 not for this board.\n" },
-	{ "board", cmd_board,
-	  "usage: fwtool board [--json] [--dtb FILE] [--compatible S]...\n"
-	  "Print this board's compatible strings (device tree, DMI, system.conf).\n" },
-	{ "install", cmd_install,
-	  "usage: fwtool install [--json] [--events] [--progress] [--no-activate]\n"
-	  "         [--force] [--keyring PATH] [--compatible S]... [--allow-downgrade]\n"
-	  "         [--cmdline FILE] BUNDLE|-\n"
-	  "Verify, then stream every image into the slot that is not running (marked\n"
-	  "bad first), read it back, and make it primary with max_tries tries.\n"
-	  "An image already in its slot (recorded and re-hashed) is not rewritten\n"
-	  "unless --force; --force never skips a verification.\n" },
-	{ "status", cmd_status,
-	  "usage: fwtool status [--json] [--cmdline FILE]\n"
-	  "Booted and primary slot, every slot's boot state and content, and the\n"
-	  "current or last transaction with its phase.\n" },
-	{ "history", cmd_history,
-	  "usage: fwtool history [--json] [--since ID]\n"
-	  "Every ended transaction, oldest first.\n" },
-	{ "wait", cmd_wait,
-	  "usage: fwtool wait [--json] [--timeout SECONDS] [--id ID]\n"
-	  "Block until the transaction ends: exit 0 confirmed, 6 rolled back,\n"
-	  "1 failed or timed out.\n" },
-	{ "mark-good", cmd_mark,
-	  "usage: fwtool mark-good [booted|other|SLOT|BOOTNAME]\n"
-	  "Full tries for the slot; ends a trial of it as confirmed.\n" },
-	{ "mark-bad", cmd_mark,
-	  "usage: fwtool mark-bad [booted|other|SLOT|BOOTNAME]\n"
-	  "Take the slot out of the boot order; ends a trial of it as rolled back.\n" },
-	{ "mark-active", cmd_mark,
-	  "usage: fwtool mark-active [booted|other|SLOT|BOOTNAME]\n"
-	  "Make the slot primary with max_tries tries.\n" },
-	{ "confirm", cmd_confirm,
-	  "usage: fwtool confirm [--json] [--no-reboot] [--cmdline FILE]\n"
-	  "At boot: if this slot is on trial, run the health checks under the\n"
-	  "watchdog and mark it good, or bad and reboot (exit 6). After a fallback,\n"
-	  "record why. Otherwise a quiet no-op. Safe to run at every boot.\n" },
-	{ "rollback", cmd_rollback,
-	  "usage: fwtool rollback [--json] [--no-reboot]\n"
-	  "Switch to the other good slot and reboot (recorded as manual).\n" },
-	{ "report", cmd_report,
-	  "usage: fwtool report [--json]\n"
-	  "Deliver queued final reports to [confirm] report_url (confirm does this\n"
-	  "at every boot; run it from a timer for more). Exit 1 if some failed.\n" },
+	{"bundle", cmd_bundle,
+	 "usage: fwtool bundle create -o OUT.fwb (--key KEY.pem | --sign-cmd CMD)\n"
+	 "         --cert CERT.pem [--chain CHAIN.pem] --version SEMVER\n"
+	 "         [--security-version N] --compatible PATTERN [--compatible ...]\n"
+	 "         --image CLASS=FILE[:none|gzip|xz|zstd] [...]\n"
+	 "         [--chunk-size BYTES] [--description TEXT] [--json]\n"
+	 "Write a signed bundle. -o - writes it to standard output.\n"
+	 "--sign-cmd runs CMD with the manifest on stdin; it prints a DER\n"
+	 "signature, e.g. 'openssl dgst -sha256 -sign key.pem'.\n"},
+	{"info", cmd_info,
+	 "usage: fwtool info [--json] [--keyring PATH] [--no-verify] BUNDLE|-\n"
+	 "Show a bundle's manifest after checking its signature.\n"},
+	{"verify", cmd_verify,
+	 "usage: fwtool verify [--json] [--keyring PATH] [--compatible S]...\n"
+	 "         [--dtb FILE] [--allow-downgrade] [--progress] BUNDLE|-\n"
+	 "Check the signature and chain, every chunk and image hash, the board's\n"
+	 "compatibility and the version policy. Exit 0 ok, 3 verification\n"
+	 "failed, 4 not for this board.\n"},
+	{"board", cmd_board,
+	 "usage: fwtool board [--json] [--dtb FILE] [--compatible S]...\n"
+	 "Print this board's compatible strings (device tree, DMI, system.conf).\n"},
+	{"install", cmd_install,
+	 "usage: fwtool install [--json] [--events] [--progress] [--no-activate]\n"
+	 "         [--force] [--keyring PATH] [--compatible S]... [--allow-downgrade]\n"
+	 "         [--cmdline FILE] BUNDLE|-\n"
+	 "Verify, then stream every image into the slot that is not running (marked\n"
+	 "bad first), read it back, and make it primary with max_tries tries.\n"
+	 "An image already in its slot (recorded and re-hashed) is not rewritten\n"
+	 "unless --force; --force never skips a verification.\n"},
+	{"status", cmd_status,
+	 "usage: fwtool status [--json] [--cmdline FILE]\n"
+	 "Booted and primary slot, every slot's boot state and content, and the\n"
+	 "current or last transaction with its phase.\n"},
+	{"history", cmd_history,
+	 "usage: fwtool history [--json] [--since ID]\n"
+	 "Every ended transaction, oldest first.\n"},
+	{"wait", cmd_wait,
+	 "usage: fwtool wait [--json] [--timeout SECONDS] [--id ID]\n"
+	 "Block until the transaction ends: exit 0 confirmed, 6 rolled back,\n"
+	 "1 failed or timed out.\n"},
+	{"mark-good", cmd_mark,
+	 "usage: fwtool mark-good [booted|other|SLOT|BOOTNAME]\n"
+	 "Full tries for the slot; ends a trial of it as confirmed.\n"},
+	{"mark-bad", cmd_mark,
+	 "usage: fwtool mark-bad [booted|other|SLOT|BOOTNAME]\n"
+	 "Take the slot out of the boot order; ends a trial of it as rolled back.\n"},
+	{"mark-active", cmd_mark,
+	 "usage: fwtool mark-active [booted|other|SLOT|BOOTNAME]\n"
+	 "Make the slot primary with max_tries tries.\n"},
+	{"confirm", cmd_confirm,
+	 "usage: fwtool confirm [--json] [--no-reboot] [--cmdline FILE]\n"
+	 "At boot: if this slot is on trial, run the health checks under the\n"
+	 "watchdog and mark it good, or bad and reboot (exit 6). After a fallback,\n"
+	 "record why. Otherwise a quiet no-op. Safe to run at every boot.\n"},
+	{"rollback", cmd_rollback,
+	 "usage: fwtool rollback [--json] [--no-reboot]\n"
+	 "Switch to the other good slot and reboot (recorded as manual).\n"},
+	{"report", cmd_report,
+	 "usage: fwtool report [--json]\n"
+	 "Deliver queued final reports to [confirm] report_url (confirm does this\n"
+	 "at every boot; run it from a timer for more). Exit 1 if some failed.\n"},
 #ifdef CONFIG_BOOT_SIM
-	{ "sim-boot", cmd_sim_boot,
-	  "usage: fwtool sim-boot [--watchdog-reset]\n"
-	  "The simulated board's bootloader: pick a slot as boot.cmd does.\n" },
+	{"sim-boot", cmd_sim_boot,
+	 "usage: fwtool sim-boot [--watchdog-reset]\n"
+	 "The simulated board's bootloader: pick a slot as boot.cmd does.\n"},
 #endif
 };
 
@@ -99,8 +99,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct cmd c = { .progress = -1 };
-	struct fw_err err = { 0 };
+	struct cmd c = {.progress = -1};
+	struct fw_err err = {0};
 	int i, ret;
 
 	/* global options before the verb */

@@ -12,12 +12,16 @@
 
 /* Members the bundle reserves before the images (bundle.c uses the same). */
 static const char *const reserved_members[] = {
-	"manifest.json", "manifest.sig", "signer.pem",
+	"manifest.json",
+	"manifest.sig",
+	"signer.pem",
 };
 
 static const char *const comp_names[] = {
-	[COMP_NONE] = "none", [COMP_GZIP] = "gzip",
-	[COMP_XZ] = "xz", [COMP_ZSTD] = "zstd",
+	[COMP_NONE] = "none",
+	[COMP_GZIP] = "gzip",
+	[COMP_XZ] = "xz",
+	[COMP_ZSTD] = "zstd",
 };
 
 const char *comp_name(enum comp c)
@@ -48,8 +52,7 @@ void manifest_free(struct manifest *m)
 	}
 }
 
-const struct manifest_image *manifest_image_by_class(const struct manifest *m,
-						     const char *class)
+const struct manifest_image *manifest_image_by_class(const struct manifest *m, const char *class)
 {
 	for (unsigned i = 0; i < m->nimages; i++)
 		if (!strcmp(m->images[i].class, class))
@@ -64,8 +67,8 @@ int manifest_name_ok(const char *s, size_t max)
 	if (n == 0 || n > max)
 		return 0;
 	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
-		      *s == '_' || *s == '-'))
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' ||
+		      *s == '-'))
 			return 0;
 	return 1;
 }
@@ -77,8 +80,7 @@ static int member_name_ok(const char *s)
 	if (n == 0 || n > FW_MEMBER_LEN || s[0] == '.')
 		return 0;
 	for (const char *p = s; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' ||
-		      *p == '-'))
+		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-'))
 			return 0;
 	for (unsigned i = 0; i < 3; i++)
 		if (!strcmp(s, reserved_members[i]))
@@ -95,12 +97,10 @@ struct ctx {
 
 static int bad(struct ctx *c, const char *key, const char *what)
 {
-	return fw_error(c->err, FW_EFORMAT, "manifest: %s%s: %s", c->where,
-			key, what);
+	return fw_error(c->err, FW_EFORMAT, "manifest: %s%s: %s", c->where, key, what);
 }
 
-static int get_u64(struct ctx *c, json_object *o, const char *key,
-		   uint64_t max, uint64_t *out)
+static int get_u64(struct ctx *c, json_object *o, const char *key, uint64_t max, uint64_t *out)
 {
 	json_object *v;
 	int64_t x;
@@ -117,8 +117,8 @@ static int get_u64(struct ctx *c, json_object *o, const char *key,
 	return 0;
 }
 
-static int get_str(struct ctx *c, json_object *o, const char *key,
-		   size_t max, int required, const char **out)
+static int get_str(struct ctx *c, json_object *o, const char *key, size_t max, int required,
+		   const char **out)
 {
 	json_object *v;
 	const char *s;
@@ -141,8 +141,7 @@ static int get_str(struct ctx *c, json_object *o, const char *key,
 
 static int only_keys(struct ctx *c, json_object *o, const char *const *keys)
 {
-	json_object_object_foreach(o, key, val)
-	{
+	json_object_object_foreach (o, key, val) {
 		const char *const *k;
 
 		(void)val;
@@ -157,7 +156,7 @@ static int only_keys(struct ctx *c, json_object *o, const char *const *keys)
 
 static int parse_time(const char *s, time_t *out)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 	if (!end || *end)
@@ -168,8 +167,7 @@ static int parse_time(const char *s, time_t *out)
 
 /* ---- images --------------------------------------------------------------- */
 
-static int parse_chunks(struct ctx *c, json_object *o,
-			struct manifest_image *img)
+static int parse_chunks(struct ctx *c, json_object *o, struct manifest_image *img)
 {
 	const char *hex;
 	uint64_t n;
@@ -192,12 +190,11 @@ static int parse_chunks(struct ctx *c, json_object *o,
 	return 0;
 }
 
-static int parse_image(struct ctx *c, json_object *o,
-		       struct manifest_image *img)
+static int parse_image(struct ctx *c, json_object *o, struct manifest_image *img)
 {
 	static const char *const keys[] = {
-		"class", "file", "size", "installed_size", "compression",
-		"sha256", "chunk_size", "chunks", NULL,
+		"class",      "file",	"size", "installed_size", "compression", "sha256",
+		"chunk_size", "chunks", NULL,
 	};
 	const char *s;
 	uint64_t v;
@@ -218,8 +215,7 @@ static int parse_image(struct ctx *c, json_object *o,
 		return bad(c, "file", "not a plain member name");
 	strcpy(img->file, s);
 	if ((ret = get_u64(c, o, "size", FW_IMAGE_MAX, &img->size)) ||
-	    (ret = get_u64(c, o, "installed_size", FW_IMAGE_MAX,
-			   &img->installed_size)))
+	    (ret = get_u64(c, o, "installed_size", FW_IMAGE_MAX, &img->installed_size)))
 		return ret;
 	if (img->size == 0 || img->installed_size == 0)
 		return bad(c, "size", "an image cannot be empty");
@@ -277,8 +273,7 @@ static int parse_images(struct ctx *c, json_object *root, struct manifest *m)
 
 /* ---- top level ------------------------------------------------------------ */
 
-static int parse_compatible(struct ctx *c, json_object *root,
-			    struct manifest *m)
+static int parse_compatible(struct ctx *c, json_object *root, struct manifest *m)
 {
 	json_object *arr;
 	size_t n;
@@ -312,8 +307,8 @@ static int parse_compatible(struct ctx *c, json_object *root,
 static int parse_root(struct ctx *c, json_object *root, struct manifest *m)
 {
 	static const char *const keys[] = {
-		"format", "version", "security_version", "compatible",
-		"created", "description", "images", NULL,
+		"format",  "version",	  "security_version", "compatible",
+		"created", "description", "images",	      NULL,
 	};
 	struct semver sv;
 	const char *s;
@@ -336,8 +331,7 @@ static int parse_root(struct ctx *c, json_object *root, struct manifest *m)
 	if (semver_parse(s, &sv))
 		return bad(c, "version", "not a semantic version (1.2.3)");
 	strcpy(m->version, s);
-	if ((ret = get_u64(c, root, "security_version", FW_SECVER_MAX,
-			   &m->security_version)))
+	if ((ret = get_u64(c, root, "security_version", FW_SECVER_MAX, &m->security_version)))
 		return ret;
 	if ((ret = parse_compatible(c, root, m)))
 		return ret;
@@ -352,10 +346,9 @@ static int parse_root(struct ctx *c, json_object *root, struct manifest *m)
 	return parse_images(c, root, m);
 }
 
-int manifest_parse(struct manifest *m, const char *buf, size_t len,
-		   struct fw_err *err)
+int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_err *err)
 {
-	struct ctx c = { .err = err, .where = "" };
+	struct ctx c = {.err = err, .where = ""};
 	struct json_tokener *tok;
 	json_object *root = NULL;
 	size_t end;
@@ -364,8 +357,7 @@ int manifest_parse(struct manifest *m, const char *buf, size_t len,
 	manifest_free(m);
 	manifest_init(m);
 	if (len > FW_MANIFEST_MAX)
-		return fw_error(err, FW_EFORMAT, "manifest: larger than %u bytes",
-				FW_MANIFEST_MAX);
+		return fw_error(err, FW_EFORMAT, "manifest: larger than %u bytes", FW_MANIFEST_MAX);
 	if (memchr(buf, '\0', len))
 		return fw_error(err, FW_EFORMAT, "manifest: contains a NUL byte");
 	tok = json_tokener_new_ex(8);
@@ -378,15 +370,13 @@ int manifest_parse(struct manifest *m, const char *buf, size_t len,
 
 		ret = fw_error(err, FW_EFORMAT, "manifest: malformed JSON at byte %zu: %s",
 			       json_tokener_get_parse_end(tok),
-			       je == json_tokener_continue ?
-				       "unexpected end" :
-				       json_tokener_error_desc(je));
+			       je == json_tokener_continue ? "unexpected end"
+							   : json_tokener_error_desc(je));
 		goto out;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)
 		if (!isspace((unsigned char)buf[end])) {
-			ret = fw_error(err, FW_EFORMAT,
-				       "manifest: trailing data at byte %zu", end);
+			ret = fw_error(err, FW_EFORMAT, "manifest: trailing data at byte %zu", end);
 			goto out;
 		}
 	ret = parse_root(&c, root, m);
@@ -447,8 +437,7 @@ int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err)
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_object_add(root, "created", json_object_new_string(created));
 	if (m->description[0])
-		json_object_object_add(root, "description",
-				       json_object_new_string(m->description));
+		json_object_object_add(root, "description", json_object_new_string(m->description));
 	arr = json_object_new_array();
 	json_object_object_add(root, "images", arr);
 	for (unsigned i = 0; i < m->nimages; i++) {

@@ -61,20 +61,17 @@ void manifest_free(struct manifest *m);
  * Return: 0; FW_EFORMAT for anything malformed or out of limits (the
  * message names the field); FW_ENOMEM.
  */
-int manifest_parse(struct manifest *m, const char *buf, size_t len,
-		   struct fw_err *err) FW_MUST;
+int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
  * manifest_emit() - serialise @m as pretty JSON
  * @strp: NULL on entry; the caller frees *strp
  * Return: 0, FW_ENOMEM, or FW_EFORMAT if @m would not parse back.
  */
-int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err)
-	FW_MUST;
+int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err) FW_MUST;
 
 /** manifest_image_by_class() - the image for @class, or NULL */
-const struct manifest_image *manifest_image_by_class(const struct manifest *m,
-						     const char *class);
+const struct manifest_image *manifest_image_by_class(const struct manifest *m, const char *class);
 
 const char *comp_name(enum comp c);
 /** comp_parse() - "none" "gzip" "xz" "zstd"; Return: 0 or -1 */

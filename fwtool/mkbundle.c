@@ -29,8 +29,8 @@ static int chunker_push(struct chunker *c, struct fw_err *err)
 		uint8_t *nd;
 
 		if (c->cap >= FW_CHUNKS_MAX)
-			return fw_error(err, FW_EUSAGE,
-					"image too large for chunk size %u", c->size);
+			return fw_error(err, FW_EUSAGE, "image too large for chunk size %u",
+					c->size);
 		c->cap = c->cap ? c->cap * 2 : 256;
 		nd = realloc(c->digests, c->cap * HASH_LEN);
 		if (!nd)
@@ -42,8 +42,7 @@ static int chunker_push(struct chunker *c, struct fw_err *err)
 	return 0;
 }
 
-static int chunker_feed(struct chunker *c, const uint8_t *p, size_t len,
-			struct fw_err *err)
+static int chunker_feed(struct chunker *c, const uint8_t *p, size_t len, struct fw_err *err)
 {
 	while (len) {
 		size_t take = c->size - c->fill;
@@ -70,8 +69,8 @@ static int chunker_finish(struct chunker *c, struct fw_err *err)
 }
 
 struct prepared {
-	int fd;		/* what goes into the tar: the input, or a temp file */
-	int tmp;	/* fd is an unlinked temp file */
+	int fd; /* what goes into the tar: the input, or a temp file */
+	int tmp; /* fd is an unlinked temp file */
 };
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -92,10 +91,9 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Compress @in into an unlinked temp file beside the output. */
-static int compress_image(const struct mkbundle *mb, int in, enum comp comp,
-			  struct hash *content, uint64_t *inbytes, struct chunker *ck,
-			  struct prepared *pr, uint8_t *ibuf, uint8_t *obuf,
-			  struct fw_err *err)
+static int compress_image(const struct mkbundle *mb, int in, enum comp comp, struct hash *content,
+			  uint64_t *inbytes, struct chunker *ck, struct prepared *pr, uint8_t *ibuf,
+			  uint8_t *obuf, struct fw_err *err)
 {
 	char tmp[FW_PATH_LEN];
 	struct compress cz;
@@ -142,8 +140,8 @@ static int compress_image(const struct mkbundle *mb, int in, enum comp comp,
 	return ret;
 }
 
-static int hash_plain(int in, struct hash *content, uint64_t *inbytes,
-		      struct chunker *ck, uint8_t *buf, struct fw_err *err)
+static int hash_plain(int in, struct hash *content, uint64_t *inbytes, struct chunker *ck,
+		      uint8_t *buf, struct fw_err *err)
 {
 	ssize_t n;
 	int ret = 0;
@@ -158,12 +156,11 @@ static int hash_plain(int in, struct hash *content, uint64_t *inbytes,
 	return ret;
 }
 
-static int prepare_image(const struct mkbundle *mb, unsigned i,
-			 struct manifest_image *img, struct prepared *pr,
-			 uint8_t *ibuf, uint8_t *obuf, struct fw_err *err)
+static int prepare_image(const struct mkbundle *mb, unsigned i, struct manifest_image *img,
+			 struct prepared *pr, uint8_t *ibuf, uint8_t *obuf, struct fw_err *err)
 {
 	const struct mkbundle_image *src = &mb->images[i];
-	struct chunker ck = { .size = mb->chunk_size };
+	struct chunker ck = {.size = mb->chunk_size};
 	struct hash content;
 	uint64_t inbytes = 0;
 	int in, ret;
@@ -174,8 +171,10 @@ static int prepare_image(const struct mkbundle *mb, unsigned i,
 	hash_init(&content);
 	snprintf(img->class, sizeof(img->class), "%s", src->class);
 	snprintf(img->file, sizeof(img->file), "%s%s%s", src->class, ".img",
-		 src->comp == COMP_GZIP ? ".gz" : src->comp == COMP_XZ ? ".xz" :
-		 src->comp == COMP_ZSTD ? ".zst" : "");
+		 src->comp == COMP_GZIP	  ? ".gz"
+		 : src->comp == COMP_XZ	  ? ".xz"
+		 : src->comp == COMP_ZSTD ? ".zst"
+					  : "");
 	img->compression = src->comp;
 	img->chunk_size = mb->chunk_size;
 	if (src->comp == COMP_NONE) {
@@ -185,8 +184,8 @@ static int prepare_image(const struct mkbundle *mb, unsigned i,
 			ret = fw_error(err, FW_EIO, "image %s: cannot rewind", src->path);
 		in = -1;
 	} else {
-		ret = compress_image(mb, in, src->comp, &content, &inbytes, &ck, pr,
-				     ibuf, obuf, err);
+		ret = compress_image(mb, in, src->comp, &content, &inbytes, &ck, pr, ibuf, obuf,
+				     err);
 	}
 	if (in >= 0)
 		close(in);
@@ -211,8 +210,9 @@ static int check_request(const struct mkbundle *mb, struct fw_err *err)
 	struct semver v;
 
 	if (!mb->out || !mb->cert || !mb->version || !mb->ncompatible || !mb->nimages)
-		return fw_error(err, FW_EUSAGE,
-				"bundle create needs -o, --cert, --version, --compatible and --image");
+		return fw_error(
+			err, FW_EUSAGE,
+			"bundle create needs -o, --cert, --version, --compatible and --image");
 	if (!mb->key == !mb->sign_cmd)
 		return fw_error(err, FW_EUSAGE, "bundle create needs one of --key and --sign-cmd");
 	if (semver_parse(mb->version, &v))
@@ -229,8 +229,7 @@ static int check_request(const struct mkbundle *mb, struct fw_err *err)
 	return 0;
 }
 
-static int build_manifest(const struct mkbundle *mb, struct manifest *m,
-			  struct fw_err *err)
+static int build_manifest(const struct mkbundle *mb, struct manifest *m, struct fw_err *err)
 {
 	if (strlen(mb->version) > FW_VERSION_LEN ||
 	    (mb->description && strlen(mb->description) > FW_DESC_LEN))
@@ -251,8 +250,7 @@ static int build_manifest(const struct mkbundle *mb, struct manifest *m,
 }
 
 /* signer.pem = the certificate, then the intermediates */
-static int read_chain(const struct mkbundle *mb, char **chainp, size_t *lenp,
-		      struct fw_err *err)
+static int read_chain(const struct mkbundle *mb, char **chainp, size_t *lenp, struct fw_err *err)
 {
 	char *cert = NULL, *inter = NULL;
 	size_t clen = 0, ilen = 0;
@@ -282,8 +280,7 @@ static int read_chain(const struct mkbundle *mb, char **chainp, size_t *lenp,
 	return ret;
 }
 
-static int copy_fd(struct bundle_writer *w, int fd, uint64_t size,
-		   uint8_t *buf, struct fw_err *err)
+static int copy_fd(struct bundle_writer *w, int fd, uint64_t size, uint8_t *buf, struct fw_err *err)
 {
 	while (size) {
 		ssize_t n = read(fd, buf, size < FW_IO_BUF ? (size_t)size : FW_IO_BUF);
@@ -297,10 +294,9 @@ static int copy_fd(struct bundle_writer *w, int fd, uint64_t size,
 	return 0;
 }
 
-static int write_bundle(const struct mkbundle *mb, const struct manifest *m,
-			const char *json, const uint8_t *sig, size_t siglen,
-			const char *chain, size_t chainlen, struct prepared *pr,
-			uint8_t *buf, struct fw_err *err)
+static int write_bundle(const struct mkbundle *mb, const struct manifest *m, const char *json,
+			const uint8_t *sig, size_t siglen, const char *chain, size_t chainlen,
+			struct prepared *pr, uint8_t *buf, struct fw_err *err)
 {
 	struct bundle_writer *w = NULL;
 	int ret;
@@ -330,8 +326,7 @@ out:
 	return ret;
 }
 
-int mkbundle_create(const struct mkbundle *mb, struct manifest *m,
-		    struct fw_err *err)
+int mkbundle_create(const struct mkbundle *mb, struct manifest *m, struct fw_err *err)
 {
 	struct prepared pr[FW_IMAGES_MAX];
 	uint8_t sig[FW_SIG_MAX], *ibuf = NULL, *obuf = NULL;
@@ -372,8 +367,7 @@ int mkbundle_create(const struct mkbundle *mb, struct manifest *m,
 	if (ret == FW_EVERIFY)
 		fw_error_prefix(err, "the key does not match --cert");
 	if (!ret)
-		ret = write_bundle(mb, m, json, sig, siglen, chain, chainlen, pr,
-				   ibuf, err);
+		ret = write_bundle(mb, m, json, sig, siglen, chain, chainlen, pr, ibuf, err);
 out:
 	for (unsigned i = 0; i < FW_IMAGES_MAX; i++)
 		if (pr[i].fd >= 0)

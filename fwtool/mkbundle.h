@@ -42,7 +42,6 @@ struct mkbundle {
  * @m: receives the manifest written; the caller frees it
  * Return: 0, FW_EUSAGE (bad request), FW_EIO, FW_ENOMEM.
  */
-int mkbundle_create(const struct mkbundle *mb, struct manifest *m,
-		    struct fw_err *err) FW_MUST;
+int mkbundle_create(const struct mkbundle *mb, struct manifest *m, struct fw_err *err) FW_MUST;
 
 #endif

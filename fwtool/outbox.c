@@ -19,7 +19,7 @@
 void outbox_put(const struct config *cfg, const struct txn *t)
 {
 	char dir[FW_PATH_LEN], path[FW_PATH_LEN + 48], *json;
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 
 	if (!cfg->report_url[0])
 		return;
@@ -64,8 +64,8 @@ static int load_curl(void)
 	*(void **)&curl.cleanup = dlsym(curl.so, "curl_easy_cleanup");
 	*(void **)&curl.append = dlsym(curl.so, "curl_slist_append");
 	*(void **)&curl.free_all = dlsym(curl.so, "curl_slist_free_all");
-	if (!curl.init || !curl.setopt || !curl.perform || !curl.getinfo ||
-	    !curl.cleanup || !curl.append || !curl.free_all) {
+	if (!curl.init || !curl.setopt || !curl.perform || !curl.getinfo || !curl.cleanup ||
+	    !curl.append || !curl.free_all) {
 		dlclose(curl.so);
 		curl.so = NULL;
 		return -1;
@@ -132,7 +132,7 @@ static int due(const char *retry, unsigned *attempts)
 static void backoff(const char *retry, unsigned attempts)
 {
 	unsigned long delay = 30ul << (attempts < 7 ? attempts : 7);
-	struct fw_err e = { 0 };
+	struct fw_err e = {0};
 	char text[64];
 
 	if (delay > 3600)
@@ -142,8 +142,7 @@ static void backoff(const char *retry, unsigned attempts)
 	(void)!atomicfile_write(retry, text, strlen(text), &e);
 }
 
-int outbox_flush(const struct config *cfg, struct outbox_result *res,
-		 struct fw_err *err)
+int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN];
 	struct dirent *de;

@@ -29,7 +29,6 @@ struct outbox_result {
  * outbox_flush() - try every queued report whose wait is over
  * Return: 0; FW_ENOTSUP when built without CONFIG_REPORT_HTTP.
  */
-int outbox_flush(const struct config *cfg, struct outbox_result *res,
-		 struct fw_err *err) FW_MUST;
+int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err) FW_MUST;
 
 #endif

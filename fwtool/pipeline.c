@@ -59,8 +59,7 @@ struct reader {
  * only when full (or at the end of the stream), so slot writes stay large
  * and aligned whatever sizes the decoder returns.
  */
-static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len,
-			struct fw_err *err)
+static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct fw_err *err)
 {
 	struct bufq *q = &rd->w->q;
 
@@ -79,10 +78,10 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len,
 		if (ret)
 			return ret;
 		if (n > rd->img->installed_size - rd->out)
-			return fw_error(err, FW_EFORMAT,
-					"image %s: decompresses to more than the declared %llu bytes",
-					rd->img->file,
-					(unsigned long long)rd->img->installed_size);
+			return fw_error(
+				err, FW_EFORMAT,
+				"image %s: decompresses to more than the declared %llu bytes",
+				rd->img->file, (unsigned long long)rd->img->installed_size);
 		rd->out += n;
 		rd->ofill += n;
 		if (rd->ofill == q->size || (rd->dc.finished && rd->ofill)) {
@@ -117,9 +116,9 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 		hash_buf(buf, n, digest);
 		if (memcmp(digest, img->chunks + (size_t)i * HASH_LEN, HASH_LEN))
 			return fw_error(err, FW_EVERIFY,
-					"image %s: chunk %u (offset %llu) does not match the signed manifest",
-					img->file, i,
-					(unsigned long long)(img->size - left));
+					"image %s: chunk %u (offset %llu) does not match the "
+					"signed manifest",
+					img->file, i, (unsigned long long)(img->size - left));
 		left -= n;
 		if (img->compression == COMP_NONE) {
 			bufq_put_full(q, n);
@@ -130,26 +129,24 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 				return ret;
 		}
 		if (rd->progress && rd->progress->fn)
-			rd->progress->fn(rd->progress->ctx,
-					 rd->progress->base + img->size - left,
+			rd->progress->fn(rd->progress->ctx, rd->progress->base + img->size - left,
 					 rd->progress->total);
 	}
 	if (img->compression != COMP_NONE && !rd->dc.finished)
-		return fw_error(err, FW_EFORMAT, "image %s: %s stream ends early",
-				img->file, comp_name(img->compression));
+		return fw_error(err, FW_EFORMAT, "image %s: %s stream ends early", img->file,
+				comp_name(img->compression));
 	return 0;
 }
 
-static int check_result(const struct reader *rd, struct writer *w,
-			struct fw_err *err)
+static int check_result(const struct reader *rd, struct writer *w, struct fw_err *err)
 {
 	const struct manifest_image *img = rd->img;
 	uint8_t digest[HASH_LEN];
 
 	if (w->bytes != img->installed_size)
 		return fw_error(err, FW_EFORMAT,
-				"image %s: %llu bytes installed, the manifest says %llu",
-				img->file, (unsigned long long)w->bytes,
+				"image %s: %llu bytes installed, the manifest says %llu", img->file,
+				(unsigned long long)w->bytes,
 				(unsigned long long)img->installed_size);
 	hash_final(&w->content, digest);
 	if (memcmp(digest, img->sha256, HASH_LEN))
@@ -160,10 +157,10 @@ static int check_result(const struct reader *rd, struct writer *w,
 }
 
 int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
-		   const struct pipeline_sink *sink,
-		   const struct pipeline_progress *progress, struct fw_err *err)
+		   const struct pipeline_sink *sink, const struct pipeline_progress *progress,
+		   struct fw_err *err)
 {
-	struct reader rd = { .r = r, .img = img, .progress = progress };
+	struct reader rd = {.r = r, .img = img, .progress = progress};
 	struct writer *w = calloc(1, sizeof(*w));
 	size_t bufsize;
 	pthread_t th;
@@ -180,8 +177,8 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		goto out_free;
 	if (img->compression != COMP_NONE) {
 		rd.in = malloc(img->chunk_size);
-		ret = rd.in ? decomp_init(&rd.dc, img->compression, err) :
-			      fw_error(err, FW_ENOMEM, "out of memory");
+		ret = rd.in ? decomp_init(&rd.dc, img->compression, err)
+			    : fw_error(err, FW_ENOMEM, "out of memory");
 		if (ret)
 			goto out_q;
 	}

@@ -24,7 +24,7 @@ struct pipeline_sink {
 struct pipeline_progress {
 	void (*fn)(void *ctx, uint64_t done, uint64_t total);
 	void *ctx;
-	uint64_t base;	/* bytes of earlier images, added to done */
+	uint64_t base; /* bytes of earlier images, added to done */
 	uint64_t total; /* stored bytes of all images */
 };
 
@@ -41,7 +41,7 @@ struct pipeline_progress {
  * corrupt stream, size mismatch); the sink's error; FW_ENOMEM.
  */
 int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
-		   const struct pipeline_sink *sink,
-		   const struct pipeline_progress *progress, struct fw_err *err) FW_MUST;
+		   const struct pipeline_sink *sink, const struct pipeline_progress *progress,
+		   struct fw_err *err) FW_MUST;
 
 #endif

@@ -24,9 +24,10 @@ static void event(struct progress *p, uint64_t done)
 {
 	if (!p->events)
 		return;
-	printf("{\"schema\":\"fwtool.event/1\",\"phase\":\"%s\",\"item\":\"%s\",\"done\":%llu,\"total\":%llu}\n",
-	       p->phase ? p->phase : "", p->item ? p->item : "",
-	       (unsigned long long)done, (unsigned long long)p->total);
+	printf("{\"schema\":\"fwtool.event/"
+	       "1\",\"phase\":\"%s\",\"item\":\"%s\",\"done\":%llu,\"total\":%llu}\n",
+	       p->phase ? p->phase : "", p->item ? p->item : "", (unsigned long long)done,
+	       (unsigned long long)p->total);
 	fflush(stdout);
 }
 
@@ -42,13 +43,12 @@ static void draw(struct progress *p, uint64_t done, double t)
 	memset(bar + fill, ' ', (size_t)(30 - fill));
 	bar[30] = '\0';
 	fprintf(stderr, "\r%-8.8s %-10.10s [%s] %3d%% %7.1f MiB/s ETA %d:%02d ",
-		p->phase ? p->phase : "", p->item ? p->item : "", bar,
-		(int)(frac * 100), rate / 1048576.0, (int)eta / 60, (int)eta % 60);
+		p->phase ? p->phase : "", p->item ? p->item : "", bar, (int)(frac * 100),
+		rate / 1048576.0, (int)eta / 60, (int)eta % 60);
 	p->drawn = 1;
 }
 
-void progress_phase(struct progress *p, const char *phase, const char *item,
-		    uint64_t total)
+void progress_phase(struct progress *p, const char *phase, const char *item, uint64_t total)
 {
 	if (p->drawn)
 		progress_end(p);

@@ -23,8 +23,7 @@ struct progress {
 
 void progress_init(struct progress *p, int bar, int events);
 /** progress_phase() - start a phase (@item may be NULL); emits an event */
-void progress_phase(struct progress *p, const char *phase, const char *item,
-		    uint64_t total);
+void progress_phase(struct progress *p, const char *phase, const char *item, uint64_t total);
 /** progress_update() - throttled to about 10 updates a second */
 void progress_update(struct progress *p, uint64_t done);
 /** progress_end() - finish the bar line and emit a final event */

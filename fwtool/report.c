@@ -23,8 +23,8 @@ static void emit(json_object *doc)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
 
-	flags |= compact ? JSON_C_TO_STRING_PLAIN :
-			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+	flags |= compact ? JSON_C_TO_STRING_PLAIN
+			 : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
 	puts(json_object_to_json_string_ext(doc, flags));
 	fflush(stdout);
 	json_object_put(doc);
@@ -134,13 +134,12 @@ static void print_manifest(const struct manifest *m)
 		human_size(img->size, a, sizeof(a));
 		human_size(img->installed_size, b, sizeof(b));
 		hex_encode(img->sha256, HASH_LEN, hex);
-		printf("  %-12s %-20s %-4s %10s -> %10s  sha256 %.16s…\n",
-		       img->class, img->file, comp_name(img->compression), a, b, hex);
+		printf("  %-12s %-20s %-4s %10s -> %10s  sha256 %.16s…\n", img->class, img->file,
+		       comp_name(img->compression), a, b, hex);
 	}
 }
 
-void report_bundle(int json, const char *path, const struct verified *v,
-		   const char *result)
+void report_bundle(int json, const char *path, const struct verified *v, const char *result)
 {
 	json_object *doc, *s;
 
@@ -153,7 +152,8 @@ void report_bundle(int json, const char *path, const struct verified *v,
 			       v->signer.subject[0] ? v->signer.subject : "no signer");
 		print_manifest(&v->m);
 		if (result)
-			printf("result:     %s: signature, chain, every chunk and image hash, compatibility and version policy\n",
+			printf("result:     %s: signature, chain, every chunk and image hash, "
+			       "compatibility and version policy\n",
 			       result);
 		return;
 	}
@@ -197,8 +197,7 @@ void report_created(int json, const char *path, const struct manifest *m)
 	json_object *doc;
 
 	if (!json) {
-		printf("created %s: version %s, %u image(s)\n", path, m->version,
-		       m->nimages);
+		printf("created %s: version %s, %u image(s)\n", path, m->version, m->nimages);
 		return;
 	}
 	doc = doc_new("fwtool.bundle/1");
@@ -229,8 +228,7 @@ static void print_txn(const struct txn *t)
 	if (t->reason[0])
 		printf(" (%s)", t->reason);
 	printf("\n  bundle %s, version %s, %s -> %s, %s\n", t->bundle,
-	       t->version[0] ? t->version : "?", t->previous, t->target[0] ? t->target : "?",
-	       when);
+	       t->version[0] ? t->version : "?", t->previous, t->target[0] ? t->target : "?", when);
 	if (!txn_ended(t->state) && t->phase[0]) {
 		printf("  phase: %s", t->phase);
 		if (t->total)
@@ -263,7 +261,7 @@ void report_txn(int json, const struct txn *t)
 	{
 		json_object *out = doc_new("fwtool.transaction/1");
 
-		json_object_object_foreach(doc, k, v)
+		json_object_object_foreach (doc, k, v)
 			json_object_object_add(out, k, json_object_get(v));
 		json_object_put(doc);
 		emit(out);
@@ -277,8 +275,8 @@ void report_install(int json, const struct install_result *res)
 	if (!json) {
 		for (unsigned i = 0; i < res->nimages; i++)
 			printf("%s: %s\n", res->slot[i],
-			       res->skipped[i] ? "already installed (verified), not rewritten" :
-						 "written and verified");
+			       res->skipped[i] ? "already installed (verified), not rewritten"
+					       : "written and verified");
 		print_txn(&res->txn);
 		return;
 	}
@@ -296,15 +294,16 @@ void report_install(int json, const struct install_result *res)
 	emit(doc);
 }
 
-void report_status(int json, const char *bootloader, const char *booted,
-		   const char *primary, uint64_t secver, const struct report_slot *slots,
-		   unsigned nslots, const struct txn *t)
+void report_status(int json, const char *bootloader, const char *booted, const char *primary,
+		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
+		   const struct txn *t)
 {
 	char hex[HASH_HEX_LEN + 1];
 	json_object *doc, *arr;
 
 	if (!json) {
-		printf("bootloader: %s\nbooted:     %s\nprimary:    %s\nsecurity version floor: %llu\nslots:\n",
+		printf("bootloader: %s\nbooted:     %s\nprimary:    %s\nsecurity version floor: "
+		       "%llu\nslots:\n",
 		       bootloader, booted, primary[0] ? primary : "(none)",
 		       (unsigned long long)secver);
 		for (unsigned i = 0; i < nslots; i++) {

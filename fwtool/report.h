@@ -26,8 +26,7 @@ void report_error(int json, const struct fw_err *err);
  * report_bundle() - fwtool.info/1 or fwtool.verify/1
  * @result: "ok" for verify, NULL for info
  */
-void report_bundle(int json, const char *path, const struct verified *v,
-		   const char *result);
+void report_bundle(int json, const char *path, const struct verified *v, const char *result);
 
 /** report_board() - fwtool.board/1 */
 void report_board(int json, const struct board *b);
@@ -57,9 +56,9 @@ struct report_slot {
 };
 
 /** report_status() - fwtool.status/1 */
-void report_status(int json, const char *bootloader, const char *booted,
-		   const char *primary, uint64_t secver, const struct report_slot *slots,
-		   unsigned nslots, const struct txn *t);
+void report_status(int json, const char *bootloader, const char *booted, const char *primary,
+		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
+		   const struct txn *t);
 
 /** report_txn() - fwtool.transaction/1 (wait, confirm, rollback) */
 void report_txn(int json, const struct txn *t);

@@ -16,8 +16,8 @@
 #include "limits.h"
 #include "sig.h"
 
-int sig_verify(const struct signer *s, const void *msg, size_t len,
-	       const uint8_t *sig, size_t siglen, struct fw_err *err)
+int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_t *sig,
+	       size_t siglen, struct fw_err *err)
 {
 	uint8_t digest[HASH_LEN];
 	mbedtls_pk_context pk;
@@ -30,29 +30,28 @@ int sig_verify(const struct signer *s, const void *msg, size_t len,
 		ret = fw_error(err, FW_EVERIFY, "signature: bad signer key");
 		goto out;
 	}
-	ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig,
-				siglen);
+	ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig, siglen);
 	if (ret && mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA) {
 		mbedtls_pk_rsassa_pss_options pss = {
 			.mgf1_hash_id = MBEDTLS_MD_SHA256,
 			.expected_salt_len = MBEDTLS_RSA_SALT_LEN_ANY,
 		};
 
-		ret = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, &pk,
-					    MBEDTLS_MD_SHA256, digest, HASH_LEN,
-					    sig, siglen);
+		ret = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, &pk, MBEDTLS_MD_SHA256,
+					    digest, HASH_LEN, sig, siglen);
 	}
 	if (ret)
-		ret = fw_error(err, FW_EVERIFY,
-			       "signature: manifest signature does not verify with the signer's key (%s)",
-			       s->subject);
+		ret = fw_error(
+			err, FW_EVERIFY,
+			"signature: manifest signature does not verify with the signer's key (%s)",
+			s->subject);
 out:
 	mbedtls_pk_free(&pk);
 	return ret;
 }
 
-static int sign_with_key(const char *keypath, const void *msg, size_t len,
-			 uint8_t *sig, size_t *siglen, struct fw_err *err)
+static int sign_with_key(const char *keypath, const void *msg, size_t len, uint8_t *sig,
+			 size_t *siglen, struct fw_err *err)
 {
 	uint8_t digest[HASH_LEN];
 	mbedtls_entropy_context ent;
@@ -75,13 +74,12 @@ static int sign_with_key(const char *keypath, const void *msg, size_t len,
 		ret = fw_error(err, FW_EIO, "sign: key %s: %s", keypath, ebuf);
 		goto out;
 	}
-	ret = mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig,
-			      siglen, mbedtls_ctr_drbg_random, &drbg);
+	ret = mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig, siglen,
+			      mbedtls_ctr_drbg_random, &drbg);
 	if (ret)
 		goto fail;
 	if (*siglen > FW_SIG_MAX)
-		ret = fw_error(err, FW_EIO, "sign: signature larger than %u bytes",
-			       FW_SIG_MAX);
+		ret = fw_error(err, FW_EIO, "sign: signature larger than %u bytes", FW_SIG_MAX);
 	goto out;
 fail:
 	mbedtls_strerror(ret, ebuf, sizeof(ebuf));
@@ -95,8 +93,8 @@ out:
 
 /* The message goes in through an unlinked temp file, so a command that
  * writes before it has read everything cannot deadlock against us. */
-static int sign_with_cmd(const char *cmd, const void *msg, size_t len,
-			 uint8_t *sig, size_t *siglen, struct fw_err *err)
+static int sign_with_cmd(const char *cmd, const void *msg, size_t len, uint8_t *sig, size_t *siglen,
+			 struct fw_err *err)
 {
 	FILE *in = tmpfile();
 	int out[2], status;
@@ -104,8 +102,8 @@ static int sign_with_cmd(const char *cmd, const void *msg, size_t len,
 	ssize_t n;
 	pid_t pid;
 
-	if (!in || fwrite(msg, 1, len, in) != len || fflush(in) ||
-	    fseek(in, 0, SEEK_SET) || pipe(out)) {
+	if (!in || fwrite(msg, 1, len, in) != len || fflush(in) || fseek(in, 0, SEEK_SET) ||
+	    pipe(out)) {
 		if (in)
 			fclose(in);
 		return fw_error(err, FW_EIO, "sign-cmd: %s", strerror(errno));
@@ -135,18 +133,17 @@ static int sign_with_cmd(const char *cmd, const void *msg, size_t len,
 		kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return fw_error(err, FW_EIO, "sign-cmd: '%s' failed (status %d)",
-				cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return fw_error(err, FW_EIO, "sign-cmd: '%s' failed (status %d)", cmd,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	if (got == 0 || got == FW_SIG_MAX)
-		return fw_error(err, FW_EIO,
-				"sign-cmd: '%s' printed %s signature", cmd,
+		return fw_error(err, FW_EIO, "sign-cmd: '%s' printed %s signature", cmd,
 				got ? "an oversized" : "no");
 	*siglen = got;
 	return 0;
 }
 
-int sig_sign(const char *keypath, const char *sign_cmd, const void *msg,
-	     size_t len, uint8_t *sig, size_t *siglen, struct fw_err *err)
+int sig_sign(const char *keypath, const char *sign_cmd, const void *msg, size_t len, uint8_t *sig,
+	     size_t *siglen, struct fw_err *err)
 {
 	if (sign_cmd)
 		return sign_with_cmd(sign_cmd, msg, len, sig, siglen, err);

@@ -18,8 +18,8 @@
  * sig_verify() - check @sig over @msg with @s's key
  * Return: 0, FW_EVERIFY.
  */
-int sig_verify(const struct signer *s, const void *msg, size_t len,
-	       const uint8_t *sig, size_t siglen, struct fw_err *err) FW_MUST;
+int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_t *sig,
+	       size_t siglen, struct fw_err *err) FW_MUST;
 
 /**
  * sig_sign() - sign @msg with a PEM private key, or by running @sign_cmd
@@ -28,7 +28,7 @@ int sig_verify(const struct signer *s, const void *msg, size_t len,
  * @sig: FW_SIG_MAX bytes
  * Return: 0, FW_EIO (key unreadable, command failed), FW_EUSAGE.
  */
-int sig_sign(const char *keypath, const char *sign_cmd, const void *msg,
-	     size_t len, uint8_t *sig, size_t *siglen, struct fw_err *err) FW_MUST;
+int sig_sign(const char *keypath, const char *sign_cmd, const void *msg, size_t len, uint8_t *sig,
+	     size_t *siglen, struct fw_err *err) FW_MUST;
 
 #endif

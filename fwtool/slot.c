@@ -54,10 +54,9 @@ static int from_param(const struct config *cfg, const char *val, char *out)
 	return -1;
 }
 
-int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
-		struct fw_err *err)
+int slot_booted(const struct config *cfg, const char *cmdline_path, char *out, struct fw_err *err)
 {
-	static const char *const params[] = { "fwtool.slot=", "rauc.slot=", "root=" };
+	static const char *const params[] = {"fwtool.slot=", "rauc.slot=", "root="};
 	char *cmdline = NULL;
 	int ret;
 
@@ -75,7 +74,8 @@ int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
 			if (p < 2) {
 				if (from_param(cfg, tok + plen, out))
 					ret = fw_error(err, FW_EUSAGE,
-						       "%s%s on the kernel command line names no slot in %s",
+						       "%s%s on the kernel command line names no "
+						       "slot in %s",
 						       params[p], tok + plen, cfg->path);
 				break;
 			}
@@ -97,7 +97,8 @@ int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
 		return ret;
 	if (!out[0])
 		return fw_error(err, FW_ENOTFOUND,
-				"cannot tell the booted slot: no fwtool.slot=, rauc.slot= or matching root= in %s",
+				"cannot tell the booted slot: no fwtool.slot=, rauc.slot= or "
+				"matching root= in %s",
 				cmdline_path);
 	return 0;
 }
@@ -125,11 +126,13 @@ const struct config_slot *slot_target(const struct config *cfg, const char *clas
 		}
 	}
 	if (!nclass)
-		fw_error(err, FW_ENOTFOUND, "the bundle has an image for class %s, which has no slot in %s",
-			 class, cfg->path);
+		fw_error(err, FW_ENOTFOUND,
+			 "the bundle has an image for class %s, which has no slot in %s", class,
+			 cfg->path);
 	else if (!found)
 		fw_error(err, FW_EUSAGE,
-			 "every slot of class %s boots the running system (%s): refusing to write it",
+			 "every slot of class %s boots the running system (%s): refusing to write "
+			 "it",
 			 class, booted);
 	return found;
 }
@@ -150,8 +153,8 @@ int slot_check_unmounted(const char *device, struct fw_err *err)
 		/* id parent maj:min root mountpoint opts ... - fstype source opts */
 		char *dash = strstr(line, " - ");
 
-		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &maj, &min, mnt) != 3 ||
-		    !dash || sscanf(dash + 3, "%*s %1023s", src) != 1)
+		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &maj, &min, mnt) != 3 || !dash ||
+		    sscanf(dash + 3, "%*s %1023s", src) != 1)
 			continue;
 		if ((is_blk && major(st.st_rdev) == maj && minor(st.st_rdev) == min) ||
 		    !strcmp(src, device)) {

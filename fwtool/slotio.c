@@ -17,8 +17,7 @@ static const struct slotio_ops *const slotio_types[] = {
 #endif
 };
 
-int slotio_open(struct slotio *io, const struct config_slot *slot,
-		struct fw_err *err)
+int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err)
 {
 	memset(io, 0, sizeof(*io));
 	io->fd = io->fd_direct = -1;
@@ -37,8 +36,7 @@ int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *
 	int ret;
 
 	if (len > io->capacity - io->written)
-		return fw_error(err, FW_ENOSPC,
-				"slot %s: image larger than the slot (%llu bytes)",
+		return fw_error(err, FW_ENOSPC, "slot %s: image larger than the slot (%llu bytes)",
 				io->slot->name, (unsigned long long)io->capacity);
 	faultpoint("slot write");
 	ret = io->ops->write(io, buf, len, err);
@@ -63,8 +61,8 @@ void slotio_close(struct slotio *io)
 	io->ops = NULL;
 }
 
-int slotio_hash(const struct config_slot *slot, uint64_t len,
-		uint8_t digest[HASH_LEN], struct fw_err *err)
+int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+		struct fw_err *err)
 {
 	uint8_t *buf = NULL;
 	struct hash h;
@@ -76,8 +74,8 @@ int slotio_hash(const struct config_slot *slot, uint64_t len,
 	if (fd < 0)
 		fd = open(slot->device, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name,
-				slot->device, strerror(errno));
+		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name, slot->device,
+				strerror(errno));
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (posix_memalign((void **)&buf, 4096, FW_IO_BUF)) {
 		close(fd);
@@ -93,8 +91,8 @@ int slotio_hash(const struct config_slot *slot, uint64_t len,
 			continue;
 		}
 		if (n <= 0) {
-			ret = fw_error(err, n ? FW_EIO : FW_EFORMAT,
-				       "slot %s: read back %s: %s", slot->name, slot->device,
+			ret = fw_error(err, n ? FW_EIO : FW_EFORMAT, "slot %s: read back %s: %s",
+				       slot->name, slot->device,
 				       n ? strerror(errno) : "shorter than the image");
 			break;
 		}

@@ -18,10 +18,9 @@ struct slotio;
 struct slotio_ops {
 	const char *type; /* "file" "block" */
 	int (*open)(struct slotio *io, struct fw_err *err);
-	int (*write)(struct slotio *io, const void *buf, size_t len,
-		     struct fw_err *err);
+	int (*write)(struct slotio *io, const void *buf, size_t len, struct fw_err *err);
 	int (*finish)(struct slotio *io, struct fw_err *err); /* fsync etc. */
-	void (*close)(struct slotio *io);		       /* never fails */
+	void (*close)(struct slotio *io); /* never fails */
 };
 
 struct slotio {
@@ -35,12 +34,10 @@ struct slotio {
  * slotio_open() - open @slot for writing with the writer of its type
  * Return: 0, FW_ENOTSUP (type not built in), FW_EIO, FW_EBUSY (mounted).
  */
-int slotio_open(struct slotio *io, const struct config_slot *slot,
-		struct fw_err *err) FW_MUST;
+int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err) FW_MUST;
 
 /** slotio_write() - append; FW_ENOSPC past the capacity */
-int slotio_write(struct slotio *io, const void *buf, size_t len,
-		 struct fw_err *err) FW_MUST;
+int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /** slotio_finish() - make everything written durable */
 int slotio_finish(struct slotio *io, struct fw_err *err) FW_MUST;
@@ -53,8 +50,8 @@ void slotio_close(struct slotio *io);
  * page cache where the medium allows (read-back, already-installed check)
  * Return: 0, FW_EIO, FW_EFORMAT (the slot is shorter than @len).
  */
-int slotio_hash(const struct config_slot *slot, uint64_t len,
-		uint8_t digest[HASH_LEN], struct fw_err *err) FW_MUST;
+int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+		struct fw_err *err) FW_MUST;
 
 extern const struct slotio_ops slotio_file_ops;
 extern const struct slotio_ops slotio_block_ops;

@@ -31,12 +31,11 @@ static int block_open(struct slotio *io, struct fw_err *err)
 		return fw_error_prefix(err, "slot %s", io->slot->name);
 	io->fd = open(dev, O_WRONLY | O_EXCL | O_CLOEXEC);
 	if (io->fd < 0)
-		return fw_error(err, FW_EIO,
-				"slot %s: open %s: %s", io->slot->name, dev,
+		return fw_error(err, FW_EIO, "slot %s: open %s: %s", io->slot->name, dev,
 				errno == EBUSY ? "in use (mounted or held)" : strerror(errno));
 	if (ioctl(io->fd, BLKGETSIZE64, &size))
-		return fw_error(err, FW_EIO, "slot %s: %s is not a block device",
-				io->slot->name, dev);
+		return fw_error(err, FW_EIO, "slot %s: %s is not a block device", io->slot->name,
+				dev);
 	flock(io->fd, LOCK_EX | LOCK_NB);
 	io->capacity = size;
 	io->fd_direct = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
@@ -59,8 +58,7 @@ static int pwrite_all(int fd, const char *p, size_t len, uint64_t off)
 	return 0;
 }
 
-static int block_write(struct slotio *io, const void *buf, size_t len,
-		       struct fw_err *err)
+static int block_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
 {
 	int fd = io->fd;
 
@@ -77,8 +75,7 @@ static int block_write(struct slotio *io, const void *buf, size_t len,
 static int block_finish(struct slotio *io, struct fw_err *err)
 {
 	if (fsync(io->fd) || (io->fd_direct >= 0 && fsync(io->fd_direct)))
-		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name,
-				strerror(errno));
+		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name, strerror(errno));
 	/* drop cached blocks so the read-back sees the medium (needs root) */
 	ioctl(io->fd, BLKFLSBUF, 0);
 	return 0;

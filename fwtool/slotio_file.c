@@ -18,8 +18,7 @@ static int file_open(struct slotio *io, struct fw_err *err)
 	return 0;
 }
 
-static int file_write(struct slotio *io, const void *buf, size_t len,
-		      struct fw_err *err)
+static int file_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
 {
 	const char *p = buf;
 
@@ -41,8 +40,7 @@ static int file_write(struct slotio *io, const void *buf, size_t len,
 static int file_finish(struct slotio *io, struct fw_err *err)
 {
 	if (fsync(io->fd))
-		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name,
-				strerror(errno));
+		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name, strerror(errno));
 	return atomicfile_fsync_dir(io->slot->device, err);
 }
 

@@ -14,10 +14,10 @@
 #include "state.h"
 
 static const char *const state_names[] = {
-	[TXN_NONE] = "none",		 [TXN_INSTALLING] = "installing",
-	[TXN_INSTALLED] = "installed",	 [TXN_ACTIVATED] = "activated",
-	[TXN_CONFIRMED] = "confirmed",	 [TXN_ROLLED_BACK] = "rolled-back",
-	[TXN_FAILED] = "failed",	 [TXN_RECOVERED] = "recovered",
+	[TXN_NONE] = "none",	       [TXN_INSTALLING] = "installing",
+	[TXN_INSTALLED] = "installed", [TXN_ACTIVATED] = "activated",
+	[TXN_CONFIRMED] = "confirmed", [TXN_ROLLED_BACK] = "rolled-back",
+	[TXN_FAILED] = "failed",       [TXN_RECOVERED] = "recovered",
 };
 
 const char *txn_state_name(enum txn_state s)
@@ -47,8 +47,8 @@ void state_txn_new(struct txn *t)
 	r[6] = (r[6] & 0x0f) | 0x40; /* version 4 */
 	r[8] = (r[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 	hex_encode(r, sizeof(r), h);
-	snprintf(t->id, sizeof(t->id), "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
-		 h + 16, h + 20);
+	snprintf(t->id, sizeof(t->id), "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
+		 h + 20);
 	t->started = t->updated = time(NULL);
 }
 
@@ -255,8 +255,8 @@ static int append_history(const char *dir, const struct txn *t, struct fw_err *e
 	return ret;
 }
 
-int state_txn_end(const char *dir, struct txn *t, enum txn_state end,
-		  const char *reason, const char *detail, struct fw_err *err)
+int state_txn_end(const char *dir, struct txn *t, enum txn_state end, const char *reason,
+		  const char *detail, struct fw_err *err)
 {
 	int ret;
 
@@ -302,13 +302,13 @@ static void remember_last(void *ctx, const struct txn *t)
 
 static int last_history_id(const char *dir, char *id, size_t size, struct fw_err *err)
 {
-	struct last_ctx l = { id, size };
+	struct last_ctx l = {id, size};
 
 	return state_history_each(dir, remember_last, &l, err);
 }
 
-int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *t),
-		       void *ctx, struct fw_err *err)
+int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *t), void *ctx,
+		       struct fw_err *err)
 {
 	char path[FW_PATH_LEN], line[FW_HISTORY_LINE_MAX];
 	struct txn *t = malloc(sizeof(*t));
@@ -319,7 +319,7 @@ int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *
 	path_of(path, sizeof(path), dir, "history.jsonl");
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		struct fw_err e2 = { 0 };
+		struct fw_err e2 = {0};
 		size_t n = strlen(line);
 
 		/* a line without its newline was torn by a power cut */
@@ -339,7 +339,7 @@ int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *
 static json_object *load_slots(const char *dir)
 {
 	char path[FW_PATH_LEN], *buf = NULL;
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	json_object *o = NULL;
 
 	path_of(path, sizeof(path), dir, "slots.json");
@@ -353,8 +353,7 @@ static json_object *load_slots(const char *dir)
 	return o;
 }
 
-int state_slot_get(const char *dir, const char *slot, struct slot_record *r,
-		   struct fw_err *err)
+int state_slot_get(const char *dir, const char *slot, struct slot_record *r, struct fw_err *err)
 {
 	json_object *all = load_slots(dir), *o;
 	char hex[HASH_HEX_LEN + 1] = "";

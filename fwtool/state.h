@@ -19,13 +19,13 @@
 
 enum txn_state {
 	TXN_NONE = 0,
-	TXN_INSTALLING,	 /* writing slots */
-	TXN_INSTALLED,	 /* written, not activated (--no-activate) */
-	TXN_ACTIVATED,	 /* primary set; waiting for the reboot and confirm */
-	TXN_CONFIRMED,	 /* end: the new slot passed its checks */
+	TXN_INSTALLING, /* writing slots */
+	TXN_INSTALLED, /* written, not activated (--no-activate) */
+	TXN_ACTIVATED, /* primary set; waiting for the reboot and confirm */
+	TXN_CONFIRMED, /* end: the new slot passed its checks */
 	TXN_ROLLED_BACK, /* end: back on the previous slot, with a reason */
-	TXN_FAILED,	 /* end: install refused or broken, system untouched */
-	TXN_RECOVERED,	 /* end: written from recovery media */
+	TXN_FAILED, /* end: install refused or broken, system untouched */
+	TXN_RECOVERED, /* end: written from recovery media */
 };
 
 struct txn_check {
@@ -52,7 +52,7 @@ struct txn {
 	char slots[FW_IMAGES_MAX][FW_CLASS_LEN + 12];
 	unsigned nslots;
 	int64_t started, updated, ended;
-	char reason[32];  /* health-check-failed watchdog-reset tries-exhausted marked-bad manual ... */
+	char reason[32]; /* health-check-failed watchdog-reset tries-exhausted marked-bad manual ... */
 	char detail[256];
 	struct txn_check checks[FW_CHECKS_MAX];
 	unsigned nchecks;
@@ -84,8 +84,8 @@ int state_txn_save(const char *dir, struct txn *t, struct fw_err *err) FW_MUST;
 /**
  * state_txn_end() - set the end state and reason, save, append to history
  */
-int state_txn_end(const char *dir, struct txn *t, enum txn_state end,
-		  const char *reason, const char *detail, struct fw_err *err) FW_MUST;
+int state_txn_end(const char *dir, struct txn *t, enum txn_state end, const char *reason,
+		  const char *detail, struct fw_err *err) FW_MUST;
 
 /**
  * state_history_sync() - after a power cut between saving an ended
@@ -97,25 +97,22 @@ int state_history_sync(const char *dir, struct fw_err *err) FW_MUST;
  * state_history_each() - call @fn for every history record (a torn last
  * line is skipped), oldest first
  */
-int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *t),
-		       void *ctx, struct fw_err *err) FW_MUST;
+int state_history_each(const char *dir, void (*fn)(void *ctx, const struct txn *t), void *ctx,
+		       struct fw_err *err) FW_MUST;
 
 /** state_txn_json() - compact JSON of @t (fwtool.transaction/1); free it */
 char *state_txn_json(const struct txn *t);
 
 /** state_txn_parse() - the reverse (fuzzed) */
-int state_txn_parse(struct txn *t, const char *json, size_t len,
-		    struct fw_err *err) FW_MUST;
+int state_txn_parse(struct txn *t, const char *json, size_t len, struct fw_err *err) FW_MUST;
 
 int state_slot_get(const char *dir, const char *slot, struct slot_record *r,
 		   struct fw_err *err) FW_MUST;
 int state_slot_put(const char *dir, const char *slot, const struct slot_record *r,
 		   struct fw_err *err) FW_MUST;
 
-int state_secver_get(const char *statedir, uint64_t *secverp,
-		     struct fw_err *err) FW_MUST;
+int state_secver_get(const char *statedir, uint64_t *secverp, struct fw_err *err) FW_MUST;
 /** state_secver_raise() - never lowers; called on confirm only */
-int state_secver_raise(const char *statedir, uint64_t secver,
-		       struct fw_err *err) FW_MUST;
+int state_secver_raise(const char *statedir, uint64_t secver, struct fw_err *err) FW_MUST;
 
 #endif

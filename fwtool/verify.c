@@ -17,8 +17,7 @@ void verified_free(struct verified *v)
 	manifest_free(&v->m);
 }
 
-int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
-			struct fw_err *err)
+int verify_policy_check(const struct verify_policy *p, const struct manifest *m, struct fw_err *err)
 {
 	int ret;
 
@@ -29,7 +28,9 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
 	}
 	if (m->security_version < p->secver_floor && !p->allow_downgrade)
 		return fw_error(err, FW_EVERIFY,
-				"security version %llu is below this device's floor %llu (anti-rollback); a downgrade needs --allow-downgrade and allow_downgrade=true in system.conf",
+				"security version %llu is below this device's floor %llu "
+				"(anti-rollback); a downgrade needs --allow-downgrade and "
+				"allow_downgrade=true in system.conf",
 				(unsigned long long)m->security_version,
 				(unsigned long long)p->secver_floor);
 	if (p->min_version && p->min_version[0]) {
@@ -39,8 +40,8 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
 			return fw_error(err, FW_EUSAGE,
 					"system.conf min_version '%s' is not a semantic version",
 					p->min_version);
-		if (!semver_parse(m->version, &have) &&
-		    semver_cmp(&have, &floor) < 0 && !p->allow_downgrade)
+		if (!semver_parse(m->version, &have) && semver_cmp(&have, &floor) < 0 &&
+		    !p->allow_downgrade)
 			return fw_error(err, FW_EVERIFY,
 					"version %s is below the minimum %s in system.conf",
 					m->version, p->min_version);
@@ -48,25 +49,23 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
 	return 0;
 }
 
-static int check_signature(const struct verify_policy *p, struct verified *v,
-			   struct fw_err *err)
+static int check_signature(const struct verify_policy *p, struct verified *v, struct fw_err *err)
 {
 	struct keyring *k = NULL;
 	int ret;
 
 	ret = keyring_load(&k, p->keyring, p->check_time, err);
 	if (!ret)
-		ret = keyring_verify_chain(k, v->h.chain, v->h.chain_len, &v->signer,
-					   err);
+		ret = keyring_verify_chain(k, v->h.chain, v->h.chain_len, &v->signer, err);
 	if (!ret)
-		ret = sig_verify(&v->signer, v->h.manifest, v->h.manifest_len,
-				 v->h.sig, v->h.sig_len, err);
+		ret = sig_verify(&v->signer, v->h.manifest, v->h.manifest_len, v->h.sig,
+				 v->h.sig_len, err);
 	keyring_free(k);
 	return ret;
 }
 
-int verify_header(struct bundle_reader *r, const struct verify_policy *p,
-		  struct verified *v, struct fw_err *err)
+int verify_header(struct bundle_reader *r, const struct verify_policy *p, struct verified *v,
+		  struct fw_err *err)
 {
 	int ret = bundle_read_header(r, &v->h, err);
 
@@ -93,12 +92,11 @@ int verify_header(struct bundle_reader *r, const struct verify_policy *p,
 	return verify_policy_check(p, &v->m, err);
 }
 
-int verify_bundle(const char *path, const struct verify_policy *p,
-		  struct verified *v, const struct pipeline_progress *progress,
-		  struct fw_err *err)
+int verify_bundle(const char *path, const struct verify_policy *p, struct verified *v,
+		  const struct pipeline_progress *progress, struct fw_err *err)
 {
-	struct pipeline_progress prog = { 0 };
-	struct pipeline_sink none = { 0 };
+	struct pipeline_progress prog = {0};
+	struct pipeline_sink none = {0};
 	struct bundle_reader *r = NULL;
 	int ret;
 

@@ -52,8 +52,8 @@ void verified_free(struct verified *v);
  * policy. Nothing about the images is read.
  * Return: 0; FW_EVERIFY; FW_EFORMAT; FW_EINCOMPAT; FW_EIO; FW_ENOMEM.
  */
-int verify_header(struct bundle_reader *r, const struct verify_policy *p,
-		  struct verified *v, struct fw_err *err) FW_MUST;
+int verify_header(struct bundle_reader *r, const struct verify_policy *p, struct verified *v,
+		  struct fw_err *err) FW_MUST;
 
 /**
  * verify_policy_check() - compatibility and version policy alone
@@ -65,8 +65,7 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
  * verify_bundle() - verify_header(), then every image through the pipeline
  * with no sink, then the end of the bundle
  */
-int verify_bundle(const char *path, const struct verify_policy *p,
-		  struct verified *v, const struct pipeline_progress *progress,
-		  struct fw_err *err) FW_MUST;
+int verify_bundle(const char *path, const struct verify_policy *p, struct verified *v,
+		  const struct pipeline_progress *progress, struct fw_err *err) FW_MUST;
 
 #endif

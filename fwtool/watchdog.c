@@ -30,7 +30,7 @@ static void sim_log(struct watchdog *w, const char *what)
 static void notify(const char *msg)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t len;
 	int fd;
 
@@ -48,10 +48,9 @@ static void notify(const char *msg)
 	close(fd);
 }
 
-int watchdog_open(struct watchdog *w, const char *device, unsigned timeout,
-		  struct fw_err *err)
+int watchdog_open(struct watchdog *w, const char *device, unsigned timeout, struct fw_err *err)
 {
-	struct watchdog_info info = { 0 };
+	struct watchdog_info info = {0};
 	struct stat st;
 	int t = (int)timeout;
 
@@ -77,9 +76,11 @@ int watchdog_open(struct watchdog *w, const char *device, unsigned timeout,
 	/* open() starts the watchdog */
 	w->fd = open(device, O_WRONLY | O_CLOEXEC);
 	if (w->fd < 0)
-		return fw_error(err, errno == EBUSY ? FW_EBUSY : FW_EIO,
-				"watchdog %s: %s%s", device, strerror(errno),
-				errno == EBUSY ? " (systemd's RuntimeWatchdogSec? use device = systemd)" : "");
+		return fw_error(err, errno == EBUSY ? FW_EBUSY : FW_EIO, "watchdog %s: %s%s",
+				device, strerror(errno),
+				errno == EBUSY
+					? " (systemd's RuntimeWatchdogSec? use device = systemd)"
+					: "");
 	w->kind = WD_DEVICE;
 	if (!ioctl(w->fd, WDIOC_GETSUPPORT, &info))
 		w->magicclose = !!(info.options & WDIOF_MAGICCLOSE);

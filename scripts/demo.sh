@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 fw="$top/$build/fwtool"
 work="$top/$build/demo"
 bold=$(printf '\033[1m') off=$(printf '\033[0m')
-[ -t 1 ] || bold= off=
+[ -t 1 ] || { bold=''; off=''; }
 step() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$off"; }
 run() { printf '$ fwtool %s\n' "$*"; "$fw" "$@"; }
 

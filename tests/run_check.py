@@ -126,16 +126,54 @@ def run_fuzz(build, t, seconds):
         t.add(name, 1 if ok else 0, 0 if ok else 1)
 
 
+def run_style(t):
+    """clang-format (STYLE 3.8) and shellcheck: one pass/fail each."""
+    import shutil
+    srcs = sorted(glob.glob(os.path.join(ROOT, "fwtool", "*.[ch]")) +
+                  glob.glob(os.path.join(ROOT, "tests", "unit", "*.[ch]")) +
+                  glob.glob(os.path.join(ROOT, "tests", "unit", "fakes", "*.c")) +
+                  glob.glob(os.path.join(ROOT, "tests", "fuzz", "*.[ch]")))
+    if shutil.which("clang-format"):
+        p = subprocess.run(["clang-format", "--dry-run", "-Werror"] + srcs,
+                           capture_output=True, text=True)
+        ok = p.returncode == 0
+        print(f"style: clang-format on {len(srcs)} files: {'ok' if ok else 'FAILED (make format)'}",
+              flush=True)
+        if not ok:
+            sys.stdout.write(p.stderr[-2000:])
+        t.add("clang-format", int(ok), int(not ok))
+    else:
+        print("style: SKIPPED clang-format: not installed", flush=True)
+        t.add("clang-format", 0, 0, 1)
+    shells = [os.path.join(ROOT, f) for f in ("scripts/install-deps", ".ci/run")]
+    shells += glob.glob(os.path.join(ROOT, "scripts", "*.sh"))
+    shells += glob.glob(os.path.join(ROOT, "images", "*.sh"))
+    shells += glob.glob(os.path.join(ROOT, "board", "*", "fwtool-confirm.init"))
+    shells += glob.glob(os.path.join(ROOT, "board", "*", "health.d", "*", "*"))
+    if shutil.which("shellcheck"):
+        p = subprocess.run(["shellcheck"] + shells, capture_output=True, text=True)
+        ok = p.returncode == 0
+        print(f"style: shellcheck on {len(shells)} scripts: {'ok' if ok else 'FAILED'}", flush=True)
+        if not ok:
+            sys.stdout.write(p.stdout[-2000:])
+        t.add("shellcheck", int(ok), int(not ok))
+    else:
+        print("style: SKIPPED shellcheck: not installed", flush=True)
+        t.add("shellcheck", 0, 0, 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--only", choices=["unit", "integ", "fuzz"])
+    ap.add_argument("--only", choices=["unit", "integ", "fuzz", "style"])
     ap.add_argument("--fuzz-seconds", type=int,
                     default=int(os.environ.get("FUZZ_SECONDS", "8")))
     ap.add_argument("pytest_args", nargs="*")
     a = ap.parse_args()
     t = Tally()
     start = time.monotonic()
+    if a.only in (None, "style"):
+        run_style(t)
     if a.only in (None, "unit"):
         run_unit(a.build, t)
     if a.only in (None, "integ"):

@@ -9,9 +9,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pipeline_sink none = { 0 };
+	struct pipeline_sink none = {0};
 	struct bundle_reader *r = NULL;
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct bundle_header h;
 	struct manifest m;
 

@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct config *c = malloc(sizeof(*c));
 	char *text = malloc(size + 1);
 

@@ -4,7 +4,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct board b;
 
 	board_init(&b);

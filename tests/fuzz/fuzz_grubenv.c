@@ -7,15 +7,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct grubenv e, e2;
 	char v[FW_GRUBENV_SIZE];
 
 	if (grubenv_parse(&e, (const char *)data, size, &err))
 		return 0;
 	(void)grubenv_get(&e, "ORDER", v, sizeof(v));
-	if (!grubenv_set(&e, "ORDER", "B A", &err) &&
-	    !grubenv_set(&e, "A_LEFT", "3", &err) &&
+	if (!grubenv_set(&e, "ORDER", "B A", &err) && !grubenv_set(&e, "A_LEFT", "3", &err) &&
 	    !grubenv_set(&e, "X", "a\\b\nc", &err)) {
 		grubenv_unset(&e, "A_LEFT");
 		if (grubenv_parse(&e2, e.buf, e.size, &err))

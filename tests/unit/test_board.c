@@ -11,7 +11,7 @@
 static void test_board_reads_dtb_compatible_in_order(void **state)
 {
 	char fdt[1024];
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct board b;
 
 	(void)state;
@@ -35,7 +35,7 @@ static void test_board_reads_dtb_compatible_in_order(void **state)
 static void test_board_dmi_skips_placeholders(void **state)
 {
 	char *dir = testutil_tmpdir(), *p[4];
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct board b;
 
 	(void)state;
@@ -54,7 +54,7 @@ static void test_board_dmi_skips_placeholders(void **state)
 
 static void test_board_match_globs_and_names_both_sides(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct manifest m;
 	struct board b;
 
@@ -75,9 +75,11 @@ static void test_board_match_globs_and_names_both_sides(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_board_reads_dtb_compatible_in_order, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_board_reads_dtb_compatible_in_order, NULL,
+						NULL),
 		cmocka_unit_test_setup_teardown(test_board_dmi_skips_placeholders, NULL, NULL),
-		cmocka_unit_test_setup_teardown(test_board_match_globs_and_names_both_sides, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_board_match_globs_and_names_both_sides, NULL,
+						NULL),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

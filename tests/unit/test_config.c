@@ -7,35 +7,35 @@
 
 #include "config.h"
 
-static const char good[] =
-	"# a comment\n"
-	"[system]\n"
-	"compatible = acme,router-x1\n"
-	"bootloader = uboot\n"
-	"statedir = state\n"
-	"max_tries = 5\n"
-	"check_time = false\n"
-	"[slot.rootfs.0]\n"
-	"device = /dev/vda2\n"
-	"type = block\n"
-	"bootname = A\n"
-	"[slot.rootfs.1]\n"
-	"device = /dev/vda3\n"
-	"type = block\n"
-	"bootname = B\n"
-	"[slot.appfs.1]\n"
-	"device = b.img\n"
-	"type = file\n"
-	"parent = rootfs.1\n"
-	"[check.ping]\n"
-	"command = ping -c1 gw\n"
-	"required = false\n";
+static const char good[] = "# a comment\n"
+			   "[system]\n"
+			   "compatible = acme,router-x1\n"
+			   "bootloader = uboot\n"
+			   "statedir = state\n"
+			   "max_tries = 5\n"
+			   "check_time = false\n"
+			   "[slot.rootfs.0]\n"
+			   "device = /dev/vda2\n"
+			   "type = block\n"
+			   "bootname = A\n"
+			   "[slot.rootfs.1]\n"
+			   "device = /dev/vda3\n"
+			   "type = block\n"
+			   "bootname = B\n"
+			   "[slot.appfs.1]\n"
+			   "device = b.img\n"
+			   "type = file\n"
+			   "parent = rootfs.1\n"
+			   "[check.ping]\n"
+			   "command = ping -c1 gw\n"
+			   "required = false\n";
 
 static void test_config_parses_sections_and_slots(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct config c;
-	char *dir = testutil_tmpdir(), *path = testutil_write(dir, "system.conf", good, strlen(good));
+	char *dir = testutil_tmpdir(),
+	     *path = testutil_write(dir, "system.conf", good, strlen(good));
 	char want[600];
 
 	(void)state;
@@ -58,7 +58,7 @@ static void test_config_parses_sections_and_slots(void **state)
 
 static void expect_error(const char *text, const char *needle)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct config c;
 
 	assert_int_equal(config_load_string(&c, text, "t.conf", &err), FW_EUSAGE);
@@ -69,7 +69,8 @@ static void expect_error(const char *text, const char *needle)
 static void test_config_names_line_of_unknown_key(void **state)
 {
 	(void)state;
-	expect_error("[system]\nbootloader = sim\n\ncolour = blue\n", "t.conf:4: [system] unknown key 'colour'");
+	expect_error("[system]\nbootloader = sim\n\ncolour = blue\n",
+		     "t.conf:4: [system] unknown key 'colour'");
 	expect_error("[sytem]\nbootloader = sim\n", "t.conf:2: unknown section [sytem]");
 }
 
@@ -83,8 +84,9 @@ static void test_config_rejects_bad_values(void **state)
 	expect_error("[system]\nbootloader = sim\n[slot.rootfs]\ndevice = x\n", "[slot.CLASS.N]");
 	expect_error("[system]\nbootloader = sim\n[slot.rootfs.0]\ndevice = x\ntype = file\n",
 		     "exactly one of bootname and parent");
-	expect_error("[system]\nbootloader = sim\n[slot.a.0]\ndevice = x\ntype = file\nparent = b.0\n",
-		     "parent 'b.0' is not a slot");
+	expect_error(
+		"[system]\nbootloader = sim\n[slot.a.0]\ndevice = x\ntype = file\nparent = b.0\n",
+		"parent 'b.0' is not a slot");
 	expect_error("[system]\nbootloader = sim\n[check.x]\ntimeout = 3\n", "needs a command");
 	expect_error("garbage line\n", "syntax error");
 }

@@ -12,7 +12,7 @@
 /* compress @in with @type into a new buffer */
 static uint8_t *encode(enum comp type, const uint8_t *in, size_t len, size_t *outlen)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct compress c;
 	size_t cap = len + (1u << 20), o = 0;
 	uint8_t *out = malloc(cap);
@@ -31,8 +31,8 @@ static uint8_t *encode(enum comp type, const uint8_t *in, size_t len, size_t *ou
 }
 
 /* decode all of @in; returns the error code, output size in *@outlen */
-static int decode(enum comp type, const uint8_t *in, size_t len, uint8_t *out,
-		  size_t cap, size_t *outlen, struct decomp *d, struct fw_err *err)
+static int decode(enum comp type, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+		  size_t *outlen, struct decomp *d, struct fw_err *err)
 {
 	size_t o = 0;
 	int ret = decomp_init(d, type, err);
@@ -52,7 +52,7 @@ static int decode(enum comp type, const uint8_t *in, size_t len, uint8_t *out,
 static void roundtrip(enum comp type)
 {
 	uint8_t *in = malloc(N), *out = malloc(N + 100), *enc;
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct decomp d;
 	size_t elen, olen;
 
@@ -73,18 +73,30 @@ static void roundtrip(enum comp type)
 	free(enc);
 }
 
-static void test_decomp_roundtrips_gzip(void **s) { (void)s; roundtrip(COMP_GZIP); }
-static void test_decomp_roundtrips_xz(void **s) { (void)s; roundtrip(COMP_XZ); }
-static void test_decomp_roundtrips_zstd(void **s) { (void)s; roundtrip(COMP_ZSTD); }
+static void test_decomp_roundtrips_gzip(void **s)
+{
+	(void)s;
+	roundtrip(COMP_GZIP);
+}
+static void test_decomp_roundtrips_xz(void **s)
+{
+	(void)s;
+	roundtrip(COMP_XZ);
+}
+static void test_decomp_roundtrips_zstd(void **s)
+{
+	(void)s;
+	roundtrip(COMP_ZSTD);
+}
 
 static void test_decomp_rejects_trailing_data(void **state)
 {
-	static const enum comp types[] = { COMP_GZIP, COMP_XZ, COMP_ZSTD };
-	uint8_t in[1000] = { 1 }, out[4096];
+	static const enum comp types[] = {COMP_GZIP, COMP_XZ, COMP_ZSTD};
+	uint8_t in[1000] = {1}, out[4096];
 
 	(void)state;
 	for (unsigned i = 0; i < 3; i++) {
-		struct fw_err err = { 0 };
+		struct fw_err err = {0};
 		struct decomp d;
 		size_t elen, olen;
 		uint8_t *enc = encode(types[i], in, sizeof(in), &elen), *ext;
@@ -103,18 +115,19 @@ static void test_decomp_rejects_trailing_data(void **state)
 
 static void test_decomp_rejects_garbage(void **state)
 {
-	static const enum comp types[] = { COMP_GZIP, COMP_XZ, COMP_ZSTD };
+	static const enum comp types[] = {COMP_GZIP, COMP_XZ, COMP_ZSTD};
 	uint8_t junk[256], out[4096];
 
 	(void)state;
 	memset(junk, 0x5a, sizeof(junk));
 	for (unsigned i = 0; i < 3; i++) {
-		struct fw_err err = { 0 };
+		struct fw_err err = {0};
 		struct decomp d;
 		size_t olen;
 
-		assert_int_equal(decode(types[i], junk, sizeof(junk), out, sizeof(out), &olen, &d, &err),
-				 FW_EFORMAT);
+		assert_int_equal(
+			decode(types[i], junk, sizeof(junk), out, sizeof(out), &olen, &d, &err),
+			FW_EFORMAT);
 		decomp_free(&d);
 	}
 }

@@ -7,7 +7,7 @@
 
 static void test_grubenv_set_get_unset_keeps_padding(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct grubenv e, e2;
 	char v[64];
 
@@ -29,7 +29,7 @@ static void test_grubenv_set_get_unset_keeps_padding(void **state)
 
 static void test_grubenv_escapes_backslash_and_newline(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct grubenv e;
 	char v[64];
 
@@ -43,7 +43,7 @@ static void test_grubenv_escapes_backslash_and_newline(void **state)
 
 static void test_grubenv_full_block_refuses(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct grubenv e;
 	char big[1100];
 
@@ -57,7 +57,7 @@ static void test_grubenv_full_block_refuses(void **state)
 
 static void test_grubenv_rejects_bad_blocks(void **state)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct grubenv e;
 	char b[1024];
 
@@ -73,8 +73,10 @@ static void test_grubenv_rejects_bad_blocks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_grubenv_set_get_unset_keeps_padding, NULL, NULL),
-		cmocka_unit_test_setup_teardown(test_grubenv_escapes_backslash_and_newline, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_grubenv_set_get_unset_keeps_padding, NULL,
+						NULL),
+		cmocka_unit_test_setup_teardown(test_grubenv_escapes_backslash_and_newline, NULL,
+						NULL),
 		cmocka_unit_test_setup_teardown(test_grubenv_full_block_refuses, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_grubenv_rejects_bad_blocks, NULL, NULL),
 	};

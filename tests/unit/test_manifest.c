@@ -11,8 +11,8 @@
 
 /* A valid manifest with one 8 KiB image in two 4 KiB chunks; %s slots let
  * each test replace a piece. */
-static char *make(const char *top_extra, const char *img_extra,
-		  const char *size, const char *chunks)
+static char *make(const char *top_extra, const char *img_extra, const char *size,
+		  const char *chunks)
 {
 	char *s;
 
@@ -41,7 +41,7 @@ static int parse(const char *text, struct fw_err *err)
 static void test_manifest_parses_valid(void **state)
 {
 	char *s = make("", "", "8192", H64 H64);
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct manifest m;
 
 	(void)state;
@@ -59,7 +59,7 @@ static void test_manifest_parses_valid(void **state)
 static void test_manifest_round_trips_through_emit(void **state)
 {
 	char *s = make(", \"description\": \"x\"", "", "5000", H64 H64), *out = NULL;
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct manifest m, m2;
 
 	(void)state;
@@ -79,7 +79,7 @@ static void test_manifest_round_trips_through_emit(void **state)
 
 static void expect_bad(const char *text, const char *needle)
 {
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 
 	assert_int_equal(parse(text, &err), FW_EFORMAT);
 	if (!strstr(err.msg, needle))
@@ -109,13 +109,15 @@ static void test_manifest_rejects_duplicate_image(void **state)
 	char *s;
 
 	(void)state;
-	assert_true(asprintf(&s,
-			     "{\"format\":1,\"version\":\"1.0.0\",\"security_version\":0,"
-			     "\"compatible\":[\"a\"],\"created\":\"2026-01-01T00:00:00Z\","
-			     "\"images\":[{\"class\":\"a\",\"file\":\"a\",\"size\":1,\"installed_size\":1,"
-			     "\"compression\":\"none\",\"sha256\":\"" H64 "\",\"chunk_size\":4096,\"chunks\":\"" H64 "\"},"
-			     "{\"class\":\"a\",\"file\":\"b\",\"size\":1,\"installed_size\":1,"
-			     "\"compression\":\"none\",\"sha256\":\"" H64 "\",\"chunk_size\":4096,\"chunks\":\"" H64 "\"}]}") > 0);
+	assert_true(asprintf(&s, "{\"format\":1,\"version\":\"1.0.0\",\"security_version\":0,"
+				 "\"compatible\":[\"a\"],\"created\":\"2026-01-01T00:00:00Z\","
+				 "\"images\":[{\"class\":\"a\",\"file\":\"a\",\"size\":1,"
+				 "\"installed_size\":1,"
+				 "\"compression\":\"none\",\"sha256\":\"" H64
+				 "\",\"chunk_size\":4096,\"chunks\":\"" H64 "\"},"
+				 "{\"class\":\"a\",\"file\":\"b\",\"size\":1,\"installed_size\":1,"
+				 "\"compression\":\"none\",\"sha256\":\"" H64
+				 "\",\"chunk_size\":4096,\"chunks\":\"" H64 "\"}]}") > 0);
 	expect_bad(s, "duplicate class");
 	free(s);
 }
@@ -132,8 +134,8 @@ static void test_manifest_rejects_format_version(void **state)
 
 static void test_manifest_rejects_bad_member_names(void **state)
 {
-	static const char *const names[] = { "../x", "/etc/x", ".hidden", "a/b",
-					     "manifest.json", "signer.pem" };
+	static const char *const names[] = {"../x", "/etc/x",	     ".hidden",
+					    "a/b",  "manifest.json", "signer.pem"};
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++) {
@@ -150,12 +152,12 @@ static void test_manifest_rejects_bad_member_names(void **state)
 
 static void test_manifest_rejects_malformed_json(void **state)
 {
-	static const char *const bad[] = { "", "{", "[]", "{\"format\":1,}", "{} x",
-					   "{\"a\":\"\\u0000\"}", "nul\0l" };
+	static const char *const bad[] = {
+		"", "{", "[]", "{\"format\":1,}", "{} x", "{\"a\":\"\\u0000\"}", "nul\0l"};
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct fw_err err = { 0 };
+		struct fw_err err = {0};
 
 		assert_int_equal(parse(bad[i], &err), FW_EFORMAT);
 	}
@@ -192,14 +194,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_manifest_parses_valid, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_round_trips_through_emit, NULL, NULL),
-		cmocka_unit_test_setup_teardown(test_manifest_rejects_wrong_chunk_count, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_manifest_rejects_wrong_chunk_count, NULL,
+						NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_unknown_key, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_duplicate_image, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_format_version, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_bad_member_names, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_malformed_json, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_oversize_fields, NULL, NULL),
-		cmocka_unit_test_setup_teardown(test_manifest_rejects_size_mismatch_uncompressed, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_manifest_rejects_size_mismatch_uncompressed,
+						NULL, NULL),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

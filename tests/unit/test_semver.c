@@ -28,8 +28,17 @@ static void test_semver_orders_by_precedence(void **state)
 static void test_semver_rejects_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"1", "1.0", "v1.0.0", "01.0.0", "1.0.0-", "1.0.0+", "1.0.0-a..b",
-		"1.0.0 ", "", "1.0.0-é", "99999999999999999999.0.0",
+		"1",
+		"1.0",
+		"v1.0.0",
+		"01.0.0",
+		"1.0.0-",
+		"1.0.0+",
+		"1.0.0-a..b",
+		"1.0.0 ",
+		"",
+		"1.0.0-é",
+		"99999999999999999999.0.0",
 	};
 	struct semver v;
 

@@ -19,7 +19,7 @@ static void counter(void *ctx, const struct txn *t)
 static void test_state_txn_roundtrip_and_history(void **state)
 {
 	char *dir = testutil_tmpdir();
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct txn t, back;
 
 	(void)state;
@@ -48,7 +48,7 @@ static void test_state_txn_roundtrip_and_history(void **state)
 static void test_state_torn_history_line_is_skipped(void **state)
 {
 	char *dir = testutil_tmpdir(), *path;
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	struct txn t;
 	FILE *f;
 
@@ -69,7 +69,7 @@ static void test_state_torn_history_line_is_skipped(void **state)
 static void test_state_secver_only_rises(void **state)
 {
 	char *dir = testutil_tmpdir();
-	struct fw_err err = { 0 };
+	struct fw_err err = {0};
 	uint64_t v;
 
 	(void)state;
@@ -86,7 +86,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_state_txn_roundtrip_and_history, NULL, NULL),
-		cmocka_unit_test_setup_teardown(test_state_torn_history_line_is_skipped, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_state_torn_history_line_is_skipped, NULL,
+						NULL),
 		cmocka_unit_test_setup_teardown(test_state_secver_only_rises, NULL, NULL),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
