@@ -104,7 +104,7 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 		       const struct manifest_image *img, const struct config_slot *slot,
 		       struct pipeline_progress *pp, int skip, struct fw_err *err)
 {
-	struct pipeline_sink sink = {sink_write, j};
+	struct pipeline_sink sink = {sink_write, j, j->cfg->verify_writes};
 	struct pipeline_sink none = {0};
 	uint8_t digest[HASH_LEN];
 	int ret;
@@ -122,12 +122,14 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 	if (!ret)
 		ret = slotio_finish(&j->io, err);
 	slotio_close(&j->io);
+	/* with verify_writes the read-back is the final content check */
 	if (!ret && j->cfg->verify_writes) {
 		ret = slotio_hash(slot, img->installed_size, digest, err);
 		if (!ret && memcmp(digest, img->sha256, HASH_LEN))
-			ret = fw_error(err, FW_EIO,
-				       "slot %s: read back differs from what was written",
-				       slot->name);
+			ret = fw_error(
+				err, FW_EVERIFY,
+				"slot %s: content read back does not match the manifest's sha256",
+				slot->name);
 	}
 	if (!ret)
 		ret = record(j, slot, m, img, "ok", err);

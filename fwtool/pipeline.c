@@ -28,7 +28,8 @@ static void *writer_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while ((buf = bufq_get_full(&w->q, &len))) {
-		hash_update(&w->content, buf, len);
+		if (!w->sink->checks_content)
+			hash_update(&w->content, buf, len);
 		w->bytes += len;
 		if (w->sink->write) {
 			w->ret = w->sink->write(w->sink->ctx, buf, len, &w->err);
@@ -148,6 +149,8 @@ static int check_result(const struct reader *rd, struct writer *w, struct fw_err
 				"image %s: %llu bytes installed, the manifest says %llu", img->file,
 				(unsigned long long)w->bytes,
 				(unsigned long long)img->installed_size);
+	if (w->sink->checks_content)
+		return 0;
 	hash_final(&w->content, digest);
 	if (memcmp(digest, img->sha256, HASH_LEN))
 		return fw_error(err, FW_EVERIFY,

@@ -16,6 +16,10 @@
 struct pipeline_sink {
 	int (*write)(void *ctx, const void *buf, size_t len, struct fw_err *err);
 	void *ctx;
+	/* the caller reads the slot back and compares it with the manifest's
+	 * sha256 before anything may boot it: hashing the stream too would
+	 * be the same check done twice, on bytes less final than the slot's */
+	int checks_content;
 };
 
 /**

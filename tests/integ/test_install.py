@@ -207,3 +207,20 @@ def test_trial_slot_blocks_a_new_install(board, tmp_path):
     board.boot()
     r = board.fw("install", board.bundle(tmp_path, version="1.1.1"))
     assert r.rc == 5 and "on trial" in r.err, r
+
+
+@pytest.mark.parametrize("verify_writes", ["true", "false"])
+def test_wrong_final_hash_never_activates(board, keys, tmp_path, verify_writes):
+    """Every chunk matches but the signed whole-image sha256 does not: caught
+    by the read-back (verify_writes) or by the stream's own hash."""
+    import bundlegen as bg
+    conf = open(board.conf).read().replace("max_tries = 3",
+                                           f"max_tries = 3\nverify_writes = {verify_writes}")
+    open(board.conf, "w").write(conf)
+    b = bg.build(str(tmp_path / "h.fwb"), keys, [("rootfs", os.urandom(50000), "zstd")],
+                 compatible=("fwtool,sim",),
+                 mutate={"manifest": lambda p: p["manifest"]["images"][0].update(sha256="ab" * 32)})
+    r = board.fw("install", b)
+    assert r.rc == 3 and "sha256" in r.err, r
+    env = board.bootenv()
+    assert env["BOOT_ORDER"] == "A" and env["BOOT_B_LEFT"] == "0"
