@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""End-to-end scenarios on real firmware in QEMU (TCG): the x86_64 host board
+(SeaBIOS, GRUB, Debian's kernel, i6300esb watchdog). Each scenario boots a
+fresh copy of the image built by images/e2e/mkhost.sh, drives the guest over
+its serial console, and prints its wall time. Logs stay in RESULTS/.
+
+    tests/e2e/run.py [--build build] [--only NAME]...
+
+Ends with 'N passed, N failed'. Skips, with the reason, where QEMU is missing.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vm import VM  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Host:
+    """One boot-to-poweroff life of the host board."""
+
+    def __init__(self, image, results, name):
+        self.img = os.path.join(results, f"{name}.img")
+        shutil.copy(image, self.img)
+        self.vm = VM(["qemu-system-x86_64", "-M", "q35", "-m", "256", "-smp", "1",
+                      "-nographic", "-nic", "none",
+                      "-drive", f"if=none,id=d0,format=raw,file={self.img}",
+                      "-device", "virtio-blk-pci,drive=d0",
+                      "-device", "i6300esb", "-action", "watchdog=reset"],
+                     os.path.join(results, f"{name}.serial.log"))
+
+    def boot(self, expect_slot, timeout=90):
+        """Wait for the bootloader's choice, userspace and confirm's result."""
+        m = self.vm.expect(r"AB: chose slot (\w)[^\r\n]*\r?\n", timeout)
+        slot = m.group(1).decode()
+        assert slot == expect_slot, f"bootloader chose {slot}, expected {expect_slot}"
+        self.vm.expect(r"FWTEST-USERSPACE[^\r\n]*\r?\n", timeout)
+        m = self.vm.expect(r"FWTEST-CONFIRM rc=(\d+)\r?\n", timeout)
+        return int(m.group(1))
+
+    def shell(self):
+        self.vm.expect(r"FWSH# ", 30)
+
+    def run(self, cmd, timeout=180):
+        return self.vm.run(cmd, timeout)
+
+    def close(self):
+        self.vm.close()
+
+
+def scenario_good_update(h):
+    """A installs 1.1.0 into B, reboots; GRUB boots B; confirm passes."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool install --no-progress /data/update-1.1.0.fwb")
+    assert rc == 0, out
+    rc, out = h.run("fwtool status --json")
+    assert '"primary": "B"' in out, out
+    h.vm.send("reboot -f")
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait --json")
+    assert rc == 0 and '"state": "confirmed"' in out, out
+    rc, out = h.run("cat /etc/slot-version")
+    assert "1.1.0" in out
+    rc, out = h.run("fwtool status")
+    assert "B  good" in out, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+
+
+def scenario_check_fails(h):
+    """B boots 1.2.0, its required check fails: marked bad, back to A."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool install --no-progress /data/update-1.2.0.fwb")
+    assert rc == 0, out
+    h.vm.send("reboot -f")
+    assert h.boot("B") == 6  # rolled back; confirm reboots by itself
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 6 and "health-check-failed" in out, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+
+
+def scenario_watchdog(h):
+    """fwtool freezes during the checks of 1.3.0: the i6300esb resets the
+    board; B's tries run out; A boots and records the reason."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool install --no-progress /data/update-1.3.0.fwb")
+    assert rc == 0, out
+    h.vm.send("reboot -f")
+    h.vm.expect(r"AB: chose slot B[^\r\n]*\r?\n", 90)
+    h.vm.expect(r"freezing fwtool", 90)
+    h.vm.expect(r"AB: chose slot B[^\r\n]*\r?\n", 90)  # watchdog reset, 2nd try
+    h.vm.expect(r"freezing fwtool", 90)
+    assert h.boot("A", timeout=120) == 6
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 6 and ("watchdog-reset" in out or "tries-exhausted" in out), out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+
+
+SCENARIOS = [
+    ("good-update", scenario_good_update),
+    ("check-fails", scenario_check_fails),
+    ("watchdog", scenario_watchdog),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", action="append")
+    a = ap.parse_args()
+    if not shutil.which("qemu-system-x86_64"):
+        print("e2e: SKIPPED: qemu-system-x86_64 is not installed (scripts/install-deps e2e)")
+        print("0 passed, 0 failed, 3 skipped")
+        return 0
+    out = os.path.join(ROOT, a.build, "e2e", "x86")
+    subprocess.run([os.path.join(ROOT, "images", "e2e", "mkhost.sh"), out], check=True,
+                   stdout=subprocess.DEVNULL)
+    results = os.path.join(ROOT, a.build, "e2e", "results")
+    os.makedirs(results, exist_ok=True)
+    passed = failed = 0
+    for name, fn in SCENARIOS:
+        if a.only and name not in a.only:
+            continue
+        t0 = time.monotonic()
+        h = Host(os.path.join(out, "host.img"), results, f"host-{name}")
+        try:
+            fn(h)
+            passed += 1
+            print(f"e2e: host {name}: ok ({time.monotonic() - t0:.1f} s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"e2e: host {name}: FAILED ({time.monotonic() - t0:.1f} s); "
+                  f"serial log: {results}/host-{name}.serial.log", flush=True)
+            traceback.print_exc()
+        finally:
+            h.close()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
