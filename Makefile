@@ -7,6 +7,7 @@
 #   make demo       the whole update cycle on the simulated board
 #   make bench      ratios against dd / openssl / sha256sum, one run
 #   make fuzz       libFuzzer targets (clang), longer runs
+#   make e2e        real reboots in QEMU (SeaBIOS + GRUB + i6300esb so far)
 #   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
 
 PYTHON		?= /usr/bin/python3
@@ -177,6 +178,11 @@ fuzz: deps $(FUZZ_BINS)
 demo: deps
 	@$(MAKE) --no-print-directory sim_defconfig $(O)/fwtool
 	@scripts/demo.sh $(O)
+
+e2e: deps
+	@scripts/install-deps e2e
+	@$(MAKE) --no-print-directory $(O)/fwtool
+	@$(PYTHON) tests/e2e/run.py --build $(O)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(O)/fwtool
