@@ -148,6 +148,7 @@ def run_style(t):
     shells = [os.path.join(ROOT, f) for f in ("scripts/install-deps", ".ci/run")]
     shells += glob.glob(os.path.join(ROOT, "scripts", "*.sh"))
     shells += glob.glob(os.path.join(ROOT, "images", "*.sh"))
+    shells += glob.glob(os.path.join(ROOT, "images", "e2e", "*.sh"))
     shells += glob.glob(os.path.join(ROOT, "board", "*", "fwtool-confirm.init"))
     shells += glob.glob(os.path.join(ROOT, "board", "*", "health.d", "*", "*"))
     if shutil.which("shellcheck"):

@@ -35,7 +35,8 @@ moddir="$kroot/lib/modules/$KV-amd64"
 # initramfs SLOTVERSION HEALTH OUT: busybox, modules, fwtool and its libraries,
 # /etc/fwtool (system.conf, keyring, a health check), /init
 mkinitramfs() {
-	local version=$1 health=$2 dest=$3 r="$work/initrd-$version"
+	local version=$1 health=$2 dest=$3
+	local r="$work/initrd-$version"
 	rm -rf "$r"
 	mkdir -p "$r"/{bin,sbin,usr/sbin,etc/fwtool/health.d/required,proc,sys,dev,tmp,boot,data,lib/modules,run}
 	cp /bin/busybox "$r/bin/busybox"
@@ -55,6 +56,8 @@ mkinitramfs() {
 		local rel=$1 d
 		[ -n "${seen[$rel]:-}" ] && return
 		seen[$rel]=1
+		# modules.dep lists a module's dependencies as words on one line
+		# shellcheck disable=SC2013
 		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do add "$d"; done
 		install -D -m644 "$moddir/$rel" "$r/lib/modules/$rel"
 		echo "$rel" >> "$r/etc/modules.order"
@@ -91,6 +94,8 @@ mkinitramfs() {
 	bootname = B
 	EOF
 	local check="$r/etc/fwtool/health.d/required/10-service"
+	# $PPID in the hang check is the guest's, expanded there, not here
+	# shellcheck disable=SC2016
 	case $health in
 	healthy) printf '#!/bin/sh\necho "service %s up"\n' "$version" > "$check" ;;
 	broken) printf '#!/bin/sh\necho "service %s: connection refused"\nexit 1\n' "$version" > "$check" ;;
