@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A/B boot for the router board, RAUC's variables as fwtool's uboot backend
 # writes them: BOOT_ORDER="B A", BOOT_<x>_LEFT in hex. The state lives in a raw
-# env block on partition 4 (this QEMU cannot save U-Boot's flash env).
+# env block on partition 5, a logical one (this QEMU cannot save U-Boot's
+# flash env).
 # Build: mkimage -A arm64 -O linux -T script -C none -n ab-boot -d boot.cmd boot.scr
 #
 # Each boot: the first slot in BOOT_ORDER with tries left is taken and one
@@ -11,7 +12,7 @@
 # first boots; with an empty or missing order, slot A (the factory slot).
 echo "AB: boot.scr start"
 setenv abenv_size 0x20000
-part start virtio 0 4 abenv_blk
+part start virtio 0 5 abenv_blk
 if virtio read ${loadaddr} ${abenv_blk} 0x100 && env import -c ${loadaddr} ${abenv_size} BOOT_ORDER BOOT_A_LEFT BOOT_B_LEFT; then
   echo "AB: state loaded"
 else

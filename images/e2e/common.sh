@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck disable=SC2154  # out, work and top are set by the caller
+# Shared by mkhost.sh and mkrouter.sh; sourced, not run. The caller sets:
+#   out (output folder), work (scratch folder), top (source tree)
+
+# fetch_kernel ARCH: extract Debian's kernel for ARCH (amd64, arm64) into
+# $out/kernel-ARCH (never installed; the ABI is resolved, never hard-coded).
+# Sets KV, kroot, moddir.
+fetch_kernel() {
+	local arch=$1
+	KV=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -1)
+	[ -n "$KV" ] || { echo "e2e: cannot resolve the kernel ABI (apt-get update?)" >&2; exit 1; }
+	kroot="$out/kernel-$KV-$arch"
+	if [ ! -d "$kroot/lib/modules/$KV-$arch" ]; then
+		(cd "$work" && apt-get download -q "linux-image-$KV-$arch:$arch" >/dev/null)
+		rm -rf "$kroot"
+		dpkg-deb -x "$work"/linux-image-"$KV"-"$arch"_*.deb "$kroot"
+		depmod -b "$kroot" "$KV-$arch"
+	fi
+	moddir="$kroot/lib/modules/$KV-$arch"
+}
+
+# mkinitramfs BUSYBOX FWTOOL SYSTEM_CONF VERSION HEALTH OUT MODULE...:
+# busybox, fwtool (and its libraries when dynamic), the modules in
+# dependency order, /etc/fwtool (system.conf, keyring, one health check
+# that passes, fails, or freezes fwtool), and an /init that runs confirm.
+mkinitramfs() {
+	local busybox=$1 fw=$2 conf=$3 version=$4 health=$5 dest=$6
+	shift 6
+	local r="$work/initrd-$version"
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,usr/sbin,etc/fwtool/health.d/required,proc,sys,dev,tmp,boot,data,lib/modules,run,var/lock}
+	cp "$busybox" "$r/bin/busybox"
+	for a in sh mount umount insmod mkdir cat echo sleep ls sed grep dd sync reboot \
+		head tail printf tr cut wc cp mv rm uname setsid cttyhack kill ps pidof \
+		stat dmesg readlink true false; do
+		ln -s busybox "$r/bin/$a"
+	done
+	cp "$fw" "$r/usr/sbin/fwtool"
+	if ! file "$fw" | grep -q 'statically linked'; then
+		ldd "$fw" | grep -o '/[^ ]*' | while read -r lib; do
+			install -D -m755 "$lib" "$r$lib"
+		done
+	fi
+	: > "$r/etc/modules.order"
+	declare -A seen=()
+	add() {
+		local rel=$1 d
+		[ -n "${seen[$rel]:-}" ] && return
+		seen[$rel]=1
+		# modules.dep lists a module's dependencies as words on one line
+		# shellcheck disable=SC2013
+		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do add "$d"; done
+		install -D -m644 "$moddir/$rel" "$r/lib/modules/$rel"
+		echo "$rel" >> "$r/etc/modules.order"
+	}
+	for m in "$@"; do
+		rel=$(grep -oE "^kernel/[^:]*/$m\.ko" "$moddir/modules.dep" | head -1)
+		[ -n "$rel" ] || { echo "e2e: module $m not found" >&2; exit 1; }
+		add "$rel"
+	done
+	echo "$version" > "$r/etc/slot-version"
+	cp "$out/keys/ca.pem" "$r/etc/fwtool/keyring.pem"
+	cp "$conf" "$r/etc/fwtool/system.conf"
+	[ ! -f "$out/fw_env.config" ] || cp "$out/fw_env.config" "$r/etc/fw_env.config"
+	local check="$r/etc/fwtool/health.d/required/10-service"
+	# $PPID in the hang check is the guest's, expanded there, not here
+	# shellcheck disable=SC2016
+	case $health in
+	healthy) printf '#!/bin/sh\necho "service %s up"\n' "$version" > "$check" ;;
+	broken) printf '#!/bin/sh\necho "service %s: connection refused"\nexit 1\n' "$version" > "$check" ;;
+	# fwtool itself stops answering: no more petting, the watchdog fires
+	hang) printf '#!/bin/sh\necho "freezing fwtool"\nkill -STOP $PPID\nsleep 1000\n' > "$check" ;;
+	esac
+	chmod +x "$check"
+	cat > "$r/init" <<-'INIT'
+	#!/bin/sh
+	export PATH=/bin:/sbin:/usr/sbin
+	mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+	while read -r m; do insmod /lib/modules/$m || echo "FWTEST-WARN insmod $m"; done < /etc/modules.order
+	. /etc/mounts.sh
+	echo "FWTEST-USERSPACE version=$(cat /etc/slot-version) cmdline=$(cat /proc/cmdline)"
+	fwtool confirm
+	echo "FWTEST-CONFIRM rc=$?"
+	export PS1='FWSH# '
+	exec setsid cttyhack sh
+	INIT
+	chmod +x "$r/init"
+	cp "$work/mounts.sh" "$r/etc/mounts.sh"
+	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$dest"
+}
+
+# bundle VERSION SLOTIMAGE COMPATIBLE: a signed update into $work/data
+bundle() {
+	mkdir -p "$work/data"
+	"$top/build/fwtool" bundle create -o "$work/data/update-$1.fwb" \
+		--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+		--version "$1" --security-version 1 --compatible "$3" \
+		--image "rootfs=$2:zstd" >/dev/null
+}
