@@ -182,6 +182,9 @@ demo: deps
 e2e: deps
 	@scripts/install-deps e2e
 	@$(MAKE) --no-print-directory $(O)/fwtool
+	@$(MAKE) --no-print-directory O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		qemu-arm64-uboot_defconfig >/dev/null
+	@$(MAKE) --no-print-directory -s O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu-
 	@$(PYTHON) tests/e2e/run.py --build $(O)
 
 bench: deps

@@ -70,6 +70,8 @@ mkinitramfs() {
 	case $health in
 	healthy) printf '#!/bin/sh\necho "service %s up"\n' "$version" > "$check" ;;
 	broken) printf '#!/bin/sh\necho "service %s: connection refused"\nexit 1\n' "$version" > "$check" ;;
+	# the kernel panics before userspace gets anywhere (panic=5 reboots)
+	panic) printf '#!/bin/sh\nexit 0\n' > "$check"; touch "$r/etc/panic" ;;
 	# fwtool itself stops answering: no more petting, the watchdog fires
 	hang) printf '#!/bin/sh\necho "freezing fwtool"\nkill -STOP $PPID\nsleep 1000\n' > "$check" ;;
 	esac
@@ -79,6 +81,7 @@ mkinitramfs() {
 	export PATH=/bin:/sbin:/usr/sbin
 	mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
 	while read -r m; do insmod /lib/modules/$m || echo "FWTEST-WARN insmod $m"; done < /etc/modules.order
+	if [ -f /etc/panic ]; then echo "FWTEST-PANIC"; echo c > /proc/sysrq-trigger; fi
 	. /etc/mounts.sh
 	echo "FWTEST-USERSPACE version=$(cat /etc/slot-version) cmdline=$(cat /proc/cmdline)"
 	fwtool confirm

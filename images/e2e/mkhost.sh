@@ -62,7 +62,7 @@ slotimage() {
 }
 
 slotimage 1.0.0 healthy "$work/slotA.img"
-for v in 1.1.0:healthy 1.2.0:broken 1.3.0:hang; do
+for v in 1.1.0:healthy 1.2.0:broken 1.3.0:hang 1.4.0:panic; do
 	slotimage "${v%%:*}" "${v#*:}" "$work/slot-${v%%:*}.img"
 	bundle "${v%%:*}" "$work/slot-${v%%:*}.img" 'qemu,*'
 done

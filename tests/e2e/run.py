@@ -124,10 +124,48 @@ def scenario_watchdog(h):
     print("    guest:", out.replace("\r\n", "\n      ").strip())
 
 
+def scenario_kernel_panic(h):
+    """B's kernel panics at every boot: no fwtool runs there, no watchdog is
+    open; the bootloader's count alone brings A back."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool install --no-progress /data/update-1.4.0.fwb")
+    assert rc == 0, out
+    h.vm.send("reboot -f")
+    for _ in range(2):
+        h.vm.expect(r"AB: chose slot B[^\r\n]*\r?\n", 90)
+        h.vm.expect(r"FWTEST-PANIC", 90)
+    assert h.boot("A", timeout=120) == 6
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 6 and "tries-exhausted" in out, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+
+
+def scenario_stdin_and_back(h):
+    """An update piped through stdin, then a second one back to A."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("cat /data/update-1.1.0.fwb | fwtool install --no-progress -")
+    assert rc == 0, out
+    h.vm.send("reboot -f")
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool install --no-progress /data/update-1.1.0.fwb")
+    assert rc == 0 and "A" in out, out
+    h.vm.send("reboot -f")
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool history")
+    assert rc == 0 and out.count("confirmed") == 2, out
+
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
     ("watchdog", scenario_watchdog),
+    ("kernel-panic", scenario_kernel_panic),
+    ("stdin-and-back", scenario_stdin_and_back),
 ]
 
 
