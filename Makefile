@@ -182,9 +182,14 @@ demo: deps
 e2e: deps
 	@scripts/install-deps e2e
 	@$(MAKE) --no-print-directory $(O)/fwtool
+	@test -f $(O)/arm64-extra/usr/lib/aarch64-linux-gnu/libfdt.a || { \
+		mkdir -p $(O)/arm64-extra && cd $(O)/arm64-extra && \
+		apt-get download -q libfdt-dev:arm64 >/dev/null 2>&1 && \
+		dpkg-deb -x libfdt-dev_*_arm64.deb . ; }
 	@$(MAKE) --no-print-directory O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		qemu-arm64-uboot_defconfig >/dev/null
-	@$(MAKE) --no-print-directory -s O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	@$(MAKE) --no-print-directory -s O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		LDFLAGS=-L$(CURDIR)/$(O)/arm64-extra/usr/lib/aarch64-linux-gnu
 	@$(PYTHON) tests/e2e/run.py --build $(O)
 
 bench: deps

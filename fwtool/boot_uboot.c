@@ -33,20 +33,17 @@ static int env_copies(const char *path)
 	return n;
 }
 
-static int uboot_open(struct boot *b, struct fw_err *err)
+/*
+ * libuboot_open() takes a blocking flock on /var/lock/fw_printenv.lock and
+ * holds it until libuboot_close(). Holding it through an install would make
+ * 'fwtool status' and fw_printenv wait for the whole install (found on the
+ * QEMU router), so every load and every store opens and closes it.
+ */
+static int env_open(struct boot *b, struct uboot_ctx **ctxp, struct fw_err *err)
 {
 	struct uboot_ctx *ctx = NULL;
-	int copies = env_copies(b->cfg->fw_env_config);
 
-	if (copies == 0)
-		return fw_error(err, FW_EUSAGE, "%s: no environment configured",
-				b->cfg->fw_env_config);
-	b->single_copy = copies == 1;
-	if (b->single_copy && b->cfg->uboot_require_redundant)
-		return fw_error(err, FW_EUSAGE,
-				"%s has one environment copy; a power cut during a store would "
-				"lose BOOT_ORDER (require_redundant = true)",
-				b->cfg->fw_env_config);
+	*ctxp = NULL;
 	if (libuboot_initialize(&ctx, NULL) < 0)
 		return fw_error(err, FW_ENOMEM, "libubootenv: cannot initialise");
 	if (libuboot_read_config(ctx, b->cfg->fw_env_config) < 0) {
@@ -59,8 +56,35 @@ static int uboot_open(struct boot *b, struct fw_err *err)
 		return fw_error(err, FW_EIO, "no valid environment (bad CRC in every copy) per %s",
 				b->cfg->fw_env_config);
 	}
-	b->priv = ctx;
+	*ctxp = ctx;
 	return 0;
+}
+
+static void env_close(struct uboot_ctx *ctx)
+{
+	libuboot_close(ctx);
+	libuboot_exit(ctx);
+}
+
+static int uboot_open(struct boot *b, struct fw_err *err)
+{
+	struct uboot_ctx *ctx;
+	int copies = env_copies(b->cfg->fw_env_config), ret;
+
+	if (copies == 0)
+		return fw_error(err, FW_EUSAGE, "%s: no environment configured",
+				b->cfg->fw_env_config);
+	b->single_copy = copies == 1;
+	if (b->single_copy && b->cfg->uboot_require_redundant)
+		return fw_error(err, FW_EUSAGE,
+				"%s has one environment copy; a power cut during a store would "
+				"lose BOOT_ORDER (require_redundant = true)",
+				b->cfg->fw_env_config);
+	/* fail here, not halfway through an install, if it cannot be read */
+	ret = env_open(b, &ctx, err);
+	if (!ret)
+		env_close(ctx);
+	return ret;
 }
 
 static char *uboot_get(void *ctx, const char *name)
@@ -70,8 +94,13 @@ static char *uboot_get(void *ctx, const char *name)
 
 static int uboot_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
-	(void)err;
-	boot_rauc_decode(b, env, uboot_get, b->priv);
+	struct uboot_ctx *ctx;
+	int ret = env_open(b, &ctx, err);
+
+	if (ret)
+		return ret;
+	boot_rauc_decode(b, env, uboot_get, ctx);
+	env_close(ctx);
 	return 0;
 }
 
@@ -80,24 +109,23 @@ static int uboot_set(void *ctx, const char *name, const char *value)
 	return libuboot_set_env(ctx, name, value) < 0 ? -1 : 0;
 }
 
+/* N libuboot_set_env() calls, then one libuboot_env_store(): one write */
 static int uboot_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
 {
-	if (boot_rauc_encode(b, env, uboot_set, b->priv))
-		return fw_error(err, FW_EIO, "cannot set variables");
-	if (libuboot_env_store(b->priv) < 0)
-		return fw_error(err, FW_EIO, "cannot store the environment (%s)",
-				b->cfg->fw_env_config);
-	faultpoint("bootloader store");
-	return 0;
-}
+	struct uboot_ctx *ctx;
+	int ret = env_open(b, &ctx, err);
 
-static void uboot_close(struct boot *b)
-{
-	if (!b->priv)
-		return;
-	libuboot_close(b->priv);
-	libuboot_exit(b->priv);
-	b->priv = NULL;
+	if (ret)
+		return ret;
+	if (boot_rauc_encode(b, env, uboot_set, ctx))
+		ret = fw_error(err, FW_EIO, "cannot set variables");
+	else if (libuboot_env_store(ctx) < 0)
+		ret = fw_error(err, FW_EIO, "cannot store the environment (%s)",
+			       b->cfg->fw_env_config);
+	env_close(ctx);
+	if (!ret)
+		faultpoint("bootloader store");
+	return ret;
 }
 
 const struct boot_ops boot_uboot_ops = {
@@ -105,5 +133,4 @@ const struct boot_ops boot_uboot_ops = {
 	.open = uboot_open,
 	.load = uboot_load,
 	.store = uboot_store,
-	.close = uboot_close,
 };

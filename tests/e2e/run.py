@@ -34,18 +34,29 @@ BOARDS = {
 
 
 class Host:
-    """One boot-to-poweroff life of a board."""
+    """One board and its disk, through boots and power cuts."""
 
     def __init__(self, board, out, results, name):
         _, _, image, qemu, machine = BOARDS[board]
         self.img = os.path.join(results, f"{name}.img")
         shutil.copy(os.path.join(out, image), self.img)
-        self.vm = VM([qemu] + [a.format(out=out) for a in machine] +
-                     ["-m", "256", "-smp", "1", "-nographic", "-nic", "none",
-                      "-drive", f"if=none,id=d0,format=raw,file={self.img}",
-                      "-device", "virtio-blk-pci,drive=d0",
-                      "-device", "i6300esb", "-action", "watchdog=reset"],
-                     os.path.join(results, f"{name}.serial.log"))
+        self.argv = [qemu] + [a.format(out=out) for a in machine] + [
+            "-m", "256", "-smp", "1", "-nographic", "-nic", "none",
+            "-drive", f"if=none,id=d0,format=raw,file={self.img}",
+            "-device", "virtio-blk-pci,drive=d0",
+            "-device", "i6300esb", "-action", "watchdog=reset"]
+        self.log = os.path.join(results, f"{name}.serial.log")
+        self.cuts = 0
+        self.vm = VM(self.argv, self.log)
+
+    def power_cut(self):
+        """SIGKILL QEMU (whatever the guest had not flushed is gone), then
+        power the same disk on again."""
+        self.vm.p.kill()
+        self.vm.p.wait()
+        self.vm.log.close()
+        self.cuts += 1
+        self.vm = VM(self.argv, f"{self.log}.after-cut-{self.cuts}")
 
     def boot(self, expect_slot, timeout=90):
         """Wait for the bootloader's choice, userspace and confirm's result."""
@@ -160,12 +171,40 @@ def scenario_stdin_and_back(h):
     assert rc == 0 and out.count("confirmed") == 2, out
 
 
+def scenario_power_cut(h):
+    """Power cut mid-stream: A boots, the transaction says 'interrupted', a
+    new install goes through. Power cut after activation, before the reboot:
+    B boots on trial and is confirmed."""
+    assert h.boot("A") == 0
+    h.shell()
+    # a stream that stalls after 5 MB: the cut lands while B is half-written
+    h.vm.send("(head -c 5000000 /data/update-1.1.0.fwb; sleep 600) | "
+              "fwtool install --no-progress - > /tmp/i.log 2>&1 &")
+    h.run("sleep 3")
+    rc, out = h.run("fwtool status --json")
+    assert '"state": "installing"' in out, out
+    h.power_cut()
+    assert h.boot("A") == 0  # B was out of the order before its first byte
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 1 and "interrupted" in out, out
+    rc, out = h.run("fwtool install --no-progress /data/update-1.1.0.fwb")
+    assert rc == 0, out
+    h.power_cut()  # activated, never rebooted cleanly
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 0, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
     ("watchdog", scenario_watchdog),
     ("kernel-panic", scenario_kernel_panic),
     ("stdin-and-back", scenario_stdin_and_back),
+    ("power-cut", scenario_power_cut),
 ]
 
 
