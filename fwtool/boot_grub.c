@@ -3,13 +3,26 @@
  * GRUB: ORDER, <x>_OK and <x>_TRY as RAUC's grub.conf uses them, plus
  * <x>_LEFT so that the shipped grub.cfg (board/qemu-x86_64-grub) gives a slot
  * max_tries tries where RAUC's gives one. Without <x>_LEFT a slot has one try
- * when OK=1 and TRY=0, which is RAUC's rule. Every change rewrites the
- * whole 1024-byte block through a temp file, fsync, rename and a directory
- * fsync, never truncate-then-write as grub-editenv does.
+ * when OK=1 and TRY=0, which is RAUC's rule.
+ *
+ * Every change rewrites the whole block in place: one pwrite of the same
+ * size at offset 0, then fsync; never truncate-then-write as grub-editenv
+ * does. Not temp file + rename: grubenv lives on a non-journalled filesystem
+ * (ext2 or FAT, because GRUB's save_env writes its blocks in place), and
+ * there a rename allocates an inode whose bitmap fsync does not write. A
+ * power cut then leaves the filesystem needing fsck: seen on the QEMU host
+ * ("failed to insert inode: doubly allocated", EIO at the next store). In
+ * place, no metadata changes, which is also what GRUB itself does; the
+ * remaining risk is a write torn between the block's two 512-byte sectors.
+ * Only a missing block is created through a temp file and a rename.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "boot.h"
@@ -40,6 +53,31 @@ static int read_block(struct boot *b, struct grubenv *e, int create, struct fw_e
 	if (ret)
 		fw_error_prefix(err, "%s", b->cfg->grubenv);
 	return ret;
+}
+
+static int write_block(const char *path, const struct grubenv *e, struct fw_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 && errno == ENOENT)
+		return atomicfile_write(path, e->buf, e->size, err);
+	if (fd < 0)
+		return fw_error(err, FW_EIO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || (size_t)st.st_size != e->size) {
+		close(fd);
+		return fw_error(err, FW_EIO, "%s: not a %zu-byte block any more", path, e->size);
+	}
+	n = pwrite(fd, e->buf, e->size, 0);
+	if (n != (ssize_t)e->size || fsync(fd)) {
+		int saved = n < 0 ? errno : EIO;
+
+		close(fd);
+		return fw_error(err, FW_EIO, "%s: write: %s", path, strerror(saved));
+	}
+	close(fd);
+	return 0;
 }
 
 static unsigned num(const struct grubenv *e, const char *fmt, const char *slot, unsigned dflt)
@@ -103,7 +141,7 @@ static int grub_store(struct boot *b, const struct boot_env *env, struct fw_err 
 			ret = grubenv_set(&e, name, v, err);
 	}
 	if (!ret)
-		ret = atomicfile_write(b->cfg->grubenv, e.buf, e.size, err);
+		ret = write_block(b->cfg->grubenv, &e, err);
 	if (!ret)
 		faultpoint("bootloader store");
 	return ret;
