@@ -102,3 +102,40 @@ bundle() {
 		--version "$1" --security-version 1 --compatible "$3" \
 		--image "rootfs=$2:zstd" >/dev/null
 }
+
+# e2e_conf BOOTLOADER SECTION COMPATIBLE: $work/system.conf for a test
+# machine; only the bootloader and its section differ between the boards
+e2e_conf() {
+	{
+		printf '[system]\ncompatible = %s\nbootloader = %s\n' "$3" "$1"
+		printf '%s\n' 'keyring = /etc/fwtool/keyring.pem' 'statedir = /data/fwtool' \
+			'max_tries = 2' 'check_time = false' "$2" \
+			'[watchdog]' 'device = /dev/watchdog0' 'timeout = 10' \
+			'[confirm]' 'deadline = 120' 'reboot_cmd = reboot -f' \
+			'[slot.rootfs.0]' 'device = /dev/vda2' 'type = block' 'bootname = A' \
+			'[slot.rootfs.1]' 'device = /dev/vda3' 'type = block' 'bootname = B'
+	} > "$work/system.conf"
+}
+
+# slotimage KERNEL BUSYBOX FWTOOL SIZE VERSION HEALTH OUT: an ext4 slot with
+# /boot/KERNEL (from the extracted kernel) and /boot/initrd.img
+slotimage() {
+	local kname=$1 busybox=$2 fw=$3 size=$4 version=$5 health=$6 dest=$7
+	local s="$work/slot-$version-$health"
+	mkdir -p "$s/boot"
+	cp "$kroot"/boot/vmlinuz-* "$s/boot/$kname"
+	mkinitramfs "$busybox" "$fw" "$work/system.conf" "$version" "$health" \
+		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb
+	rm -f "$dest"
+	mkfs.ext4 -q -F -L "slot-$version" -d "$s" "$dest" "$size" >/dev/null
+}
+
+# slots_and_bundles KERNEL BUSYBOX FWTOOL SIZE COMPATIBLE: slot A (1.0.0) and
+# the four updates: healthy, a failing check, fwtool freezing, a kernel panic
+slots_and_bundles() {
+	slotimage "$1" "$2" "$3" "$4" 1.0.0 healthy "$work/slotA.img"
+	for v in 1.1.0:healthy 1.2.0:broken 1.3.0:hang 1.4.0:panic; do
+		slotimage "$1" "$2" "$3" "$4" "${v%%:*}" "${v#*:}" "$work/slot-${v%%:*}.img"
+		bundle "${v%%:*}" "$work/slot-${v%%:*}.img" "$5"
+	done
+}

@@ -24,48 +24,9 @@ fetch_kernel amd64
 
 printf '%s\n' 'mount -t ext2 /dev/vda1 /boot || echo "FWTEST-WARN no /boot"' \
 	'mount -t ext4 /dev/vda4 /data || echo "FWTEST-WARN no /data"' > "$work/mounts.sh"
-cat > "$work/system.conf" <<'CONF'
-[system]
-compatible = dmi
-bootloader = grub
-keyring = /etc/fwtool/keyring.pem
-statedir = /data/fwtool
-max_tries = 2
-[grub]
-grubenv = /boot/grub/grubenv
-[watchdog]
-device = /dev/watchdog0
-timeout = 10
-[confirm]
-deadline = 120
-reboot_cmd = reboot -f
-[slot.rootfs.0]
-device = /dev/vda2
-type = block
-bootname = A
-[slot.rootfs.1]
-device = /dev/vda3
-type = block
-bootname = B
-CONF
+e2e_conf grub $'[grub]\ngrubenv = /boot/grub/grubenv' dmi
 
-# slotimage VERSION HEALTH OUT: an ext4 slot holding the kernel and initramfs
-slotimage() {
-	local version=$1 health=$2 dest=$3
-	local s="$work/slot-$1-$2"
-	mkdir -p "$s/boot"
-	cp "$kroot/boot/vmlinuz-$KV-amd64" "$s/boot/vmlinuz"
-	mkinitramfs /bin/busybox "$fw" "$work/system.conf" "$version" "$health" \
-		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb
-	rm -f "$dest"
-	mkfs.ext4 -q -F -L "slot-$version" -d "$s" "$dest" 64M >/dev/null
-}
-
-slotimage 1.0.0 healthy "$work/slotA.img"
-for v in 1.1.0:healthy 1.2.0:broken 1.3.0:hang 1.4.0:panic; do
-	slotimage "${v%%:*}" "${v#*:}" "$work/slot-${v%%:*}.img"
-	bundle "${v%%:*}" "$work/slot-${v%%:*}.img" 'qemu,*'
-done
+slots_and_bundles vmlinuz /bin/busybox "$fw" 64M 'qemu,*'
 
 # --- the disk ------------------------------------------------------------------
 mkdir -p "$work/bootfs/grub"

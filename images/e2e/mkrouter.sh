@@ -29,48 +29,9 @@ fi
 
 printf '%s\n' 'mount -t ext4 /dev/vda6 /data || echo "FWTEST-WARN no /data"' > "$work/mounts.sh"
 cp "$top/board/qemu-arm64-uboot/fw_env.config" "$out/fw_env.config"
-cat > "$work/system.conf" <<'CONF'
-[system]
-compatible = dtb
-bootloader = uboot
-keyring = /etc/fwtool/keyring.pem
-statedir = /data/fwtool
-max_tries = 2
-check_time = false
-[uboot]
-fw_env_config = /etc/fw_env.config
-[watchdog]
-device = /dev/watchdog0
-timeout = 10
-[confirm]
-deadline = 120
-reboot_cmd = reboot -f
-[slot.rootfs.0]
-device = /dev/vda2
-type = block
-bootname = A
-[slot.rootfs.1]
-device = /dev/vda3
-type = block
-bootname = B
-CONF
+e2e_conf uboot $'[uboot]\nfw_env_config = /etc/fw_env.config' dtb
 
-slotimage() {
-	local version=$1 health=$2 dest=$3
-	local s="$work/slot-$1-$2"
-	mkdir -p "$s/boot"
-	cp "$kroot/boot/vmlinuz-$KV-arm64" "$s/boot/Image"
-	mkinitramfs "$out/busybox-arm64/bin/busybox" "$fw" "$work/system.conf" "$version" \
-		"$health" "$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb
-	rm -f "$dest"
-	mkfs.ext4 -q -F -L "slot-$version" -d "$s" "$dest" 96M >/dev/null
-}
-
-slotimage 1.0.0 healthy "$work/slotA.img"
-for v in 1.1.0:healthy 1.2.0:broken 1.3.0:hang 1.4.0:panic; do
-	slotimage "${v%%:*}" "${v#*:}" "$work/slot-${v%%:*}.img"
-	bundle "${v%%:*}" "$work/slot-${v%%:*}.img" 'linux,dummy-virt'
-done
+slots_and_bundles Image "$out/busybox-arm64/bin/busybox" "$fw" 96M 'linux,dummy-virt'
 
 mkimage -A arm64 -O linux -T script -C none -n ab-boot \
 	-d "$top/board/qemu-arm64-uboot/boot.cmd" "$work/boot.scr" >/dev/null
