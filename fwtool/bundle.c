@@ -283,13 +283,6 @@ int bundle_end(struct bundle_reader *r, struct fw_err *err)
 			archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 }
 
-uint64_t bundle_pos(struct bundle_reader *r)
-{
-	int64_t n = archive_filter_bytes(r->a, -1);
-
-	return n > 0 ? (uint64_t)n : 0;
-}
-
 void bundle_close(struct bundle_reader *r)
 {
 	if (!r)

@@ -86,9 +86,6 @@ int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *e
  */
 int bundle_end(struct bundle_reader *r, struct fw_err *err) FW_MUST;
 
-/** bundle_pos() - bytes of the bundle consumed so far (progress) */
-uint64_t bundle_pos(struct bundle_reader *r);
-
 /** bundle_close() - NULL-safe */
 void bundle_close(struct bundle_reader *r);
 

@@ -4,12 +4,8 @@
 
 #include "log.h"
 
-static enum log_level cur_level = LOG_INFO;
-
-void log_set_level(enum log_level level)
-{
-	cur_level = level;
-}
+/* debug messages are compiled in but not shown */
+static const enum log_level cur_level = LOG_INFO;
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {

@@ -6,9 +6,6 @@
 
 enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/** log_set_level() - messages above @level are dropped (default LOG_INFO) */
-void log_set_level(enum log_level level);
-
 /**
  * log_msg() - print "fwtool: <msg>" (warnings: "fwtool: warning: <msg>") to
  * stderr. Only cmd_* and main.c call this; lower modules return errors.

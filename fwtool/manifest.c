@@ -52,14 +52,6 @@ void manifest_free(struct manifest *m)
 	}
 }
 
-const struct manifest_image *manifest_image_by_class(const struct manifest *m, const char *class)
-{
-	for (unsigned i = 0; i < m->nimages; i++)
-		if (!strcmp(m->images[i].class, class))
-			return &m->images[i];
-	return NULL;
-}
-
 int manifest_name_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);

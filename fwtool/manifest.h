@@ -70,9 +70,6 @@ int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_er
  */
 int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err) FW_MUST;
 
-/** manifest_image_by_class() - the image for @class, or NULL */
-const struct manifest_image *manifest_image_by_class(const struct manifest *m, const char *class);
-
 const char *comp_name(enum comp c);
 /** comp_parse() - "none" "gzip" "xz" "zstd"; Return: 0 or -1 */
 int comp_parse(const char *s, enum comp *c);
