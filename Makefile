@@ -24,7 +24,7 @@ export KCONFIG_CONFIG
 # ---- sources ---------------------------------------------------------------
 obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o \
 	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
-	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o \
+	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o outbox.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \

@@ -9,6 +9,7 @@
 
 #include "atomicfile.h"
 #include "faultpoint.h"
+#include "fdio.h"
 #include "limits.h"
 
 static int io_error(struct fw_err *err, const char *what, const char *path)
@@ -32,24 +33,6 @@ int atomicfile_fsync_dir(const char *path, struct fw_err *err)
 	return ret;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_err *err)
 {
 	char tmp[FW_PATH_LEN + 16];
@@ -60,7 +43,7 @@ int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_er
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return io_error(err, "create", tmp);
-	if (write_all(fd, buf, len)) {
+	if (fd_write_all(fd, buf, len)) {
 		ret = io_error(err, "write", tmp);
 		goto fail;
 	}
@@ -142,7 +125,7 @@ int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_e
 
 	if (fd < 0)
 		return io_error(err, "open", path);
-	if (write_all(fd, buf, len))
+	if (fd_write_all(fd, buf, len))
 		ret = io_error(err, "append to", path);
 	else if (fdatasync(fd))
 		ret = io_error(err, "fdatasync", path);

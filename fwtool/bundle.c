@@ -131,6 +131,12 @@ int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len, stru
 	return 0;
 }
 
+/* A read the cancel flag stopped is not the bundle's fault: FW_EIO. */
+static int read_error(struct bundle_reader *r)
+{
+	return archive_errno(r->a) == EINTR && r->cancel && *r->cancel ? FW_EIO : FW_EFORMAT;
+}
+
 static int was_seen(struct bundle_reader *r, const char *name)
 {
 	for (unsigned i = 0; i < r->nseen; i++)
@@ -175,7 +181,7 @@ static int next_member(struct bundle_reader *r, const char *want, uint64_t max, 
 		return fw_error(err, FW_EFORMAT,
 				"bundle: ends where member '%s' belongs (truncated?)", want);
 	if (ret < ARCHIVE_WARN)
-		return fw_error(err, FW_EFORMAT, "bundle: before member '%s': %s", want,
+		return fw_error(err, read_error(r), "bundle: before member '%s': %s", want,
 				archive_error_string(r->a));
 	ret = check_entry(r, e, want, err);
 	if (ret)
@@ -201,7 +207,7 @@ int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *e
 		la_ssize_t n = archive_read_data(r->a, p, len);
 
 		if (n < 0)
-			return fw_error(err, FW_EFORMAT, "bundle: member '%s': %s", r->cur,
+			return fw_error(err, read_error(r), "bundle: member '%s': %s", r->cur,
 					archive_error_string(r->a));
 		if (n == 0)
 			return fw_error(err, FW_EFORMAT,

@@ -49,7 +49,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 
 /**
  * bundle_set_cancel() - a read interrupted by a signal stops the bundle
- * (FW_EFORMAT "interrupted") once *@flag is non-zero
+ * with FW_EIO (not the bundle's fault) once *@flag is non-zero
  */
 void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *flag);
 

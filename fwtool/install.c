@@ -287,10 +287,6 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	} else {
 		struct fw_err e = {0};
 
-		/* a signal is not the bundle's fault, whatever the read said */
-		if (interrupted)
-			ret = fw_error(err, FW_EIO, "install interrupted by signal %d",
-				       (int)interrupted);
 		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED, reason_of(ret), err->msg,
 				   &e))
 			outbox_put(cfg, &res->txn);

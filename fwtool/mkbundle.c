@@ -9,6 +9,7 @@
 #include "atomicfile.h"
 #include "bundle.h"
 #include "compress.h"
+#include "fdio.h"
 #include "hash.h"
 #include "keyring.h"
 #include "mkbundle.h"
@@ -73,23 +74,6 @@ struct prepared {
 	int tmp; /* fd is an unlinked temp file */
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Compress @in into an unlinked temp file beside the output. */
 static int compress_image(const struct mkbundle *mb, int in, enum comp comp, struct hash *content,
 			  uint64_t *inbytes, struct chunker *ck, struct prepared *pr, uint8_t *ibuf,
@@ -128,7 +112,7 @@ static int compress_image(const struct mkbundle *mb, int in, enum comp comp, str
 			size_t olen = FW_IO_BUF;
 
 			ret = compress_step(&cz, &p, &left, obuf, &olen, n == 0, &done, err);
-			if (!ret && olen && write_all(pr->fd, obuf, olen))
+			if (!ret && olen && fd_write_all(pr->fd, obuf, olen))
 				ret = fw_error(err, FW_EIO, "write %s: %s", tmp, strerror(errno));
 			if (!ret)
 				ret = chunker_feed(ck, obuf, olen, err);

@@ -249,23 +249,16 @@ static void print_txn(const struct txn *t)
 
 void report_txn(int json, const struct txn *t)
 {
-	json_object *doc;
+	char *s;
 
 	if (!json) {
 		print_txn(t);
 		return;
 	}
-	doc = txn_json(t);
-	json_object_object_del(doc, "schema");
-	/* rebuild so that "schema" comes first, as in every document */
-	{
-		json_object *out = doc_new("fwtool.transaction/1");
-
-		json_object_object_foreach (doc, k, v)
-			json_object_object_add(out, k, json_object_get(v));
-		json_object_put(doc);
-		emit(out);
-	}
+	s = state_txn_json(t); /* fwtool.transaction/1, "schema" first */
+	if (s)
+		emit(json_tokener_parse(s));
+	free(s);
 }
 
 void report_install(int json, const struct install_result *res)

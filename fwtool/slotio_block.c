@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "slot.h"
 #include "slotio.h"
 
@@ -42,22 +43,6 @@ static int block_open(struct slotio *io, struct fw_err *err)
 	return 0;
 }
 
-static int pwrite_all(int fd, const char *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int block_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
 {
 	int fd = io->fd;
@@ -65,7 +50,7 @@ static int block_write(struct slotio *io, const void *buf, size_t len, struct fw
 	if (io->fd_direct >= 0 && len % ALIGN == 0 && io->written % ALIGN == 0 &&
 	    (uintptr_t)buf % ALIGN == 0)
 		fd = io->fd_direct;
-	if (pwrite_all(fd, buf, len, io->written))
+	if (fd_pwrite_all(fd, buf, len, io->written))
 		return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO,
 				"slot %s: write at 0x%llx: %s", io->slot->name,
 				(unsigned long long)io->written, strerror(errno));

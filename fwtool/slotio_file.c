@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "fdio.h"
 #include "slotio.h"
 
 static int file_open(struct slotio *io, struct fw_err *err)
@@ -20,20 +21,10 @@ static int file_open(struct slotio *io, struct fw_err *err)
 
 static int file_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(io->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO,
-					"slot %s: write at %llu: %s", io->slot->name,
-					(unsigned long long)io->written, strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
+	if (fd_write_all(io->fd, buf, len))
+		return fw_error(err, errno == ENOSPC ? FW_ENOSPC : FW_EIO,
+				"slot %s: write at %llu: %s", io->slot->name,
+				(unsigned long long)io->written, strerror(errno));
 	return 0;
 }
 
