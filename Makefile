@@ -30,6 +30,7 @@ obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
+obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o

@@ -11,7 +11,7 @@ CONFIG_BOOT_GRUB=y
 # Slot types
 #
 CONFIG_SLOT_BLOCK=y
-# CONFIG_SLOT_MTD is not set
+CONFIG_SLOT_MTD=y
 # CONFIG_SLOT_DFU is not set
 # end of Slot types
 

@@ -36,3 +36,24 @@ int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	return write_loop(fd, buf, len, (int64_t)off);
 }
+
+int fd_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENODATA;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}

@@ -15,20 +15,28 @@ static const struct slotio_ops *const slotio_types[] = {
 #ifdef CONFIG_SLOT_BLOCK
 	&slotio_block_ops,
 #endif
+#ifdef CONFIG_SLOT_MTD
+	&slotio_mtd_ops,
+#endif
 };
+
+static const struct slotio_ops *slotio_type(const struct config_slot *slot, struct fw_err *err)
+{
+	for (size_t i = 0; i < sizeof(slotio_types) / sizeof(*slotio_types); i++)
+		if (!strcmp(slotio_types[i]->type, slot->type))
+			return slotio_types[i];
+	fw_error(err, FW_ENOTSUP, "slot %s: type '%s' is not built into this fwtool", slot->name,
+		 slot->type);
+	return NULL;
+}
 
 int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err)
 {
 	memset(io, 0, sizeof(*io));
 	io->fd = io->fd_direct = -1;
 	io->slot = slot;
-	for (size_t i = 0; i < sizeof(slotio_types) / sizeof(*slotio_types); i++)
-		if (!strcmp(slotio_types[i]->type, slot->type)) {
-			io->ops = slotio_types[i];
-			return io->ops->open(io, err);
-		}
-	return fw_error(err, FW_ENOTSUP, "slot %s: type '%s' is not built into this fwtool",
-			slot->name, slot->type);
+	io->ops = slotio_type(slot, err);
+	return io->ops ? io->ops->open(io, err) : err->code;
 }
 
 int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
@@ -61,11 +69,11 @@ void slotio_close(struct slotio *io)
 	io->ops = NULL;
 }
 
-int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
-		struct fw_err *err)
+/* a plain read of the device or file */
+static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *h,
+		     struct fw_err *err)
 {
 	uint8_t *buf = NULL;
-	struct hash h;
 	int fd, ret = 0;
 
 	/* O_DIRECT reads the medium, not the cache; some filesystems
@@ -81,7 +89,6 @@ int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HAS
 		close(fd);
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	}
-	hash_init(&h);
 	while (len) {
 		size_t want = len < FW_IO_BUF ? (size_t)((len + 4095) & ~4095ull) : FW_IO_BUF;
 		ssize_t n = read(fd, buf, want);
@@ -98,12 +105,26 @@ int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HAS
 		}
 		if ((uint64_t)n > len)
 			n = (ssize_t)len;
-		hash_update(&h, buf, (size_t)n);
+		hash_update(h, buf, (size_t)n);
 		len -= (uint64_t)n;
 	}
-	if (!ret)
-		hash_final(&h, digest);
 	free(buf);
 	close(fd);
+	return ret;
+}
+
+int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+		struct fw_err *err)
+{
+	const struct slotio_ops *ops = slotio_type(slot, err);
+	struct hash h;
+	int ret;
+
+	if (!ops)
+		return err->code;
+	hash_init(&h);
+	ret = (ops->hash ? ops->hash : read_hash)(slot, len, &h, err);
+	if (!ret)
+		hash_final(&h, digest);
 	return ret;
 }

@@ -16,11 +16,14 @@ struct slotio;
  * nothing of bundles, hashes or compression (install.c owns those).
  */
 struct slotio_ops {
-	const char *type; /* "file" "block" */
+	const char *type; /* "file" "block" "mtd" */
 	int (*open)(struct slotio *io, struct fw_err *err);
 	int (*write)(struct slotio *io, const void *buf, size_t len, struct fw_err *err);
 	int (*finish)(struct slotio *io, struct fw_err *err); /* fsync etc. */
 	void (*close)(struct slotio *io); /* never fails */
+	/* optional: read @len bytes back where a plain read would not do */
+	int (*hash)(const struct config_slot *slot, uint64_t len, struct hash *h,
+		    struct fw_err *err);
 };
 
 struct slotio {
@@ -28,6 +31,7 @@ struct slotio {
 	const struct config_slot *slot;
 	uint64_t capacity, written;
 	int fd, fd_direct;
+	void *priv; /* the writer's own state */
 };
 
 /**
@@ -55,5 +59,6 @@ int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HAS
 
 extern const struct slotio_ops slotio_file_ops;
 extern const struct slotio_ops slotio_block_ops;
+extern const struct slotio_ops slotio_mtd_ops;
 
 #endif

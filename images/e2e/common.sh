@@ -21,10 +21,23 @@ fetch_kernel() {
 	moddir="$kroot/lib/modules/$KV-$arch"
 }
 
+# copy_prog ROOT PROG: PROG into ROOT with the libraries it links
+copy_prog() {
+	install -D -m755 "$2" "$1$2"
+	if ! file -L "$2" | grep -q 'statically linked'; then
+		ldd "$2" | grep -o '/[^ ]*' | while read -r lib; do
+			install -D -m755 "$lib" "$1$lib"
+		done
+	fi
+}
+
 # mkinitramfs BUSYBOX FWTOOL SYSTEM_CONF VERSION HEALTH OUT MODULE...:
 # busybox, fwtool (and its libraries when dynamic), the modules in
-# dependency order, /etc/fwtool (system.conf, keyring, one health check
-# that passes, fails, or freezes fwtool), and an /init that runs confirm.
+# dependency order (late:NAME: only its dependencies are loaded at boot; the
+# module is /lib/modules/late/NAME.ko, for a test to load with parameters),
+# the programs in $E2E_TOOLS, /etc/fwtool (system.conf, keyring, one health
+# check that passes, fails, or freezes fwtool), and an /init that runs
+# confirm.
 mkinitramfs() {
 	local busybox=$1 fw=$2 conf=$3 version=$4 health=$5 dest=$6
 	shift 6
@@ -37,12 +50,9 @@ mkinitramfs() {
 		stat dmesg readlink true false; do
 		ln -s busybox "$r/bin/$a"
 	done
-	cp "$fw" "$r/usr/sbin/fwtool"
-	if ! file "$fw" | grep -q 'statically linked'; then
-		ldd "$fw" | grep -o '/[^ ]*' | while read -r lib; do
-			install -D -m755 "$lib" "$r$lib"
-		done
-	fi
+	copy_prog "$r" "$fw"
+	mv "$r$fw" "$r/usr/sbin/fwtool"
+	for p in ${E2E_TOOLS:-}; do copy_prog "$r" "$p"; done
 	: > "$r/etc/modules.order"
 	declare -A seen=()
 	add() {
@@ -56,9 +66,15 @@ mkinitramfs() {
 		echo "$rel" >> "$r/etc/modules.order"
 	}
 	for m in "$@"; do
-		rel=$(grep -oE "^kernel/[^:]*/$m\.ko" "$moddir/modules.dep" | head -1)
+		rel=$(grep -oE "^kernel/[^:]*/${m#late:}\.ko" "$moddir/modules.dep" | head -1)
 		[ -n "$rel" ] || { echo "e2e: module $m not found" >&2; exit 1; }
-		add "$rel"
+		if [ "$m" = "${m#late:}" ]; then
+			add "$rel"
+			continue
+		fi
+		# shellcheck disable=SC2013
+		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do add "$d"; done
+		install -D -m644 "$moddir/$rel" "$r/lib/modules/late/${m#late:}.ko"
 	done
 	echo "$version" > "$r/etc/slot-version"
 	cp "$out/keys/ca.pem" "$r/etc/fwtool/keyring.pem"
@@ -103,8 +119,8 @@ bundle() {
 		--image "rootfs=$2:zstd" >/dev/null
 }
 
-# e2e_conf BOOTLOADER SECTION COMPATIBLE: $work/system.conf for a test
-# machine; only the bootloader and its section differ between the boards
+# e2e_conf BOOTLOADER SECTION COMPATIBLE [SLOTS]: $work/system.conf for a
+# test machine; the bootloader, its section and extra slots differ
 e2e_conf() {
 	{
 		printf '[system]\ncompatible = %s\nbootloader = %s\n' "$3" "$1"
@@ -113,7 +129,8 @@ e2e_conf() {
 			'[watchdog]' 'device = /dev/watchdog0' 'timeout = 10' \
 			'[confirm]' 'deadline = 120' 'reboot_cmd = reboot -f' \
 			'[slot.rootfs.0]' 'device = /dev/vda2' 'type = block' 'bootname = A' \
-			'[slot.rootfs.1]' 'device = /dev/vda3' 'type = block' 'bootname = B'
+			'[slot.rootfs.1]' 'device = /dev/vda3' 'type = block' 'bootname = B' \
+			"${4:-}"
 	} > "$work/system.conf"
 }
 
@@ -125,7 +142,8 @@ slotimage() {
 	mkdir -p "$s/boot"
 	cp "$kroot"/boot/vmlinuz-* "$s/boot/$kname"
 	mkinitramfs "$busybox" "$fw" "$work/system.conf" "$version" "$health" \
-		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb
+		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb \
+		${E2E_MODULES:-}
 	rm -f "$dest"
 	mkfs.ext4 -q -F -L "slot-$version" -d "$s" "$dest" "$size" >/dev/null
 }

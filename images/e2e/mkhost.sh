@@ -8,6 +8,11 @@
 #   p2 ext4 64M  slot A: /boot/vmlinuz, /boot/initrd.img (version 1.0.0)
 #   p3      64M  slot B: empty (factory state: never in ORDER)
 #   p4 ext4 192M data: fwtool state, update bundles
+# and a second disk, flash.img, whose two 4 MiB partitions the guest turns
+# into /dev/mtd0 and /dev/mtd1 with block2mtd (64 KiB eraseblocks): the
+# firmware.0/1 slots that follow rootfs.0/1. It starts full of random bytes,
+# so an erase that did not happen shows. nandsim (a NAND chip with bad
+# blocks, loaded by the mtd scenario) gets its own config in /data/nand.
 # Usage: mkhost.sh OUTDIR   (needs scripts/install-deps e2e, build/fwtool)
 set -euo pipefail
 out=$(realpath -m "${1:?usage: mkhost.sh OUTDIR}")
@@ -23,10 +28,42 @@ fetch_kernel amd64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
 
 printf '%s\n' 'mount -t ext2 /dev/vda1 /boot || echo "FWTEST-WARN no /boot"' \
-	'mount -t ext4 /dev/vda4 /data || echo "FWTEST-WARN no /data"' > "$work/mounts.sh"
-e2e_conf grub $'[grub]\ngrubenv = /boot/grub/grubenv' dmi
+	'mount -t ext4 /dev/vda4 /data || echo "FWTEST-WARN no /data"' \
+	'for p in /dev/vdb1 /dev/vdb2; do echo $p,65536 > /sys/module/block2mtd/parameters/block2mtd; done' \
+	> "$work/mounts.sh"
+e2e_conf grub $'[grub]\ngrubenv = /boot/grub/grubenv' dmi "$(printf '%s\n' \
+	'[slot.firmware.0]' 'device = /dev/mtd0' 'type = mtd' 'parent = rootfs.0' \
+	'[slot.firmware.1]' 'device = /dev/mtd1' 'type = mtd' 'parent = rootfs.1')"
 
+export E2E_MODULES="block2mtd late:nandsim"
+export E2E_TOOLS="/usr/sbin/nanddump /usr/sbin/mtd_debug /usr/sbin/flash_erase"
 slots_and_bundles vmlinuz /bin/busybox "$fw" 64M 'qemu,*'
+
+# --- the mtd scenario's updates --------------------------------------------------
+# 1.5.0: rootfs and a firmware blob that ends mid-page, mid-block
+head -c 3000037 /dev/urandom > "$work/firmware-1.5.0.bin"
+sha256sum < "$work/firmware-1.5.0.bin" | cut -d' ' -f1 > "$work/data/firmware-1.5.0.sha256"
+cp "$work/firmware-1.5.0.bin" "$out/firmware-1.5.0.bin"
+slotimage vmlinuz /bin/busybox "$fw" 64M 1.5.0 healthy "$work/slot-1.5.0.img"
+"$fw" bundle create -o "$work/data/update-1.5.0.fwb" \
+	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+	--version 1.5.0 --security-version 1 --compatible 'qemu,*' \
+	--image "rootfs=$work/slot-1.5.0.img:zstd" --image "firmware=$work/firmware-1.5.0.bin" \
+	>/dev/null
+# NAND: slot B of a sim-bootloader config is nandsim's /dev/mtd2
+mkdir -p "$work/data/nand"
+printf '%s\n' '[system]' 'compatible = nandsim' 'bootloader = sim' \
+	'keyring = /etc/fwtool/keyring.pem' 'statedir = state' 'lock = state/lock' \
+	'cmdline = cmdline' 'check_time = false' '[sim]' 'env = state/bootenv' \
+	'[slot.fw.0]' 'device = fw-a.bin' 'type = file' 'bootname = A' \
+	'[slot.fw.1]' 'device = /dev/mtd2' 'type = mtd' 'bootname = B' \
+	> "$work/data/nand/nand.conf"
+echo "fwtool.slot=A" > "$work/data/nand/cmdline"
+head -c 1234567 /dev/urandom > "$work/nand.bin"
+sha256sum < "$work/nand.bin" | cut -d' ' -f1 > "$work/data/nand/nand.sha256"
+"$fw" bundle create -o "$work/data/nand/nand.fwb" \
+	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+	--version 2.0.0 --compatible nandsim --image "fw=$work/nand.bin" >/dev/null
 
 # --- the disk ------------------------------------------------------------------
 mkdir -p "$work/bootfs/grub"
@@ -53,4 +90,11 @@ dd if="$work/core.img" of="$img" bs=512 seek=1 conv=notrunc status=none
 dd if="$work/p1.img" of="$img" bs=1M seek=1 conv=notrunc status=none
 dd if="$work/slotA.img" of="$img" bs=1M seek=17 conv=notrunc status=none
 dd if="$work/p4.img" of="$img" bs=1M seek=145 conv=notrunc status=none
+flash="$out/flash.img"
+head -c 9M /dev/urandom > "$flash"
+sfdisk -q "$flash" <<'PT'
+label: dos
+start=1MiB, size=4MiB, type=83
+start=5MiB, size=4MiB, type=83
+PT
 echo "mkhost: $img (kernel $KV)"

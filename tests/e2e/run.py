@@ -26,9 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 BOARDS = {
-    # name: (image builder, image file, qemu binary, machine arguments)
-    "host": ("mkhost.sh", "x86", "host.img", "qemu-system-x86_64", ["-M", "q35"]),
-    "router": ("mkrouter.sh", "arm64", "router.img", "qemu-system-aarch64",
+    # name: (image builder, folder, disks (the first boots), qemu, machine arguments)
+    "host": ("mkhost.sh", "x86", ["host.img", "flash.img"], "qemu-system-x86_64", ["-M", "q35"]),
+    "router": ("mkrouter.sh", "arm64", ["router.img"], "qemu-system-aarch64",
                ["-M", "virt", "-cpu", "cortex-a57", "-bios", "{out}/u-boot.bin"]),
 }
 
@@ -37,14 +37,19 @@ class Host:
     """One board and its disk, through boots and power cuts."""
 
     def __init__(self, board, out, results, name):
-        _, _, image, qemu, machine = BOARDS[board]
-        self.img = os.path.join(results, f"{name}.img")
-        shutil.copy(os.path.join(out, image), self.img)
+        _, _, disks, qemu, machine = BOARDS[board]
         self.argv = [qemu] + [a.format(out=out) for a in machine] + [
             "-m", "256", "-smp", "1", "-nographic", "-nic", "none",
-            "-drive", f"if=none,id=d0,format=raw,file={self.img}",
-            "-device", "virtio-blk-pci,drive=d0",
             "-device", "i6300esb", "-action", "watchdog=reset"]
+        self.disks = []
+        for i, disk in enumerate(disks):
+            copy = os.path.join(results, f"{name}.{disk}")
+            shutil.copy(os.path.join(out, disk), copy)
+            self.disks.append(copy)
+            self.argv += ["-drive", f"if=none,id=d{i},format=raw,file={copy}",
+                          "-device", f"virtio-blk-pci,drive=d{i}"]
+        self.img = self.disks[0]
+        self.out = out
         self.log = os.path.join(results, f"{name}.serial.log")
         self.cuts = 0
         self.vm = VM(self.argv, self.log)
@@ -198,6 +203,56 @@ def scenario_power_cut(h):
     print("    guest:", out.replace("\r\n", "\n      ").strip())
 
 
+FIRMWARE_SIZE = 3000037  # images/e2e/mkhost.sh
+NAND_SIZE = 1234567
+
+
+def scenario_mtd(h):
+    """1.5.0 carries a rootfs and a firmware blob for the raw flash slot that
+    follows it (block2mtd, NOR-like); then a NAND chip (nandsim: 512-byte
+    pages, 16 KiB blocks, blocks 3 and 7 bad) through a second config."""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("cat /proc/mtd")
+    assert rc == 0 and "mtd1:" in out, out
+    rc, out = h.run("fwtool install --no-progress /data/update-1.5.0.fwb")
+    assert rc == 0 and "firmware.1" in out, out
+    # mtd-utils read the slot back: the image, and nothing but 0xff after it
+    rc, out = h.run(f"mtd_debug read /dev/mtd1 0 {FIRMWARE_SIZE} /tmp/fw >/dev/null && "
+                    "sha256sum /tmp/fw && cat /data/firmware-1.5.0.sha256")
+    words = out.split()
+    assert rc == 0 and words[0] == words[-1], out
+    h.vm.send("reboot -f")  # no sync: what install wrote must be durable already
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 0, out
+    rc, out = h.run("insmod /lib/modules/late/nandsim.ko id_bytes=0x20,0x73 badblocks=3,7 && "
+                    "cat /sys/class/mtd/mtd2/writesize /sys/class/mtd/mtd2/erasesize")
+    assert rc == 0 and out.split() == ["512", "16384"], out
+    rc, out = h.run("FWTOOL_CONF=/data/nand/nand.conf fwtool install --no-progress "
+                    "/data/nand/nand.fwb")
+    assert rc == 0 and "fw.1" in out, out
+    rc, out = h.run(f"nanddump -q --bb=skipbad -f /tmp/nand /dev/mtd2 && "
+                    f"head -c {NAND_SIZE} /tmp/nand | sha256sum && cat /data/nand/nand.sha256 && "
+                    f"dmesg | grep -c 'erase a bad block'")
+    words = out.split()
+    assert words[0] == words[-2] and words[-1] == "0", out
+    print("    guest: nand slot written around bad blocks 3 and 7; nanddump agrees")
+    h.close()
+    # the host reads the flash disk: slot B's firmware and erased flash after
+    # it; slot A's partition (the running slot's firmware) untouched
+    with open(h.disks[1], "rb") as f, open(os.path.join(h.out, "flash.img"), "rb") as orig:
+        f.seek(5 << 20)
+        b = f.read(4 << 20)
+        with open(os.path.join(h.out, "firmware-1.5.0.bin"), "rb") as fw:
+            assert b[:FIRMWARE_SIZE] == fw.read(), "mtd1 differs from the firmware image"
+        assert b[FIRMWARE_SIZE:] == b"\xff" * ((4 << 20) - FIRMWARE_SIZE), "mtd1 not erased"
+        f.seek(1 << 20)
+        orig.seek(1 << 20)
+        assert f.read(4 << 20) == orig.read(4 << 20), "mtd0 (the running slot's) changed"
+
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
@@ -205,6 +260,7 @@ SCENARIOS = [
     ("kernel-panic", scenario_kernel_panic),
     ("stdin-and-back", scenario_stdin_and_back),
     ("power-cut", scenario_power_cut),
+    ("mtd", scenario_mtd, "host"),
 ]
 
 
@@ -219,7 +275,8 @@ def main():
     passed = failed = skipped = 0
     for board in a.board or list(BOARDS):
         builder, sub, _, qemu, _ = BOARDS[board]
-        todo = [(n, f) for n, f in SCENARIOS if not a.only or n in a.only]
+        todo = [(n, f) for n, f, *boards in SCENARIOS
+                if (not a.only or n in a.only) and (not boards or board in boards)]
         if not shutil.which(qemu):
             print(f"e2e: {board}: SKIPPED: {qemu} is not installed (scripts/install-deps e2e)")
             skipped += len(todo)
