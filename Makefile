@@ -3,11 +3,12 @@
 # fwtool build. Kconfig (python3-kconfiglib) picks features and boards:
 #   make sim_defconfig | make qemu-arm64-uboot_defconfig | make menuconfig
 #   make            build build/fwtool (sim board when nothing is configured)
-#   make check      everything the tests need, sanitized, ending "N passed, N failed"
+#   make check      every suite, sanitized, plus e2e scenarios 1-3 on both
+#                   QEMU boards; ends "N passed, N failed, N skipped"
 #   make demo       the whole update cycle on the simulated board
 #   make bench      ratios against dd / openssl / sha256sum, one run
 #   make fuzz       libFuzzer targets (clang), longer runs
-#   make e2e        real reboots in QEMU (SeaBIOS + GRUB + i6300esb so far)
+#   make e2e        every real-reboot scenario in QEMU, both boards
 #   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
 
 PYTHON		?= /usr/bin/python3
@@ -25,7 +26,7 @@ export KCONFIG_CONFIG
 obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o \
 	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
 	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o fdio.o \
-	 slot.o slotio.o slotio_file.o boot.o grubenv.o state.o lock.o \
+	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o outbox.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o
@@ -68,7 +69,7 @@ ifeq ($(CONFIG_SANITIZE),y)
 REL_EXTRA := $(SANFLAGS)
 endif
 
-.PHONY: all check demo bench fuzz e2e clean distclean menuconfig savedefconfig \
+.PHONY: all check demo bench fuzz e2e e2e-build clean distclean menuconfig savedefconfig \
 	format format-check deps unit integ help
 .DEFAULT_GOAL := all
 
@@ -165,6 +166,8 @@ check: deps
 		$(FUZZ_REPLAY)
 	@$(MAKE) --no-print-directory -k $(FUZZ_BINS) >/dev/null 2>&1 || \
 		echo "  (clang libFuzzer build unavailable: fuzzing skipped, replay still runs)"
+	@if scripts/install-deps e2e; then $(MAKE) --no-print-directory e2e-build; else \
+		echo "  (QEMU and the cross toolchain could not be installed: e2e will be skipped)"; fi
 	@$(PYTHON) tests/run_check.py --build $(O)
 
 unit: $(UNIT_BINS)
@@ -180,7 +183,9 @@ demo: deps
 	@$(MAKE) --no-print-directory sim_defconfig $(O)/fwtool
 	@scripts/demo.sh $(O)
 
-e2e: deps
+# the machines of tests/e2e: QEMU and the arm64 cross toolchain, the native
+# fwtool for the x86 host and a static arm64 one for the router
+e2e-build: deps
 	@scripts/install-deps e2e
 	@$(MAKE) --no-print-directory $(O)/fwtool
 	@test -f $(O)/arm64-extra/usr/lib/aarch64-linux-gnu/libfdt.a || { \
@@ -191,6 +196,8 @@ e2e: deps
 		qemu-arm64-uboot_defconfig >/dev/null
 	@$(MAKE) --no-print-directory -s O=$(O)/arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		LDFLAGS=-L$(CURDIR)/$(O)/arm64-extra/usr/lib/aarch64-linux-gnu
+
+e2e: e2e-build
 	@$(PYTHON) tests/e2e/run.py --build $(O)
 
 bench: deps

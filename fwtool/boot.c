@@ -139,6 +139,32 @@ int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw
 	return boot_store(b, &env, err);
 }
 
+int boot_reset(struct boot *b, const char *const *good, unsigned ngood, unsigned tries,
+	       struct fw_err *err)
+{
+	struct boot_env env;
+	int ret = boot_load(b, &env, err);
+
+	if (ret)
+		return ret;
+	env.norder = 0;
+	for (unsigned i = 0; i < env.nslots; i++) {
+		env.slots[i].left = 0;
+		env.slots[i].ok = 0;
+		env.slots[i].tried = 0;
+	}
+	for (unsigned i = 0; i < ngood; i++) {
+		struct boot_slot *s = known(b, &env, good[i], err);
+
+		if (!s)
+			return FW_EUSAGE;
+		s->left = tries;
+		s->ok = 1;
+		snprintf(env.order[env.norder++], sizeof(env.order[0]), "%s", good[i]);
+	}
+	return boot_store(b, &env, err);
+}
+
 int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err)
 {
 	struct boot_env env;

@@ -87,6 +87,14 @@ int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st,
  */
 int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err) FW_MUST;
 
+/**
+ * boot_reset() - one store that leaves exactly @good bootable, in that
+ * order, each with @tries tries and nothing on trial; every other bootname
+ * out of the order (recovery's known-good state)
+ */
+int boot_reset(struct boot *b, const char *const *good, unsigned ngood, unsigned tries,
+	       struct fw_err *err) FW_MUST;
+
 /* model helpers, shared with the backends and tested alone */
 struct boot_slot *boot_env_slot(struct boot_env *env, const char *name);
 void boot_env_order_remove(struct boot_env *env, const char *name);

@@ -37,6 +37,7 @@ struct job {
 	struct progress *prog;
 	struct slotio io;
 	double last_save;
+	const char *recover_into; /* recovery: the bootname written, not "not booted" */
 };
 
 static int sink_write(void *ctx, const void *buf, size_t len, struct fw_err *err)
@@ -169,23 +170,37 @@ static int resolve_targets(struct job *j, const struct manifest *m, const char *
 			   const struct config_slot **targets, struct install_result *res,
 			   struct fw_err *err)
 {
+	unsigned first = res->nimages;
+
+	if (first + m->nimages > FW_IMAGES_MAX)
+		return fw_error(err, FW_EUSAGE, "more than %u slots to write", FW_IMAGES_MAX);
 	for (unsigned i = 0; i < m->nimages; i++) {
 		const char *bn;
 
-		targets[i] = slot_target(j->cfg, m->images[i].class, booted, err);
-		if (!targets[i])
-			return err->code;
+		if (j->recover_into) {
+			targets[i] = slot_of_bootname(j->cfg, m->images[i].class, j->recover_into);
+			if (!targets[i])
+				return fw_error(err, FW_ENOTFOUND,
+						"the bundle has an image for class %s, which has "
+						"no slot booting %s in %s",
+						m->images[i].class, j->recover_into, j->cfg->path);
+		} else {
+			targets[i] = slot_target(j->cfg, m->images[i].class, booted, err);
+			if (!targets[i])
+				return err->code;
+		}
 		bn = slot_bootname(j->cfg, targets[i]);
-		if (i && strcmp(bn, j->txn->target))
+		if (!j->recover_into && i && strcmp(bn, j->txn->target))
 			return fw_error(err, FW_EUSAGE,
 					"images target different bootnames (%s, %s)",
 					j->txn->target, bn);
-		snprintf(j->txn->target, sizeof(j->txn->target), "%s", bn);
-		snprintf(j->txn->slots[i], sizeof(j->txn->slots[0]), "%s", targets[i]->name);
-		snprintf(res->slot[i], sizeof(res->slot[0]), "%s", targets[i]->name);
+		if (!j->recover_into)
+			snprintf(j->txn->target, sizeof(j->txn->target), "%s", bn);
+		snprintf(j->txn->slots[first + i], sizeof(j->txn->slots[0]), "%s",
+			 targets[i]->name);
+		snprintf(res->slot[first + i], sizeof(res->slot[0]), "%s", targets[i]->name);
 	}
-	j->txn->nslots = m->nimages;
-	res->nimages = m->nimages;
+	j->txn->nslots = res->nimages = first + m->nimages;
 	return 0;
 }
 
@@ -195,22 +210,26 @@ static int stream_images(struct job *j, struct bundle_reader *r, struct boot *b,
 {
 	const struct config_slot *targets[FW_IMAGES_MAX];
 	struct pipeline_progress pp = {on_progress, j, 0, v->stored_total};
+	unsigned first = res->nimages;
+	const char *into;
 	int ret = resolve_targets(j, &v->m, j->txn->previous, targets, res, err);
 
 	/* the target can never boot half-written: out of the order first */
+	into = j->recover_into ? j->recover_into : j->txn->target;
 	if (!ret)
-		ret = phase(j, "mark %s bad", j->txn->target, err);
+		ret = phase(j, "mark %s bad", into, err);
 	if (!ret)
-		ret = boot_mark(b, j->txn->target, BOOT_MARK_BAD, err);
-	progress_phase(j->prog, "install", j->txn->target, v->stored_total);
+		ret = boot_mark(b, into, BOOT_MARK_BAD, err);
+	progress_phase(j->prog, j->recover_into ? "recover" : "install", into, v->stored_total);
 	for (unsigned i = 0; !ret && i < v->m.nimages; i++) {
 		const struct manifest_image *img = &v->m.images[i];
+		int *skipped = &res->skipped[first + i];
 
-		res->skipped[i] = !o->force && already_there(j, targets[i], img);
+		*skipped = !o->force && already_there(j, targets[i], img);
 		ret = phase(j, "write %s", targets[i]->name, err);
 		if (!ret)
-			ret = write_image(j, r, &v->m, img, targets[i], &pp, res->skipped[i], err);
-		if (ret && !res->skipped[i]) {
+			ret = write_image(j, r, &v->m, img, targets[i], &pp, *skipped, err);
+		if (ret && !*skipped) {
 			struct fw_err e = {0};
 
 			(void)!record(j, targets[i], &v->m, img, "failed", &e);
@@ -295,5 +314,118 @@ out:
 	bundle_close(r);
 	boot_close(&b);
 	verified_free(&v);
+	return ret;
+}
+
+/* A bootname not written now is bootable only if each of its slots holds
+ * what slots.json says fwtool wrote there, read back now. */
+static int still_good(const struct config *cfg, const char *bootname)
+{
+	unsigned nslots = 0;
+
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		const struct config_slot *s = &cfg->slots[i];
+		struct slot_record rec;
+		uint8_t digest[HASH_LEN];
+		struct fw_err e = {0};
+
+		if (strcmp(slot_bootname(cfg, s), bootname))
+			continue;
+		nslots++;
+		if (state_slot_get(cfg->statedir, s->name, &rec, &e) || strcmp(rec.status, "ok") ||
+		    slotio_hash(s, rec.size, digest, &e) || memcmp(digest, rec.sha256, HASH_LEN))
+			return 0;
+	}
+	return nslots > 0;
+}
+
+static int recover_into(struct job *j, struct boot *b, const struct verify_policy *vp,
+			const struct install_opts *o, struct install_result *res,
+			struct fw_err *err)
+{
+	struct bundle_reader *r = NULL;
+	struct verified v;
+	int ret;
+
+	verified_init(&v);
+	ret = phase(j, "verify %s", o->bundle, err);
+	if (!ret)
+		ret = bundle_open(&r, o->bundle, err);
+	if (!ret) {
+		bundle_set_cancel(r, &interrupted);
+		ret = verify_header(r, vp, &v, err);
+	}
+	if (!ret) {
+		snprintf(res->txn.version, sizeof(res->txn.version), "%s", v.m.version);
+		res->txn.security_version = v.m.security_version;
+		ret = stream_images(j, r, b, &v, o, res, err);
+	}
+	bundle_close(r);
+	verified_free(&v);
+	return ret;
+}
+
+int install_recover(const struct config *cfg, const struct verify_policy *vp,
+		    const struct install_opts *o, struct progress *prog, struct install_result *res,
+		    struct fw_err *err)
+{
+	struct job j = {.cfg = cfg, .txn = &res->txn, .prog = prog};
+	const char *good[BOOT_MAX];
+	unsigned ngood = 0;
+	char detail[256];
+	struct boot b = {0};
+	int ret;
+
+	catch_signals();
+	state_txn_new(&res->txn);
+	snprintf(res->txn.bundle, sizeof(res->txn.bundle), "%s", o->bundle);
+	snprintf(res->txn.target, sizeof(res->txn.target), "%s", o->recover_into);
+	if (o->all_slots && !strcmp(o->bundle, "-"))
+		return fw_error(err, FW_EUSAGE,
+				"recover --all-slots reads the bundle once per "
+				"slot: give a file, not stdin");
+	ret = state_history_sync(cfg->statedir, err);
+	if (!ret)
+		ret = boot_open(&b, cfg, err);
+	if (ret)
+		goto out;
+	supersede(cfg, &res->txn);
+	res->txn.state = TXN_INSTALLING;
+	good[ngood++] = o->recover_into;
+	j.recover_into = o->recover_into;
+	ret = recover_into(&j, &b, vp, o, res, err);
+	for (unsigned i = 0; !ret && i < b.nnames; i++) {
+		if (!strcmp(b.names[i], o->recover_into))
+			continue;
+		if (o->all_slots) {
+			j.recover_into = b.names[i];
+			ret = recover_into(&j, &b, vp, o, res, err);
+			good[ngood++] = b.names[i];
+		} else if (still_good(cfg, b.names[i])) {
+			good[ngood++] = b.names[i];
+		}
+	}
+	if (!ret)
+		ret = phase(&j, "make %s primary", o->recover_into, err);
+	if (!ret)
+		ret = boot_reset(&b, good, ngood, cfg->max_tries, err);
+	if (!ret)
+		ret = state_secver_raise(cfg->statedir, res->txn.security_version, err);
+	if (!ret) {
+		snprintf(detail, sizeof(detail), "%s written from recovery media; bootable: %s%s%s",
+			 o->recover_into, good[0], ngood > 1 ? " " : "", ngood > 1 ? good[1] : "");
+		ret = state_txn_end(cfg->statedir, &res->txn, TXN_RECOVERED, "recovered", detail,
+				    err);
+		if (!ret)
+			outbox_put(cfg, &res->txn);
+	} else {
+		struct fw_err e = {0};
+
+		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED, reason_of(ret), err->msg,
+				   &e))
+			outbox_put(cfg, &res->txn);
+	}
+out:
+	boot_close(&b);
 	return ret;
 }

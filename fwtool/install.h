@@ -13,6 +13,10 @@ struct install_opts {
 	const char *cmdline; /* kernel command line file */
 	int no_activate;
 	int force;
+	/* install_recover(): write into this bootname (and, with all_slots,
+	 * then into every other one); it boots first afterwards */
+	const char *recover_into;
+	int all_slots;
 };
 
 /**
@@ -43,5 +47,24 @@ struct install_result {
 int install_run(const struct config *cfg, const struct verify_policy *vp,
 		const struct install_opts *o, struct progress *prog, struct install_result *res,
 		struct fw_err *err) FW_MUST;
+
+/**
+ * install_recover() - write a bundle from recovery media, with nothing of
+ * the target running
+ *
+ * Verified exactly as install_run() does (a recovery is no back door). The
+ * bundle is read once per bootname written: @o->recover_into, then with
+ * @o->all_slots every other one (so not from stdin). Each is marked bad
+ * before its first byte. Afterwards one bootloader store leaves bootable
+ * only what is known good: the written bootnames, first @o->recover_into,
+ * and any other whose recorded content still reads back right; each with
+ * max_tries and nothing on trial. The security floor rises to the bundle's
+ * and the transaction ends 'recovered' (or 'failed' with the reason).
+ *
+ * Return: as install_run().
+ */
+int install_recover(const struct config *cfg, const struct verify_policy *vp,
+		    const struct install_opts *o, struct progress *prog, struct install_result *res,
+		    struct fw_err *err) FW_MUST;
 
 #endif

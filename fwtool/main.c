@@ -48,6 +48,15 @@ static const struct verb {
 	 "bad first), read it back, and make it primary with max_tries tries.\n"
 	 "An image already in its slot (recorded and re-hashed) is not rewritten\n"
 	 "unless --force; --force never skips a verification.\n"},
+	{"recover", cmd_recover,
+	 "usage: fwtool recover [--json] [--bundle PATH] [--all-slots]\n"
+	 "         [--target-root DEVICE] [--force] [--keyring PATH] [--compatible S]...\n"
+	 "         [--allow-downgrade]\n"
+	 "From a recovery system: take the newest acceptable bundle (PATH: a bundle\n"
+	 "or a folder of *.fwb; default: the mounted removable media), verify it as\n"
+	 "install does, write the slot on DEVICE (default: the first bootname), or\n"
+	 "every slot with --all-slots, and leave bootable only what is known good,\n"
+	 "the written slot first. The transaction ends 'recovered'.\n"},
 	{"status", cmd_status,
 	 "usage: fwtool status [--json] [--cmdline FILE]\n"
 	 "Booted and primary slot, every slot's boot state and content, and the\n"

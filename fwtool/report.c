@@ -261,7 +261,7 @@ void report_txn(int json, const struct txn *t)
 	free(s);
 }
 
-void report_install(int json, const struct install_result *res)
+void report_install(int json, const char *schema, const struct install_result *res)
 {
 	json_object *doc, *arr;
 
@@ -273,7 +273,7 @@ void report_install(int json, const struct install_result *res)
 		print_txn(&res->txn);
 		return;
 	}
-	doc = doc_new("fwtool.install/1");
+	doc = doc_new(schema);
 	json_object_object_add(doc, "transaction", txn_json(&res->txn));
 	arr = json_object_new_array();
 	for (unsigned i = 0; i < res->nimages; i++) {

@@ -40,8 +40,11 @@ struct config;
 struct boot_env;
 struct slot_record;
 
-/** report_install() - fwtool.install/1: the transaction and each image */
-void report_install(int json, const struct install_result *res);
+/**
+ * report_install() - fwtool.install/1 or fwtool.recover/1 (@schema): the
+ * transaction and each image
+ */
+void report_install(int json, const char *schema, const struct install_result *res);
 
 /**
  * struct report_slot - one row of fwtool status

@@ -137,6 +137,24 @@ const struct config_slot *slot_target(const struct config *cfg, const char *clas
 	return found;
 }
 
+const struct config_slot *slot_of_bootname(const struct config *cfg, const char *class,
+					   const char *bootname)
+{
+	for (unsigned i = 0; i < cfg->nslots; i++)
+		if (!strcmp(cfg->slots[i].class, class) &&
+		    !strcmp(slot_bootname(cfg, &cfg->slots[i]), bootname))
+			return &cfg->slots[i];
+	return NULL;
+}
+
+const struct config_slot *slot_by_device(const struct config *cfg, const char *device)
+{
+	for (unsigned i = 0; i < cfg->nslots; i++)
+		if (!strcmp(cfg->slots[i].device, device))
+			return &cfg->slots[i];
+	return NULL;
+}
+
 int slot_check_unmounted(const char *device, struct fw_err *err)
 {
 	char line[4096], mnt[1024], src[1024];

@@ -35,6 +35,13 @@ int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
 const struct config_slot *slot_target(const struct config *cfg, const char *class,
 				      const char *booted, struct fw_err *err);
 
+/** slot_of_bootname() - the slot of @class that boots with @bootname, or NULL */
+const struct config_slot *slot_of_bootname(const struct config *cfg, const char *class,
+					   const char *bootname);
+
+/** slot_by_device() - the slot whose device is @device, or NULL */
+const struct config_slot *slot_by_device(const struct config *cfg, const char *device);
+
 /**
  * slot_check_unmounted() - refuse a device that is mounted (mountinfo)
  * Return: 0, FW_EIO naming the mount point.

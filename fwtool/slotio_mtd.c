@@ -33,9 +33,9 @@
 
 struct mtd {
 	struct mtd_info_user info;
-	uint64_t phys;	     /* where the next page goes */
+	uint64_t phys; /* where the next page goes */
 	uint64_t erased_end; /* end of the block erased for it */
-	uint8_t *page;	     /* a page being filled, writesize bytes */
+	uint8_t *page; /* a page being filled, writesize bytes */
 	size_t fill;
 };
 
@@ -85,8 +85,8 @@ static int mtd_info(int fd, const char *name, const char *dev, struct mtd_info_u
 				strerror(errno));
 	if (!info->erasesize || !info->writesize || info->erasesize % info->writesize ||
 	    info->writesize > FW_IO_BUF)
-		return fw_error(err, FW_EIO, "slot %s: %s: odd geometry (erase %u, write %u)",
-				name, dev, info->erasesize, info->writesize);
+		return fw_error(err, FW_EIO, "slot %s: %s: odd geometry (erase %u, write %u)", name,
+				dev, info->erasesize, info->writesize);
 	return 0;
 }
 
@@ -179,9 +179,8 @@ static int mtd_put(struct slotio *io, struct mtd *m, const uint8_t *buf, size_t 
 		}
 		n = len < m->erased_end - m->phys ? len : (size_t)(m->erased_end - m->phys);
 		if (fd_pwrite_all(io->fd, buf, n, m->phys))
-			return fw_error(err, FW_EIO, "slot %s: write at 0x%llx: %s",
-					io->slot->name, (unsigned long long)m->phys,
-					strerror(errno));
+			return fw_error(err, FW_EIO, "slot %s: write at 0x%llx: %s", io->slot->name,
+					(unsigned long long)m->phys, strerror(errno));
 		m->phys += n;
 		buf += n;
 		len -= n;
@@ -279,8 +278,9 @@ static int mtd_hash(const struct config_slot *slot, uint64_t len, struct hash *h
 		int bad;
 
 		if (off >= info.size) {
-			ret = fw_error(err, FW_EFORMAT, "slot %s: read back %s: shorter than the image",
-				       slot->name, slot->device);
+			ret = fw_error(err, FW_EFORMAT,
+				       "slot %s: read back %s: shorter than the image", slot->name,
+				       slot->device);
 			break;
 		}
 		bad = mtd_isbad(fd, off);

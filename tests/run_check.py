@@ -4,8 +4,10 @@
 
 Suites: cmocka unit programs (build/san/tests/test_*), pytest integration
 tests driving the sanitized binary (tests/integ), the fuzz corpus replayed
-through the gcc replay drivers (build/san/fuzz/*), and, when clang's
-libFuzzer build exists, each fuzzer for a short bounded time.
+through the gcc replay drivers (build/san/fuzz/*), when clang's libFuzzer
+build exists each fuzzer for a short bounded time, and the first three
+real-reboot scenarios on both QEMU boards (tests/e2e; skipped, with the
+reason, where QEMU is missing).
 """
 import argparse
 import glob
@@ -163,10 +165,34 @@ def run_style(t):
         t.add("shellcheck", 0, 0, 1)
 
 
+E2E_IN_CHECK = ["good-update", "check-fails", "watchdog"]
+
+
+def run_e2e(build, t):
+    argv = [sys.executable, os.path.join(ROOT, "tests", "e2e", "run.py"), "--build", build,
+            "--retry", "1"]
+    for name in E2E_IN_CHECK:
+        argv += ["--only", name]
+    p = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    last = ""
+    for line in p.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        last = line
+    p.wait()
+    m = re.match(r"(\d+) passed, (\d+) failed, (\d+) skipped", last)
+    if not m:
+        t.add("e2e", 0, 1)
+        return
+    npass, nfail, nskip = map(int, m.groups())
+    t.add("e2e", npass, nfail + (1 if p.returncode and not nfail else 0), nskip)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--only", choices=["unit", "integ", "fuzz", "style"])
+    ap.add_argument("--only", choices=["unit", "integ", "fuzz", "style", "e2e"])
     ap.add_argument("--fuzz-seconds", type=int,
                     default=int(os.environ.get("FUZZ_SECONDS", "8")))
     ap.add_argument("pytest_args", nargs="*")
@@ -185,6 +211,8 @@ def main():
             subprocess.run([sys.executable, gen, os.path.join(a.build, "corpus")], check=True)
         run_replay(a.build, t)
         run_fuzz(a.build, t, a.fuzz_seconds)
+    if a.only in (None, "e2e"):
+        run_e2e(a.build, t)
     if t.failures:
         print("failed: " + ", ".join(t.failures))
     print(f"({time.monotonic() - start:.0f} s)")

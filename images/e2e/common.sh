@@ -141,6 +141,8 @@ slotimage() {
 	local s="$work/slot-$version-$health"
 	mkdir -p "$s/boot"
 	cp "$kroot"/boot/vmlinuz-* "$s/boot/$kname"
+	# E2E_MODULES is a list of words
+	# shellcheck disable=SC2086
 	mkinitramfs "$busybox" "$fw" "$work/system.conf" "$version" "$health" \
 		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb \
 		${E2E_MODULES:-}

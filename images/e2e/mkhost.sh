@@ -27,6 +27,8 @@ trap 'rm -rf "$work"' EXIT
 fetch_kernel amd64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
 
+# the guest expands $p
+# shellcheck disable=SC2016
 printf '%s\n' 'mount -t ext2 /dev/vda1 /boot || echo "FWTEST-WARN no /boot"' \
 	'mount -t ext4 /dev/vda4 /data || echo "FWTEST-WARN no /data"' \
 	'for p in /dev/vdb1 /dev/vdb2; do echo $p,65536 > /sys/module/block2mtd/parameters/block2mtd; done' \
