@@ -23,13 +23,14 @@ export KCONFIG_CONFIG
 -include $(O)/auto.mk
 
 # ---- sources ---------------------------------------------------------------
-obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o mkbundle.o \
-	 keyring.o sig.o decomp.o compress.o board.o config.o bufq.o \
+obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
+	 keyring.o sig.o decomp.o board.o config.o bufq.o \
 	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o outbox.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o
+obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_mkbundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
@@ -166,6 +167,8 @@ check: deps
 		$(FUZZ_REPLAY)
 	@$(MAKE) --no-print-directory -k $(FUZZ_BINS) >/dev/null 2>&1 || \
 		echo "  (clang libFuzzer build unavailable: fuzzing skipped, replay still runs)"
+	@$(MAKE) --no-print-directory O=$(O)/recovery recovery_defconfig >/dev/null
+	@$(MAKE) --no-print-directory -s O=$(O)/recovery
 	@if scripts/install-deps e2e; then $(MAKE) --no-print-directory e2e-build; else \
 		echo "  (QEMU and the cross toolchain could not be installed: e2e will be skipped)"; fi
 	@$(PYTHON) tests/run_check.py --build $(O)
@@ -188,6 +191,8 @@ demo: deps
 e2e-build: deps
 	@scripts/install-deps e2e
 	@$(MAKE) --no-print-directory $(O)/fwtool
+	@$(MAKE) --no-print-directory O=$(O)/recovery recovery_defconfig >/dev/null
+	@$(MAKE) --no-print-directory -s O=$(O)/recovery
 	@test -f $(O)/arm64-extra/usr/lib/aarch64-linux-gnu/libfdt.a || { \
 		mkdir -p $(O)/arm64-extra && cd $(O)/arm64-extra && \
 		apt-get download -q libfdt-dev:arm64 >/dev/null 2>&1 && \

@@ -18,6 +18,7 @@ CONFIG_SLOT_MTD=y
 #
 # Features
 #
+CONFIG_BUNDLE_CREATE=y
 # CONFIG_USB is not set
 # CONFIG_FIT is not set
 CONFIG_REPORT_HTTP=y

@@ -19,6 +19,7 @@ static const struct verb {
 	int (*fn)(struct cmd *c, struct fw_err *err);
 	const char *usage;
 } verbs[] = {
+#ifdef CONFIG_BUNDLE_CREATE
 	{"bundle", cmd_bundle,
 	 "usage: fwtool bundle create -o OUT.fwb (--key KEY.pem | --sign-cmd CMD)\n"
 	 "         --cert CERT.pem [--chain CHAIN.pem] --version SEMVER\n"
@@ -28,6 +29,7 @@ static const struct verb {
 	 "Write a signed bundle. -o - writes it to standard output.\n"
 	 "--sign-cmd runs CMD with the manifest on stdin; it prints a DER\n"
 	 "signature, e.g. 'openssl dgst -sha256 -sign key.pem'.\n"},
+#endif
 	{"info", cmd_info,
 	 "usage: fwtool info [--json] [--keyring PATH] [--no-verify] BUNDLE|-\n"
 	 "Show a bundle's manifest after checking its signature.\n"},

@@ -227,8 +227,10 @@ static void print_txn(const struct txn *t)
 	printf("transaction %s: %s", t->id, txn_state_name(t->state));
 	if (t->reason[0])
 		printf(" (%s)", t->reason);
+	/* a recovery has no previous slot: nothing of the target was running */
 	printf("\n  bundle %s, version %s, %s -> %s, %s\n", t->bundle,
-	       t->version[0] ? t->version : "?", t->previous, t->target[0] ? t->target : "?", when);
+	       t->version[0] ? t->version : "?", t->previous[0] ? t->previous : "recovery",
+	       t->target[0] ? t->target : "?", when);
 	if (!txn_ended(t->state) && t->phase[0]) {
 		printf("  phase: %s", t->phase);
 		if (t->total)

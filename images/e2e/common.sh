@@ -4,31 +4,12 @@
 # Shared by mkhost.sh and mkrouter.sh; sourced, not run. The caller sets:
 #   out (output folder), work (scratch folder), top (source tree)
 
-# fetch_kernel ARCH: extract Debian's kernel for ARCH (amd64, arm64) into
-# $out/kernel-ARCH (never installed; the ABI is resolved, never hard-coded).
-# Sets KV, kroot, moddir.
-fetch_kernel() {
-	local arch=$1
-	KV=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -1)
-	[ -n "$KV" ] || { echo "e2e: cannot resolve the kernel ABI (apt-get update?)" >&2; exit 1; }
-	kroot="$out/kernel-$KV-$arch"
-	if [ ! -d "$kroot/lib/modules/$KV-$arch" ]; then
-		(cd "$work" && apt-get download -q "linux-image-$KV-$arch:$arch" >/dev/null)
-		rm -rf "$kroot"
-		dpkg-deb -x "$work"/linux-image-"$KV"-"$arch"_*.deb "$kroot"
-		depmod -b "$kroot" "$KV-$arch"
-	fi
-	moddir="$kroot/lib/modules/$KV-$arch"
-}
+# shellcheck source=scripts/kernel.sh
+. "$top/scripts/kernel.sh"
 
-# copy_prog ROOT PROG: PROG into ROOT with the libraries it links
-copy_prog() {
-	install -D -m755 "$2" "$1$2"
-	if ! file -L "$2" | grep -q 'statically linked'; then
-		ldd "$2" | grep -o '/[^ ]*' | while read -r lib; do
-			install -D -m755 "$lib" "$1$lib"
-		done
-	fi
+# fetch_kernel ARCH: Debian's kernel for ARCH into $out (sets KV kroot moddir)
+fetch_kernel() {
+	kernel_fetch "$1" "$out" "$work"
 }
 
 # mkinitramfs BUSYBOX FWTOOL SYSTEM_CONF VERSION HEALTH OUT MODULE...:
@@ -54,26 +35,16 @@ mkinitramfs() {
 	mv "$r$fw" "$r/usr/sbin/fwtool"
 	for p in ${E2E_TOOLS:-}; do copy_prog "$r" "$p"; done
 	: > "$r/etc/modules.order"
-	declare -A seen=()
-	add() {
-		local rel=$1 d
-		[ -n "${seen[$rel]:-}" ] && return
-		seen[$rel]=1
-		# modules.dep lists a module's dependencies as words on one line
-		# shellcheck disable=SC2013
-		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do add "$d"; done
-		install -D -m644 "$moddir/$rel" "$r/lib/modules/$rel"
-		echo "$rel" >> "$r/etc/modules.order"
-	}
 	for m in "$@"; do
-		rel=$(grep -oE "^kernel/[^:]*/${m#late:}\.ko" "$moddir/modules.dep" | head -1)
-		[ -n "$rel" ] || { echo "e2e: module $m not found" >&2; exit 1; }
+		rel=$(kernel_module_path "${m#late:}") || exit 1
 		if [ "$m" = "${m#late:}" ]; then
-			add "$rel"
+			kernel_module_add "$r" "$rel"
 			continue
 		fi
 		# shellcheck disable=SC2013
-		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do add "$d"; done
+		for d in $(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2); do
+			kernel_module_add "$r" "$d"
+		done
 		install -D -m644 "$moddir/$rel" "$r/lib/modules/late/${m#late:}.ko"
 	done
 	echo "$version" > "$r/etc/slot-version"

@@ -13,6 +13,7 @@
 # firmware.0/1 slots that follow rootfs.0/1. It starts full of random bytes,
 # so an erase that did not happen shows. nandsim (a NAND chip with bad
 # blocks, loaded by the mtd scenario) gets its own config in /data/nand.
+# rescue.img is a recovery stick (scripts/mkrecovery) for this machine.
 # Usage: mkhost.sh OUTDIR   (needs scripts/install-deps e2e, build/fwtool)
 set -euo pipefail
 out=$(realpath -m "${1:?usage: mkhost.sh OUTDIR}")
@@ -100,3 +101,12 @@ start=1MiB, size=4MiB, type=83
 start=5MiB, size=4MiB, type=83
 PT
 echo "mkhost: $img (kernel $KV)"
+
+# --- the recovery stick (scripts/mkrecovery) ---------------------------------------
+"$fw" bundle create -o "$work/other-board.fwb" \
+	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+	--version 9.0.0 --compatible 'acme,other' --image "rootfs=$work/slot-1.1.0.img:zstd" >/dev/null
+"$top/scripts/mkrecovery" -o "$out/rescue.img" --conf "$work/system.conf" \
+	--keyring "$out/keys/ca.pem" --bundle "$work/data/update-1.1.0.fwb" \
+	--bundle "$work/other-board.fwb" --mount /dev/vda1:/boot:ext2 \
+	--mount /dev/vda4:/data:ext4 --cache "$out" --size 128 >/dev/null

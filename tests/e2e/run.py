@@ -52,21 +52,27 @@ class Host:
             shutil.copy(os.path.join(out, disk), copy)
             self.disks.append(copy)
             self.argv += ["-drive", f"if=none,id=d{i},format=raw,file={copy}",
-                          "-device", f"virtio-blk-pci,drive=d{i}"]
+                          "-device", f"virtio-blk-pci,drive=d{i},bootindex={i + 1}"]
         self.img = self.disks[0]
         self.out = out
         self.log = os.path.join(results, f"{name}.serial.log")
         self.cuts = 0
         self.vm = VM(self.argv, self.log)
 
-    def power_cut(self):
-        """SIGKILL QEMU (whatever the guest had not flushed is gone), then
-        power the same disk on again."""
+    def stop(self):
+        """SIGKILL QEMU: whatever the guest had not flushed is gone."""
         self.vm.p.kill()
         self.vm.p.wait()
         self.vm.log.close()
+
+    def start(self, extra=()):
+        """Power the same disks on again (with @extra QEMU arguments)."""
         self.cuts += 1
-        self.vm = VM(self.argv, f"{self.log}.after-cut-{self.cuts}")
+        self.vm = VM(self.argv + list(extra), f"{self.log}.{self.cuts}")
+
+    def power_cut(self):
+        self.stop()
+        self.start()
 
     def boot(self, expect_slot, timeout=90):
         """Wait for the bootloader's choice, userspace and confirm's result."""
@@ -258,6 +264,39 @@ def scenario_mtd(h):
         assert f.read(4 << 20) == orig.read(4 << 20), "mtd0 (the running slot's) changed"
 
 
+def scenario_usb_recovery(h):
+    """Both slots erased: the machine cannot boot. The recovery stick
+    (scripts/mkrecovery) boots from USB (xHCI, usb-storage), passes over a
+    bundle for another board, writes 1.1.0 into A, powers off; without the
+    stick the machine boots A and the transaction says 'recovered'."""
+    h.stop()
+    with open(h.img, "r+b") as f:
+        for start in (17, 81):  # p2, p3 (images/e2e/mkhost.sh)
+            f.seek(start << 20)
+            f.write(b"\0" * (64 << 20))
+    stick = os.path.join(os.path.dirname(h.img), "rescue.img")
+    shutil.copy(os.path.join(h.out, "rescue.img"), stick)
+    h.start(["-device", "qemu-xhci,id=xhci",
+             "-drive", f"if=none,id=stick,format=raw,file={stick}",
+             "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0"])
+    h.vm.expect(r"RECOVERY: bundles on /dev/sd\w+: [^\r\n]*\r?\n", 120)
+    m = h.vm.expect(r"recover: passing over [^\r\n]*other[^\r\n]*\r?\n", 120)
+    print("    guest:", m.group(0).decode().strip())
+    m = h.vm.expect(r"RECOVERY: fwtool recover rc=(\d+)\r?\n", 180)
+    assert m.group(1) == b"0"
+    h.vm.expect(r"RECOVERY: powering off", 30)
+    h.vm.p.wait(60)  # poweroff -f ends QEMU
+    h.vm.log.close()
+    h.start()  # the stick pulled
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 0 and "recovered" in out, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+    rc, out = h.run("cat /etc/slot-version; fwtool status")
+    assert "1.1.0" in out and "A  good" in out, out
+
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
@@ -266,6 +305,7 @@ SCENARIOS = [
     ("stdin-and-back", scenario_stdin_and_back),
     ("power-cut", scenario_power_cut),
     ("mtd", scenario_mtd, "host"),
+    ("usb-recovery", scenario_usb_recovery, "host"),
 ]
 
 

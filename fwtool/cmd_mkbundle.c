@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* fwtool bundle create (CONFIG_BUNDLE_CREATE; devices do not need it) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "cmd_verbs.h"
+#include "log.h"
+#include "mkbundle.h"
+#include "report.h"
+
+enum {
+	OPT_OUT = OPT_FIRST_VERB_OPT,
+	OPT_KEY,
+	OPT_CERT,
+	OPT_CHAIN,
+	OPT_SIGN_CMD,
+	OPT_VERSION,
+	OPT_SECVER,
+	OPT_IMAGE,
+	OPT_CHUNK,
+	OPT_DESC,
+};
+
+/* --image CLASS=FILE[:COMPRESSION] */
+static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
+{
+	struct mkbundle_image *img;
+	const char *eq = strchr(arg, '='), *colon;
+	char *path;
+
+	if (mb->nimages == FW_IMAGES_MAX)
+		return fw_error(err, FW_EUSAGE, "more than %d images", FW_IMAGES_MAX);
+	if (!eq || eq == arg || (size_t)(eq - arg) > FW_CLASS_LEN)
+		return fw_error(err, FW_EUSAGE, "--image %s: want CLASS=FILE[:COMPRESSION]", arg);
+	img = &mb->images[mb->nimages];
+	memcpy(img->class, arg, (size_t)(eq - arg));
+	img->class[eq - arg] = '\0';
+	if (!manifest_name_ok(img->class, FW_CLASS_LEN))
+		return fw_error(err, FW_EUSAGE, "--image %s: class must be [a-z0-9_-]", arg);
+	path = strdup(eq + 1);
+	if (!path)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	img->path = path;
+	img->comp = COMP_NONE;
+	colon = strrchr(path, ':');
+	if (colon && !comp_parse(colon + 1, &img->comp))
+		path[colon - path] = '\0';
+	else if (colon && !strchr(colon, '/'))
+		return fw_error(err, FW_EUSAGE, "--image %s: compression is none, gzip, xz or zstd",
+				arg);
+	mb->nimages++;
+	return 0;
+}
+
+static int u64_arg(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	if (end == s || *end || v > max || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTS,
+		{"output", required_argument, NULL, 'o'},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"cert", required_argument, NULL, OPT_CERT},
+		{"chain", required_argument, NULL, OPT_CHAIN},
+		{"sign-cmd", required_argument, NULL, OPT_SIGN_CMD},
+		{"version", required_argument, NULL, OPT_VERSION},
+		{"security-version", required_argument, NULL, OPT_SECVER},
+		{"compatible", required_argument, NULL, OPT_COMPATIBLE},
+		{"image", required_argument, NULL, OPT_IMAGE},
+		{"chunk-size", required_argument, NULL, OPT_CHUNK},
+		{"description", required_argument, NULL, OPT_DESC},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int o, ret;
+
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
+		switch (o) {
+		case 'o': mb->out = optarg; break;
+		case OPT_KEY: mb->key = optarg; break;
+		case OPT_CERT: mb->cert = optarg; break;
+		case OPT_CHAIN: mb->chain = optarg; break;
+		case OPT_SIGN_CMD: mb->sign_cmd = optarg; break;
+		case OPT_VERSION: mb->version = optarg; break;
+		case OPT_DESC: mb->description = optarg; break;
+		case OPT_SECVER:
+			if (u64_arg(optarg, FW_SECVER_MAX, &mb->security_version))
+				return fw_error(err, FW_EUSAGE, "--security-version: 0..%u",
+						FW_SECVER_MAX);
+			break;
+		case OPT_CHUNK:
+			if (u64_arg(optarg, FW_CHUNK_MAX, &v))
+				return fw_error(err, FW_EUSAGE,
+						"--chunk-size: a power of two in 4096..4194304");
+			mb->chunk_size = (uint32_t)v;
+			break;
+		case OPT_COMPATIBLE:
+			if (mb->ncompatible == FW_COMPAT_MAX)
+				return fw_error(err, FW_EUSAGE, "too many --compatible");
+			mb->compatible[mb->ncompatible++] = optarg;
+			break;
+		case OPT_IMAGE:
+			ret = parse_image(mb, optarg, err);
+			if (ret)
+				return ret;
+			break;
+		default: return cmd_bad_opt(c, err);
+		}
+	}
+	if (o)
+		return o;
+	if (optind != c->argc)
+		return fw_error(err, FW_EUSAGE, "bundle create: unexpected argument '%s'",
+				c->argv[optind]);
+	return 0;
+}
+
+static int bundle_create(struct cmd *c, struct fw_err *err)
+{
+	struct mkbundle mb = {.chunk_size = FW_CHUNK_DEFAULT};
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct manifest m;
+	int ret;
+
+	mb.created = sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	manifest_init(&m);
+	ret = create_opts(c, &mb, err);
+	if (!ret)
+		ret = mkbundle_create(&mb, &m, err);
+	if (!ret)
+		report_created(c->json, mb.out, &m);
+	for (unsigned i = 0; i < mb.nimages; i++)
+		free((char *)(uintptr_t)mb.images[i].path);
+	manifest_free(&m);
+	return ret;
+}
+
+int cmd_bundle(struct cmd *c, struct fw_err *err)
+{
+	/* "fwtool bundle create ..." and "fwtool bundle ..." both create */
+	if (c->argc > 1 && !strcmp(c->argv[1], "create")) {
+		c->argc--;
+		c->argv++;
+	} else if (c->argc > 1 && c->argv[1][0] != '-') {
+		return fw_error(err, FW_EUSAGE, "bundle: unknown action '%s'", c->argv[1]);
+	}
+	return bundle_create(c, err);
+}
