@@ -16,6 +16,32 @@ static size_t used_end(const struct grubenv *e)
 	return n;
 }
 
+/*
+ * The next line start after @p, skipping escaped newlines as GRUB does;
+ * *@term says whether the line ended in a newline of its own.
+ */
+static size_t line_next(const struct grubenv *e, size_t p, size_t end, int *term)
+{
+	while (p < end && e->buf[p] != '\n') {
+		if (e->buf[p] == '\\' && p + 1 < end)
+			p++;
+		p++;
+	}
+	if (term)
+		*term = p < end;
+	return p < end ? p + 1 : end;
+}
+
+/* Does every line of [0, @end) end in a newline that is not escaped? */
+static int lines_terminated(const struct grubenv *e, size_t end)
+{
+	int term = 0;
+
+	for (size_t p = 0; p < end;)
+		p = line_next(e, p, end, &term);
+	return term;
+}
+
 int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err *err)
 {
 	size_t end;
@@ -27,8 +53,8 @@ int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err 
 	memcpy(e->buf, buf, len);
 	e->size = len;
 	end = used_end(e);
-	/* GRUB needs the byte before the padding to be a newline */
-	if (end == 0 || e->buf[end - 1] != '\n')
+	/* GRUB needs the used part to end in a newline that is not escaped */
+	if (!lines_terminated(e, end))
 		return fw_error(err, FW_EFORMAT, "GRUB environment: last line not terminated");
 	if (memchr(e->buf, '\0', len))
 		return fw_error(err, FW_EFORMAT, "GRUB environment: contains a NUL byte");
@@ -42,24 +68,13 @@ void grubenv_create(struct grubenv *e)
 	memcpy(e->buf, SIG WARN, sizeof(SIG WARN) - 1);
 }
 
-/* The next line start after @p, skipping escaped newlines. */
-static size_t line_end(const struct grubenv *e, size_t p, size_t end)
-{
-	while (p < end && e->buf[p] != '\n') {
-		if (e->buf[p] == '\\' && p + 1 < end)
-			p++;
-		p++;
-	}
-	return p < end ? p + 1 : end;
-}
-
 /* Find the line of @name: [*startp, *endp). */
 static int find(const struct grubenv *e, const char *name, size_t *startp, size_t *endp)
 {
 	size_t n = strlen(name), end = used_end(e);
 
 	for (size_t p = 0; p < end;) {
-		size_t q = line_end(e, p, end);
+		size_t q = line_next(e, p, end, NULL);
 
 		if (e->buf[p] != '#' && q - p > n && !memcmp(e->buf + p, name, n) &&
 		    e->buf[p + n] == '=') {

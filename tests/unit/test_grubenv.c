@@ -68,6 +68,16 @@ static void test_grubenv_rejects_bad_blocks(void **state)
 	memcpy(b, e.buf, sizeof(b));
 	memcpy(b + 200, "X=1", 3); /* no newline before the padding */
 	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_EFORMAT);
+	/* the last newline is escaped: a line appended after it would join it */
+	memcpy(b + 200, "#x\\\n", 4);
+	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_EFORMAT);
+	assert_non_null(strstr(err.msg, "not terminated"));
+	/* an escaped backslash before the newline is a terminated line */
+	b[199] = '\n';
+	memcpy(b + 200, "X=\\\\\n", 5);
+	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), 0);
+	assert_true(grubenv_get(&e, "X", b, sizeof(b)));
+	assert_string_equal(b, "\\");
 }
 
 int main(void)
