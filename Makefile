@@ -33,6 +33,8 @@ obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_mkbundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
+obj-$(CONFIG_SLOT_DFU)		+= slotio_dfu.o
+obj-$(CONFIG_USB)		+= usb.o cmd_usb.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
@@ -55,6 +57,9 @@ LIBS := -larchive -lmbedtls -lmbedx509 -lmbedcrypto -lnettle -lfdt \
 	-ljson-c -linih -lz -llzma -lzstd -lpthread
 ifeq ($(CONFIG_BOOT_UBOOT),y)
 LIBS += -lubootenv
+endif
+ifeq ($(CONFIG_USB),y)
+LIBS += -lusb-1.0
 endif
 ifeq ($(CONFIG_REPORT_HTTP),y)
 LIBS += -ldl   # libcurl itself is dlopen()ed when a report is sent
@@ -135,6 +140,20 @@ $(O)/san/tests/%: tests/unit/%.c $(FAKE_SRCS) $(O)/san/libfwtool.a
 		$< $(FAKE_SRCS) $(O)/san/libfwtool.a -lcmocka \
 		$(filter-out -static,$(LIBS))
 
+# ---- USB tests: libusb against a DFU device model behind umockdev ---------
+USB_TEST := $(O)/san/usbtests/test_dfu
+UMOCKDEV_FLAGS := $(shell pkg-config --cflags --libs umockdev-1.0 2>/dev/null)
+
+$(USB_TEST): tests/usb/test_dfu.c tests/usb/dfumodel.c tests/usb/dfumodel.h \
+		$(O)/san/libfwtool.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_FW) -iquote tests/usb -O1 -g $(SANFLAGS) $(WARN) \
+		-Wno-missing-prototypes -o $@ tests/usb/test_dfu.c tests/usb/dfumodel.c \
+		$(O)/san/libfwtool.a $(UMOCKDEV_FLAGS) -lcmocka -lz $(filter-out -static,$(LIBS))
+
+# built by check where DFU is configured and umockdev is there
+CHECK_USB := $(if $(and $(CONFIG_SLOT_DFU),$(UMOCKDEV_FLAGS)),$(USB_TEST))
+
 # ---- fuzz targets ----------------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/san/fuzz/%,$(FUZZ_SRCS))
@@ -164,7 +183,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory $(O)/fwtool $(O)/san/fwtool $(UNIT_BINS) \
-		$(FUZZ_REPLAY)
+		$(FUZZ_REPLAY) $(CHECK_USB)
 	@$(MAKE) --no-print-directory -k $(FUZZ_BINS) >/dev/null 2>&1 || \
 		echo "  (clang libFuzzer build unavailable: fuzzing skipped, replay still runs)"
 	@$(MAKE) --no-print-directory O=$(O)/recovery recovery_defconfig >/dev/null
@@ -173,7 +192,7 @@ check: deps
 		echo "  (QEMU and the cross toolchain could not be installed: e2e will be skipped)"; fi
 	@$(PYTHON) tests/run_check.py --build $(O)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(CHECK_USB)
 	@$(PYTHON) tests/run_check.py --build $(O) --only unit
 
 integ: $(O)/san/fwtool
@@ -210,7 +229,7 @@ bench: deps
 	@scripts/bench.sh $(O)
 
 format:
-	clang-format -i fwtool/*.[ch] tests/unit/*.[ch] tests/unit/fakes/*.c tests/fuzz/*.[ch]
+	clang-format -i fwtool/*.[ch] tests/unit/*.[ch] tests/unit/fakes/*.c tests/fuzz/*.[ch] tests/usb/*.[ch]
 
 format-check:
 	@$(PYTHON) tests/run_check.py --build $(O) --only style

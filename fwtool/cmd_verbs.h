@@ -11,6 +11,7 @@ int cmd_verify(struct cmd *c, struct fw_err *err);
 int cmd_board(struct cmd *c, struct fw_err *err);
 int cmd_install(struct cmd *c, struct fw_err *err);
 int cmd_recover(struct cmd *c, struct fw_err *err);
+int cmd_usb(struct cmd *c, struct fw_err *err);
 int cmd_status(struct cmd *c, struct fw_err *err);
 int cmd_history(struct cmd *c, struct fw_err *err);
 int cmd_wait(struct cmd *c, struct fw_err *err);

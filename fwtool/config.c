@@ -70,6 +70,9 @@ static const struct key slot_keys[] = {
 	{"type", SS(type)},
 	{"bootname", SS(bootname)},
 	{"parent", SS(parent)},
+	{"dfu_poll_min", K_UINT, offsetof(struct config_slot, dfu_poll_min), sizeof(unsigned),
+	 60000},
+	{"dfu_timeout", K_UINT, offsetof(struct config_slot, dfu_timeout), sizeof(unsigned), 86400},
 	{NULL},
 };
 #undef SS
@@ -117,7 +120,9 @@ static int set_value(struct parse *p, void *base, const struct key *k, const cha
 	if (k->type == K_STR || k->type == K_PATH) {
 		int n;
 
-		if (k->type == K_PATH && value[0] && value[0] != '/' && p->dir[0])
+		/* relative paths are the file's folder's; "dfu:..." names no file */
+		if (k->type == K_PATH && value[0] && value[0] != '/' && p->dir[0] &&
+		    strncmp(value, "dfu:", 4))
 			n = snprintf(dst, k->size, "%s/%s", p->dir, value);
 		else
 			n = snprintf(dst, k->size, "%s", value);

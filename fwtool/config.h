@@ -21,6 +21,8 @@ struct config_slot {
 	char type[8];
 	char bootname[FW_BOOTNAME_LEN + 1];
 	char parent[FW_CLASS_LEN + 12];
+	unsigned dfu_poll_min; /* ms: at least this between DFU status polls */
+	unsigned dfu_timeout; /* s: how long a DFU device may stay busy */
 };
 
 /** struct config_check - one [check.NAME] health check */

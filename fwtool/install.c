@@ -123,8 +123,9 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 	if (!ret)
 		ret = slotio_finish(&j->io, err);
 	slotio_close(&j->io);
-	/* with verify_writes the read-back is the final content check */
-	if (!ret && j->cfg->verify_writes) {
+	/* with verify_writes the read-back is the final content check (a
+	 * writer that verifies itself has done it in finish) */
+	if (!ret && j->cfg->verify_writes && !slotio_verifies_itself(slot)) {
 		ret = slotio_hash(slot, img->installed_size, digest, err);
 		if (!ret && memcmp(digest, img->sha256, HASH_LEN))
 			ret = fw_error(

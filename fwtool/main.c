@@ -59,6 +59,12 @@ static const struct verb {
 	 "install does, write the slot on DEVICE (default: the first bootname), or\n"
 	 "every slot with --all-slots, and leave bootable only what is known good,\n"
 	 "the written slot first. The transaction ends 'recovered'.\n"},
+#ifdef CONFIG_USB
+	{"usb", cmd_usb,
+	 "usage: fwtool usb list [--json]\n"
+	 "USB devices: VID:PID, bus-port path, product, serial, which are mass\n"
+	 "storage, and every DFU interface with its alt settings and names.\n"},
+#endif
 	{"status", cmd_status,
 	 "usage: fwtool status [--json] [--cmdline FILE]\n"
 	 "Booted and primary slot, every slot's boot state and content, and the\n"

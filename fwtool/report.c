@@ -394,3 +394,65 @@ void report_mark(int json, const char *action, const char *slot, const char *boo
 	add_str(doc, "bootname", bootname);
 	emit(doc);
 }
+
+void report_usb(int json, const struct usb_info *u, unsigned n)
+{
+	json_object *doc, *arr;
+
+	if (!json) {
+		if (!n)
+			printf("no USB devices\n");
+		for (unsigned i = 0; i < n; i++) {
+			printf("%04x:%04x  %-10s %s%s%s%s\n", u[i].vid, u[i].pid, u[i].path,
+			       u[i].product[0] ? u[i].product : "(no name)",
+			       u[i].serial[0] ? "  serial " : "", u[i].serial,
+			       u[i].mass_storage ? "  [mass storage]" : "");
+			for (unsigned k = 0; k < u[i].ndfu; k++) {
+				const struct usb_dfu_iface *f = &u[i].dfu[k];
+
+				printf("    dfu %s: interface %u alt %u '%s', transfer %u, "
+				       "%s%s%s\n",
+				       f->runtime ? "runtime" : "mode", f->number, f->alt, f->name,
+				       f->transfer_size,
+				       f->attributes & DFU_CAN_DOWNLOAD ? "download" : "",
+				       f->attributes & DFU_CAN_UPLOAD ? " upload" : "",
+				       f->attributes & DFU_MANIFEST_TOLERANT ? " manifest-tolerant"
+									     : "");
+			}
+		}
+		return;
+	}
+	doc = doc_new("fwtool.usb/1");
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < n; i++) {
+		json_object *o = json_object_new_object(), *dfu = json_object_new_array();
+		char id[10];
+
+		snprintf(id, sizeof(id), "%04x:%04x", u[i].vid, u[i].pid);
+		add_str(o, "id", id);
+		add_str(o, "path", u[i].path);
+		add_u64(o, "bus", u[i].bus);
+		add_u64(o, "address", u[i].address);
+		add_u64(o, "class", u[i].dev_class);
+		add_str(o, "product", u[i].product);
+		add_str(o, "serial", u[i].serial);
+		json_object_object_add(o, "mass_storage",
+				       json_object_new_boolean(u[i].mass_storage));
+		for (unsigned k = 0; k < u[i].ndfu; k++) {
+			const struct usb_dfu_iface *f = &u[i].dfu[k];
+			json_object *d = json_object_new_object();
+
+			add_str(d, "mode", f->runtime ? "runtime" : "dfu");
+			add_u64(d, "interface", f->number);
+			add_u64(d, "alt", f->alt);
+			add_str(d, "name", f->name);
+			add_u64(d, "transfer_size", f->transfer_size);
+			add_u64(d, "attributes", f->attributes);
+			json_object_array_add(dfu, d);
+		}
+		json_object_object_add(o, "dfu", dfu);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "devices", arr);
+	emit(doc);
+}

@@ -4,6 +4,7 @@
 
 #include "board.h"
 #include "err.h"
+#include "usb.h"
 #include "verify.h"
 
 /*
@@ -73,5 +74,8 @@ void report_history_end(int json);
 
 /** report_mark() - fwtool.mark/1 */
 void report_mark(int json, const char *action, const char *slot, const char *bootname);
+
+/** report_usb() - fwtool.usb/1: the devices of 'fwtool usb list' */
+void report_usb(int json, const struct usb_info *u, unsigned n);
 
 #endif

@@ -18,6 +18,9 @@ static const struct slotio_ops *const slotio_types[] = {
 #ifdef CONFIG_SLOT_MTD
 	&slotio_mtd_ops,
 #endif
+#ifdef CONFIG_SLOT_DFU
+	&slotio_dfu_ops,
+#endif
 };
 
 static const struct slotio_ops *slotio_type(const struct config_slot *slot, struct fw_err *err)
@@ -28,6 +31,14 @@ static const struct slotio_ops *slotio_type(const struct config_slot *slot, stru
 	fw_error(err, FW_ENOTSUP, "slot %s: type '%s' is not built into this fwtool", slot->name,
 		 slot->type);
 	return NULL;
+}
+
+int slotio_verifies_itself(const struct config_slot *slot)
+{
+	struct fw_err e = {0};
+	const struct slotio_ops *ops = slotio_type(slot, &e);
+
+	return ops && ops->verifies_itself;
 }
 
 int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err)
@@ -122,6 +133,11 @@ int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HAS
 
 	if (!ops)
 		return err->code;
+	if (ops->verifies_itself)
+		return fw_error(err, FW_ENOTSUP,
+				"slot %s: a %s slot is checked only as it is "
+				"written",
+				slot->name, ops->type);
 	hash_init(&h);
 	ret = (ops->hash ? ops->hash : read_hash)(slot, len, &h, err);
 	if (!ret)

@@ -24,6 +24,8 @@ struct slotio_ops {
 	/* optional: read @len bytes back where a plain read would not do */
 	int (*hash)(const struct config_slot *slot, uint64_t len, struct hash *h,
 		    struct fw_err *err);
+	/* finish reads back and compares by itself; nothing else can read it */
+	int verifies_itself;
 };
 
 struct slotio {
@@ -57,8 +59,15 @@ void slotio_close(struct slotio *io);
 int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
 		struct fw_err *err) FW_MUST;
 
+/**
+ * slotio_verifies_itself() - the writer of @slot's type compares its writes
+ * in finish (dfu); slotio_hash() cannot read such a slot
+ */
+int slotio_verifies_itself(const struct config_slot *slot);
+
 extern const struct slotio_ops slotio_file_ops;
 extern const struct slotio_ops slotio_block_ops;
 extern const struct slotio_ops slotio_mtd_ops;
+extern const struct slotio_ops slotio_dfu_ops;
 
 #endif

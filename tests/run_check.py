@@ -55,6 +55,37 @@ def run_unit(build, t):
         t.add(name, npass, nfail)
 
 
+def run_usb(build, t):
+    """libusb against the DFU device model: needs umockdev's preload."""
+    import shutil
+    b = os.path.join(build, "san", "usbtests", "test_dfu")
+    if not os.path.exists(b):
+        print("usb: SKIPPED: build/san/usbtests/test_dfu not built "
+              "(CONFIG_SLOT_DFU off, or no libumockdev-dev)", flush=True)
+        t.add("usb", 0, 0, 1)
+        return
+    wrapper = shutil.which("umockdev-wrapper")
+    if not wrapper:
+        print("usb: SKIPPED: umockdev-wrapper missing (apt-get install umockdev)", flush=True)
+        t.add("usb", 0, 0, 1)
+        return
+    env = dict(os.environ)
+    # umockdev's preload comes before the ASan runtime: allowed, on purpose
+    env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=1"
+    p = subprocess.run([wrapper, b], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    ok = re.search(r"\[  PASSED  \] (\d+) test", out)
+    bad = re.search(r"\[  FAILED  \] (\d+) test", out)
+    npass = int(ok.group(1)) if ok else 0
+    nfail = int(bad.group(1)) if bad else 0
+    if p.returncode and not nfail:
+        nfail = 1
+    print(f"usb: test_dfu: {npass} passed, {nfail} failed", flush=True)
+    if nfail:
+        sys.stdout.write(out[-4000:])
+    t.add("usb:test_dfu", npass, nfail)
+
+
 def run_integ(build, t, extra):
     env = dict(os.environ)
     env["FWTOOL"] = os.path.join(ROOT, build, "san", "fwtool")
@@ -134,7 +165,8 @@ def run_style(t):
     srcs = sorted(glob.glob(os.path.join(ROOT, "fwtool", "*.[ch]")) +
                   glob.glob(os.path.join(ROOT, "tests", "unit", "*.[ch]")) +
                   glob.glob(os.path.join(ROOT, "tests", "unit", "fakes", "*.c")) +
-                  glob.glob(os.path.join(ROOT, "tests", "fuzz", "*.[ch]")))
+                  glob.glob(os.path.join(ROOT, "tests", "fuzz", "*.[ch]")) +
+                  glob.glob(os.path.join(ROOT, "tests", "usb", "*.[ch]")))
     if shutil.which("clang-format"):
         p = subprocess.run(["clang-format", "--dry-run", "-Werror"] + srcs,
                            capture_output=True, text=True)
@@ -203,6 +235,7 @@ def main():
         run_style(t)
     if a.only in (None, "unit"):
         run_unit(a.build, t)
+        run_usb(a.build, t)
     if a.only in (None, "integ"):
         run_integ(a.build, t, a.pytest_args)
     if a.only in (None, "fuzz"):

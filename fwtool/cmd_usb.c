@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "cmd_verbs.h"
+#include "report.h"
+#include "usb.h"
+
+int cmd_usb(struct cmd *c, struct fw_err *err)
+{
+	static const struct option opts[] = {CMD_COMMON_OPTS, {NULL, 0, NULL, 0}};
+	struct usb_info *devs;
+	unsigned n;
+	int o, ret;
+
+	/* "fwtool usb list": list is the only action */
+	if (c->argc > 1 && !strcmp(c->argv[1], "list")) {
+		c->argc--;
+		c->argv++;
+	} else if (c->argc > 1 && c->argv[1][0] != '-') {
+		return fw_error(err, FW_EUSAGE, "usb: unknown action '%s'", c->argv[1]);
+	}
+	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP)
+		return cmd_bad_opt(c, err);
+	if (o)
+		return o;
+	if (optind != c->argc)
+		return fw_error(err, FW_EUSAGE, "usb list: unexpected argument '%s'",
+				c->argv[optind]);
+	ret = usb_list(&devs, &n, err);
+	if (!ret)
+		report_usb(c->json, devs, n);
+	free(devs);
+	return ret;
+}
