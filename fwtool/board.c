@@ -31,6 +31,25 @@ int board_add(struct board *b, const char *s, struct fw_err *err)
 	return 0;
 }
 
+/*
+ * Every tag of the structure block must move forward. libfdt 1.6.1's
+ * fdt_check_full() loops forever on a property whose length sends the next
+ * tag backwards (fuzz_dtb: corpus/dtb/hang-negative-prop-len).
+ */
+static int tags_advance(const void *fdt)
+{
+	int off = 0, next = 0;
+	uint32_t tag;
+
+	do {
+		tag = fdt_next_tag(fdt, off, &next);
+		if (next <= off)
+			return -FDT_ERR_BADSTRUCTURE;
+		off = next;
+	} while (tag != FDT_END);
+	return 0;
+}
+
 int board_from_dtb_buf(struct board *b, const void *buf, size_t len, struct fw_err *err)
 {
 	const char *p, *model;
@@ -50,6 +69,8 @@ int board_from_dtb_buf(struct board *b, const void *buf, size_t len, struct fw_e
 	if (fdt_totalsize(buf) > len)
 		return fw_error(err, FW_EFORMAT, "device tree: truncated");
 	ret = fdt_check_header(buf);
+	if (!ret)
+		ret = tags_advance(buf);
 	if (!ret)
 		ret = fdt_check_full(buf, fdt_totalsize(buf));
 	if (ret)

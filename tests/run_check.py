@@ -147,7 +147,7 @@ def run_fuzz(build, t, seconds):
         os.makedirs(work, exist_ok=True)
         artifacts = os.path.join(build, "fuzz-artifacts") + "/"
         os.makedirs(artifacts, exist_ok=True)
-        cmd = [b, f"-max_total_time={seconds}", "-rss_limit_mb=1024",
+        cmd = [b, f"-max_total_time={seconds}", "-rss_limit_mb=1024", "-timeout=10",
                f"-artifact_prefix={artifacts}{name}-", work] + corpus_dirs(name)
         p = subprocess.run(cmd, capture_output=True, text=True)
         ok = p.returncode == 0

@@ -64,3 +64,17 @@ def test_device_error_fails_install_and_b_stays_unbootable(board, tmp_path):
     env = board.bootenv()
     assert env["BOOT_ORDER"] == "A" and env["BOOT_B_LEFT"] == "0"
     assert board.booted() == "A"
+
+
+def test_usb_list_json_shows_the_dfu_device(board):
+    p, _ = served(board, "usb", "list", "--json")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["schema"] == "fwtool.usb/1"
+    dev = [d for d in doc["devices"] if d["id"] == "1209:df11"]
+    assert len(dev) == 1 and dev[0]["path"] == "1-1" and dev[0]["serial"] == "MCU-0001"
+    assert [(a["alt"], a["name"], a["mode"]) for a in dev[0]["dfu"]] == \
+        [(0, "flash-a", "dfu"), (1, "flash-b", "dfu")]
+    assert dev[0]["dfu"][0]["transfer_size"] == 512 and not dev[0]["mass_storage"]
+    p, _ = served(board, "usb", "list")
+    assert "1209:df11  1-1" in p.stdout and "alt 1 'flash-b'" in p.stdout, p.stdout
