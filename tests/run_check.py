@@ -33,6 +33,18 @@ class Tally:
             self.failures.append(name)
 
 
+def cmocka_counts(p):
+    """A cmocka program's output, passed and failed counts."""
+    out = p.stdout + p.stderr
+    ok = re.search(r"\[  PASSED  \] (\d+) test", out)
+    bad = re.search(r"\[  FAILED  \] (\d+) test", out)
+    npass = int(ok.group(1)) if ok else 0
+    nfail = int(bad.group(1)) if bad else 0
+    if p.returncode and not nfail:
+        nfail = 1  # crashed, or a sanitizer stopped it
+    return out, npass, nfail
+
+
 def run_unit(build, t):
     bins = sorted(glob.glob(os.path.join(build, "san", "tests", "test_*")))
     if not bins:
@@ -41,13 +53,7 @@ def run_unit(build, t):
         return
     for b in bins:
         p = subprocess.run([b], cwd=ROOT, capture_output=True, text=True)
-        out = p.stdout + p.stderr
-        ok = re.search(r"\[  PASSED  \] (\d+) test", out)
-        bad = re.search(r"\[  FAILED  \] (\d+) test", out)
-        npass = int(ok.group(1)) if ok else 0
-        nfail = int(bad.group(1)) if bad else 0
-        if p.returncode and not nfail:
-            nfail = 1  # crashed, or a sanitizer stopped it
+        out, npass, nfail = cmocka_counts(p)
         name = os.path.basename(b)
         print(f"unit: {name}: {npass} passed, {nfail} failed", flush=True)
         if nfail:
@@ -73,13 +79,7 @@ def run_usb(build, t):
     # umockdev's preload comes before the ASan runtime: allowed, on purpose
     env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=1"
     p = subprocess.run([wrapper, b], cwd=ROOT, env=env, capture_output=True, text=True)
-    out = p.stdout + p.stderr
-    ok = re.search(r"\[  PASSED  \] (\d+) test", out)
-    bad = re.search(r"\[  FAILED  \] (\d+) test", out)
-    npass = int(ok.group(1)) if ok else 0
-    nfail = int(bad.group(1)) if bad else 0
-    if p.returncode and not nfail:
-        nfail = 1
+    out, npass, nfail = cmocka_counts(p)
     print(f"usb: test_dfu: {npass} passed, {nfail} failed", flush=True)
     if nfail:
         sys.stdout.write(out[-4000:])
