@@ -390,6 +390,14 @@ static int wait_done(struct slotio *io, struct dfu *d, int manifest, struct fw_e
 			return 0;
 		if (manifest && (st.state == ST_IDLE || st.state == ST_MANIFEST_WAIT_RESET))
 			return st.state == ST_IDLE ? 0 : 1;
+		/* a device that is not manifestation tolerant goes on to
+		 * dfuMANIFEST-WAIT-RESET and need not answer again: give it its
+		 * poll time, then the reset */
+		if (manifest && st.state == ST_MANIFEST &&
+		    !(d->itf->attributes & DFU_MANIFEST_TOLERANT)) {
+			sleep_ms(st.poll_ms > s->dfu_poll_min ? st.poll_ms : s->dfu_poll_min);
+			return 1;
+		}
 		if (st.state != ST_DNBUSY && st.state != ST_DNLOAD_SYNC &&
 		    st.state != ST_MANIFEST_SYNC && st.state != ST_MANIFEST)
 			return fw_error(err, FW_EIO, "slot %s: DFU device in unexpected state %s",

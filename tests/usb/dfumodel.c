@@ -235,6 +235,8 @@ static int control(struct model *m, const uint8_t *setup, uint8_t *data)
 			return stall(m);
 		m->state = APP_DETACH;
 		m->detached = 1;
+		if ((c->attributes & 0x08) && !m->swapper) /* bitWillDetach: on its own */
+			m->swapper = g_thread_new("dfu-reenumerate", reenumerate, m);
 		return 0;
 	}
 	if (m->runtime)
@@ -335,11 +337,13 @@ static int get_status(struct model *m, uint8_t *data)
 			} else {
 				m->state = DNLOAD_IDLE;
 			}
-		} else if (m->state == MANIFEST) {
+		} else if (m->state == MANIFEST && (c->attributes & 0x04)) {
 			m->state = IDLE; /* manifestation tolerant */
 			m->next_block = 0;
 			m->st.manifested++;
 		}
+	} else if (m->state == MANIFEST_WAIT_RESET) {
+		return -EPIPE;
 	} else if (m->state == DNLOAD_SYNC || m->state == MANIFEST_SYNC) {
 		m->state = m->state == DNLOAD_SYNC ? DNBUSY : MANIFEST;
 		m->busy = 1;
@@ -353,6 +357,12 @@ answer:
 	data[3] = (poll >> 16) & 0xff;
 	data[4] = m->runtime && !m->detached ? APP_IDLE : m->state;
 	data[5] = 0;
+	if (m->state == MANIFEST && !(c->attributes & 0x04)) {
+		/* not tolerant: manifests, then deaf until the reset */
+		m->state = MANIFEST_WAIT_RESET;
+		m->busy = 0;
+		m->st.manifested++;
+	}
 	return 6;
 }
 
@@ -433,6 +443,11 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoi
 		/* the reset that follows DETACH: the device re-enumerates */
 		if (m->detached && m->runtime && !m->swapper)
 			m->swapper = g_thread_new("dfu-reenumerate", reenumerate, m);
+		if (m->state == MANIFEST_WAIT_RESET) { /* runs the new firmware */
+			m->state = IDLE;
+			m->next_block = 0;
+		}
+		m->st.resets++;
 		umockdev_ioctl_client_complete(client, 0, 0);
 		break;
 	case USBDEVFS_SUBMITURB: submit(m, client, arg); break;

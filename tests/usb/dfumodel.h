@@ -48,6 +48,7 @@ struct model_stats {
 	unsigned detaches; /* re-enumerations after DETACH */
 	unsigned manifested; /* completed manifestations */
 	unsigned clrstatus, aborts;
+	unsigned resets; /* USB resets (USBDEVFS_RESET) */
 	unsigned max_block_len;
 	uint8_t state, status; /* where the device is now */
 };

@@ -329,6 +329,43 @@ static void test_runtime_device_detached_and_found_again(void **state)
 	assert_holds(f->m[0], 1, f->img, 3000);
 }
 
+/* bitWillDetach: the device leaves by itself, no USB reset is sent */
+static void test_device_that_detaches_itself(void **state)
+{
+	struct fixture *f = *state;
+	struct model_cfg c = base;
+	struct model_stats st;
+
+	c.runtime = 1;
+	c.attributes |= DFU_WILL_DETACH;
+	plug(f, 0, &c);
+	image(f, 1000, 0, 0);
+	assert_int_equal(stage(f), 0);
+	model_stats(f->m[0], &st);
+	assert_int_equal(st.detaches, 1);
+	assert_int_equal(st.resets, 0);
+	assert_holds(f->m[0], 1, f->img, 1000);
+}
+
+/* Not manifestation tolerant: silent after dfuMANIFEST, needs a reset. */
+static void test_manifest_then_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct model_cfg c = base;
+	struct model_stats st;
+
+	c.attributes = DFU_CAN_DOWNLOAD | DFU_CAN_UPLOAD;
+	plug(f, 0, &c);
+	image(f, 2500, 0, 0);
+	assert_int_equal(stage(f), 0);
+	model_stats(f->m[0], &st);
+	assert_int_equal(st.manifested, 1);
+	assert_int_equal(st.resets, 1);
+	assert_int_equal(st.uploads, 0); /* it cannot be read back after that */
+	assert_int_equal(st.state, 2);
+	assert_holds(f->m[0], 1, f->img, 2500);
+}
+
 static void test_no_alt_of_that_name(void **state)
 {
 	struct fixture *f = *state;
@@ -487,6 +524,8 @@ int main(int argc, char **argv)
 		T(test_two_without_serial_refused_naming_both),
 		T(test_serial_picks_one_of_two),
 		T(test_runtime_device_detached_and_found_again),
+		T(test_device_that_detaches_itself),
+		T(test_manifest_then_reset),
 		T(test_no_alt_of_that_name),
 		T(test_device_that_cannot_download),
 		T(test_no_upload_means_status_only),
