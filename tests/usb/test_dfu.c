@@ -366,6 +366,19 @@ static void test_manifest_then_reset(void **state)
 	assert_holds(f->m[0], 1, f->img, 2500);
 }
 
+/* DFU does not say how big the target is: the device refuses, by status. */
+static void test_image_larger_than_the_device(void **state)
+{
+	struct fixture *f = *state;
+	struct model_cfg c = base;
+
+	c.capacity = 2048;
+	plug(f, 0, &c);
+	image(f, 5000, 0, 0);
+	assert_int_equal(stage(f), FW_EIO);
+	assert_msg(f, "errADDRESS in state dfuERROR at block 4");
+}
+
 static void test_no_alt_of_that_name(void **state)
 {
 	struct fixture *f = *state;
@@ -526,6 +539,7 @@ int main(int argc, char **argv)
 		T(test_runtime_device_detached_and_found_again),
 		T(test_device_that_detaches_itself),
 		T(test_manifest_then_reset),
+		T(test_image_larger_than_the_device),
 		T(test_no_alt_of_that_name),
 		T(test_device_that_cannot_download),
 		T(test_no_upload_means_status_only),
