@@ -4,8 +4,8 @@
 x86_64 host (SeaBIOS, GRUB) and the arm64 router (U-Boot), each with Debian's
 kernel and the i6300esb watchdog. Each scenario boots a fresh copy of the
 image built by images/e2e/mkhost.sh or mkrouter.sh, drives the guest over its
-serial console, and prints its wall time. Logs and disks stay in
-build/e2e/results/.
+serial console, and prints its wall time. Serial logs stay in
+build/e2e/results/, and the disks too when a scenario fails.
 
     tests/e2e/run.py [--build build] [--board host|router]... [--only NAME]...
                      [--retry N]
@@ -49,7 +49,9 @@ class Host:
         self.disks = []
         for i, disk in enumerate(disks):
             copy = os.path.join(results, f"{name}.{disk}")
-            shutil.copy(os.path.join(out, disk), copy)
+            # sparse: the images are mostly empty partitions
+            subprocess.run(["cp", "--sparse=always", os.path.join(out, disk), copy],
+                           check=True)
             self.disks.append(copy)
             self.argv += ["-drive", f"if=none,id=d{i},format=raw,file={copy}",
                           "-device", f"virtio-blk-pci,drive=d{i},bootindex={i + 1}"]
@@ -319,6 +321,9 @@ def run_scenario(board, out, results, name, fn, retries):
             fn(h)
             note = f" after {attempt} failed attempt(s)" if attempt else ""
             print(f"e2e: {board} {name}: ok ({time.monotonic() - t0:.1f} s){note}", flush=True)
+            h.close()
+            for d in h.disks:  # a pass keeps its serial logs, not its disks
+                os.unlink(d)
             return True
         except Exception:
             print(f"e2e: {board} {name}: FAILED ({time.monotonic() - t0:.1f} s); "
