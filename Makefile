@@ -4,7 +4,8 @@
 #   make sim_defconfig | make qemu-arm64-uboot_defconfig | make menuconfig
 #   make            build build/fwtool (sim board when nothing is configured)
 #   make check      every suite, sanitized, plus e2e scenarios 1-3 on both
-#                   QEMU boards; ends "N passed, N failed, N skipped"
+#                   QEMU boards and the USB recovery stick; ends
+#                   "N passed, N failed, N skipped"
 #   make demo       the whole update cycle on the simulated board
 #   make bench      ratios against dd / openssl / sha256sum, one run
 #   make fuzz       libFuzzer targets (clang), longer runs

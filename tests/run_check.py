@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Run every test suite fwtool has and end with one line: N passed, N failed.
 
-Suites: cmocka unit programs (build/san/tests/test_*), pytest integration
+Suites: cmocka unit programs (build/san/tests/test_*), the USB DFU model
+under umockdev (build/san/usbtests/test_dfu), pytest integration
 tests driving the sanitized binary (tests/integ), the fuzz corpus replayed
 through the gcc replay drivers (build/san/fuzz/*), when clang's libFuzzer
 build exists each fuzzer for a short bounded time, and the first three
-real-reboot scenarios on both QEMU boards (tests/e2e; skipped, with the
-reason, where QEMU is missing).
+real-reboot scenarios on both QEMU boards plus the host's USB recovery
+(tests/e2e; skipped, with the reason, where QEMU is missing).
 """
 import argparse
 import glob
@@ -197,7 +198,8 @@ def run_style(t):
         t.add("shellcheck", 0, 0, 1)
 
 
-E2E_IN_CHECK = ["good-update", "check-fails", "watchdog"]
+# scenarios 1-3 of issue 5 on both boards, and the recovery stick (issue 6)
+E2E_IN_CHECK = ["good-update", "check-fails", "watchdog", "usb-recovery"]
 
 
 def run_e2e(build, t):
