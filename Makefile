@@ -242,6 +242,6 @@ distclean:
 	rm -rf $(O)
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(wildcard $(O)/obj/*.d $(O)/san/*.d)
