@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,15 @@ void boot_close(struct boot *b)
 	b->ops = NULL;
 }
 
+/* ---- the model: pure rules --------------------------------------------------- */
+
+void boot_env_init(struct boot_env *env, const char *const *names, unsigned n)
+{
+	memset(env, 0, sizeof(*env));
+	for (unsigned i = 0; i < n && i < BOOT_MAX; i++)
+		snprintf(env->slots[env->nslots++].name, FW_BOOTNAME_LEN + 1, "%s", names[i]);
+}
+
 struct boot_slot *boot_env_slot(struct boot_env *env, const char *name)
 {
 	for (unsigned i = 0; i < env->nslots; i++)
@@ -59,7 +69,31 @@ struct boot_slot *boot_env_slot(struct boot_env *env, const char *name)
 	return NULL;
 }
 
-void boot_env_order_remove(struct boot_env *env, const char *name)
+static const struct boot_slot *slot_of(const struct boot_env *env, const char *name)
+{
+	return boot_env_slot((struct boot_env *)(uintptr_t)env, name);
+}
+
+int boot_env_in_order(const struct boot_env *env, const char *name)
+{
+	for (unsigned i = 0; i < env->norder; i++)
+		if (!strcmp(env->order[i], name))
+			return 1;
+	return 0;
+}
+
+/* The one place a name enters the order: configured, not there yet. */
+static void order_add(struct boot_env *env, const char *name, int first)
+{
+	if (!slot_of(env, name) || boot_env_in_order(env, name) || env->norder >= BOOT_MAX)
+		return;
+	if (first)
+		memmove(env->order[1], env->order[0], sizeof(env->order[0]) * env->norder);
+	snprintf(env->order[first ? 0 : env->norder], sizeof(env->order[0]), "%s", name);
+	env->norder++;
+}
+
+static void order_remove(struct boot_env *env, const char *name)
 {
 	unsigned o = 0;
 
@@ -69,26 +103,128 @@ void boot_env_order_remove(struct boot_env *env, const char *name)
 	env->norder = o;
 }
 
+void boot_env_parse_order(struct boot_env *env, const char *text)
+{
+	char buf[256], *save = NULL;
+
+	env->norder = 0;
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		order_add(env, t, 0);
+}
+
+void boot_env_format_order(const struct boot_env *env, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < env->norder && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "", env->order[i]);
+}
+
 int boot_env_primary(const struct boot_env *env, char *out)
 {
 	out[0] = '\0';
-	for (unsigned i = 0; i < env->norder; i++)
-		for (unsigned j = 0; j < env->nslots; j++) {
-			const struct boot_slot *s = &env->slots[j];
+	for (unsigned i = 0; i < env->norder; i++) {
+		const struct boot_slot *s = slot_of(env, env->order[i]);
 
-			if (!strcmp(s->name, env->order[i]) && s->ok && s->left) {
-				snprintf(out, FW_BOOTNAME_LEN + 1, "%s", s->name);
-				return 1;
-			}
+		if (s && s->ok && s->left) {
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", s->name);
+			return 1;
 		}
+	}
 	return 0;
 }
 
+void boot_env_state(const struct boot_env *env, const char *name, struct boot_slot_state *st)
+{
+	const struct boot_slot *s = slot_of(env, name);
+
+	memset(st, 0, sizeof(*st));
+	if (!s)
+		return;
+	st->in_order = boot_env_in_order(env, name);
+	st->left = s->left;
+	st->ok = s->ok;
+	st->tried = s->tried;
+	st->good = st->in_order && s->ok && s->left;
+}
+
+int boot_env_set_primary(struct boot_env *env, const char *name, unsigned tries)
+{
+	struct boot_slot *s = boot_env_slot(env, name);
+
+	if (!s)
+		return -1;
+	s->left = tries;
+	s->ok = 1;
+	s->tried = 0;
+	order_remove(env, name);
+	order_add(env, name, 1);
+	return 0;
+}
+
+int boot_env_mark_good(struct boot_env *env, const char *name, unsigned tries)
+{
+	struct boot_slot *s = boot_env_slot(env, name);
+
+	if (!s)
+		return -1;
+	s->left = tries;
+	s->ok = 1;
+	s->tried = 0;
+	order_add(env, name, 0);
+	return 0;
+}
+
+int boot_env_mark_bad(struct boot_env *env, const char *name)
+{
+	struct boot_slot *s = boot_env_slot(env, name);
+
+	if (!s)
+		return -1;
+	order_remove(env, name);
+	s->left = 0;
+	s->ok = 0;
+	s->tried = 0;
+	return 0;
+}
+
+int boot_env_reset(struct boot_env *env, const char *const *good, unsigned ngood, unsigned tries)
+{
+	for (unsigned i = 0; i < ngood; i++)
+		if (!boot_env_slot(env, good[i]))
+			return -1;
+	env->norder = 0;
+	for (unsigned i = 0; i < env->nslots; i++) {
+		env->slots[i].left = 0;
+		env->slots[i].ok = 0;
+		env->slots[i].tried = 0;
+	}
+	for (unsigned i = 0; i < ngood; i++)
+		boot_env_mark_good(env, good[i], tries);
+	return 0;
+}
+
+int boot_env_well_formed(const struct boot_env *env)
+{
+	if (env->nslots > BOOT_MAX || env->norder > env->nslots)
+		return 0;
+	for (unsigned i = 0; i < env->norder; i++) {
+		if (!slot_of(env, env->order[i]))
+			return 0;
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(env->order[i], env->order[j]))
+				return 0;
+	}
+	return 1;
+}
+
+/* ---- the rules applied to the backend: load, one rule, store ----------------- */
+
 int boot_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
-	memset(env, 0, sizeof(*env));
-	for (unsigned i = 0; i < b->nnames; i++)
-		snprintf(env->slots[env->nslots++].name, FW_BOOTNAME_LEN + 1, "%s", b->names[i]);
+	boot_env_init(env, b->names, b->nnames);
 	return prefixed(b, b->ops->load(b, env, err), err);
 }
 
@@ -102,40 +238,26 @@ int boot_get_primary(struct boot *b, char *out, struct fw_err *err)
 	struct boot_env env;
 	int ret = boot_load(b, &env, err);
 
+	out[0] = '\0';
 	if (!ret)
 		boot_env_primary(&env, out);
 	return ret;
 }
 
-static struct boot_slot *known(struct boot *b, struct boot_env *env, const char *name,
-			       struct fw_err *err)
+static int unknown(struct boot *b, const char *name, struct fw_err *err)
 {
-	struct boot_slot *s = boot_env_slot(env, name);
-
-	if (!s)
-		fw_error(err, FW_EUSAGE, "%s backend: no slot with bootname %s", b->ops->name,
-			 name);
-	return s;
+	return fw_error(err, FW_EUSAGE, "%s backend: no slot with bootname %s", b->ops->name, name);
 }
 
 int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw_err *err)
 {
 	struct boot_env env;
-	struct boot_slot *s;
 	int ret = boot_load(b, &env, err);
 
 	if (ret)
 		return ret;
-	s = known(b, &env, name, err);
-	if (!s)
-		return FW_EUSAGE;
-	s->left = tries;
-	s->ok = 1;
-	s->tried = 0;
-	boot_env_order_remove(&env, name);
-	memmove(env.order[1], env.order[0], sizeof(env.order[0]) * env.norder);
-	snprintf(env.order[0], sizeof(env.order[0]), "%s", name);
-	env.norder++;
+	if (boot_env_set_primary(&env, name, tries))
+		return unknown(b, name, err);
 	return boot_store(b, &env, err);
 }
 
@@ -147,100 +269,50 @@ int boot_reset(struct boot *b, const char *const *good, unsigned ngood, unsigned
 
 	if (ret)
 		return ret;
-	env.norder = 0;
-	for (unsigned i = 0; i < env.nslots; i++) {
-		env.slots[i].left = 0;
-		env.slots[i].ok = 0;
-		env.slots[i].tried = 0;
-	}
-	for (unsigned i = 0; i < ngood; i++) {
-		struct boot_slot *s = known(b, &env, good[i], err);
-
-		if (!s)
-			return FW_EUSAGE;
-		s->left = tries;
-		s->ok = 1;
-		snprintf(env.order[env.norder++], sizeof(env.order[0]), "%s", good[i]);
-	}
+	if (boot_env_reset(&env, good, ngood, tries))
+		return unknown(b, "(recovery)", err);
 	return boot_store(b, &env, err);
 }
 
 int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err)
 {
 	struct boot_env env;
-	struct boot_slot *s;
-	int ret;
+	int ret = boot_load(b, &env, err), bad;
 
-	if (m == BOOT_MARK_ACTIVE)
-		return boot_set_primary(b, name, b->cfg->max_tries, err);
-	ret = boot_load(b, &env, err);
 	if (ret)
 		return ret;
-	s = known(b, &env, name, err);
-	if (!s)
-		return FW_EUSAGE;
-	if (m == BOOT_MARK_BAD) {
-		boot_env_order_remove(&env, name);
-		s->left = 0;
-		s->ok = 0;
-		s->tried = 0;
-	} else {
-		unsigned i;
-
-		s->left = b->cfg->max_tries;
-		s->ok = 1;
-		s->tried = 0;
-		for (i = 0; i < env.norder; i++)
-			if (!strcmp(env.order[i], name))
-				break;
-		if (i == env.norder && env.norder < BOOT_MAX)
-			snprintf(env.order[env.norder++], sizeof(env.order[0]), "%s", name);
-	}
+	if (m == BOOT_MARK_ACTIVE)
+		bad = boot_env_set_primary(&env, name, b->cfg->max_tries);
+	else if (m == BOOT_MARK_BAD)
+		bad = boot_env_mark_bad(&env, name);
+	else
+		bad = boot_env_mark_good(&env, name, b->cfg->max_tries);
+	if (bad)
+		return unknown(b, name, err);
 	return boot_store(b, &env, err);
 }
 
 int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st, struct fw_err *err)
 {
 	struct boot_env env;
-	struct boot_slot *s;
 	int ret = boot_load(b, &env, err);
 
 	memset(st, 0, sizeof(*st));
 	if (ret)
 		return ret;
-	s = known(b, &env, name, err);
-	if (!s)
-		return FW_EUSAGE;
-	for (unsigned i = 0; i < env.norder; i++)
-		if (!strcmp(env.order[i], name))
-			st->in_order = 1;
-	st->left = s->left;
-	st->ok = s->ok;
-	st->tried = s->tried;
-	st->good = st->in_order && s->ok && s->left;
+	if (!boot_env_slot(&env, name))
+		return unknown(b, name, err);
+	boot_env_state(&env, name, st);
 	return 0;
 }
 
-static void parse_order(struct boot_env *env, const char *s)
-{
-	char buf[128], *save = NULL;
-
-	env->norder = 0;
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (char *t = strtok_r(buf, " ", &save); t && env->norder < BOOT_MAX;
-	     t = strtok_r(NULL, " ", &save))
-		if (boot_env_slot(env, t))
-			snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", t);
-}
+/* ---- RAUC's U-Boot variables (uboot and sim backends) ------------------------ */
 
 void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get, void *ctx)
 {
 	char name[FW_BOOTNAME_LEN + 16], *v = get(ctx, "BOOT_ORDER");
 
-	if (v)
-		parse_order(env, v);
-	else
-		snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", b->names[0]);
+	boot_env_parse_order(env, v ? v : b->names[0]);
 	free(v);
 	for (unsigned i = 0; i < env->nslots; i++) {
 		struct boot_slot *s = &env->slots[i];
@@ -251,24 +323,17 @@ void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get, voi
 		s->left = v ? (unsigned)strtoul(v, NULL, 16) : b->cfg->max_tries;
 		free(v);
 		/* outside the order a slot never boots, whatever its count */
-		s->ok = 0;
-		for (unsigned j = 0; j < env->norder; j++)
-			if (!strcmp(env->order[j], s->name))
-				s->ok = 1;
+		s->ok = boot_env_in_order(env, s->name);
 	}
 }
 
 int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set, void *ctx)
 {
 	char name[FW_BOOTNAME_LEN + 16], val[16], order[BOOT_MAX * (FW_BOOTNAME_LEN + 1) + 1];
-	size_t o = 0;
 	int ret;
 
 	(void)b;
-	order[0] = '\0';
-	for (unsigned i = 0; i < env->norder; i++)
-		o += (size_t)snprintf(order + o, sizeof(order) - o, "%s%s", i ? " " : "",
-				      env->order[i]);
+	boot_env_format_order(env, order, sizeof(order));
 	ret = set(ctx, "BOOT_ORDER", order);
 	for (unsigned i = 0; !ret && i < env->nslots; i++) {
 		snprintf(name, sizeof(name), "BOOT_%s_LEFT", env->slots[i].name);

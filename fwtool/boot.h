@@ -66,14 +66,19 @@ struct boot_slot_state {
 int boot_open(struct boot *b, const struct config *cfg, struct fw_err *err) FW_MUST;
 void boot_close(struct boot *b);
 
-/** boot_load() / boot_store() - the model, for status and sim-boot */
+/**
+ * boot_load() / boot_store() - the model, read and written as a whole; a
+ * change of several slots (one activated, another cancelled) is one
+ * boot_store(), so one atomic write of the backend
+ * Return: 0; FW_ECORRUPT (environment unreadable), FW_EIO, FW_EUSAGE.
+ */
 int boot_load(struct boot *b, struct boot_env *env, struct fw_err *err) FW_MUST;
 int boot_store(struct boot *b, const struct boot_env *env, struct fw_err *err) FW_MUST;
 
 /** boot_get_primary() - first in order with tries left; "" when none */
 int boot_get_primary(struct boot *b, char *out, struct fw_err *err) FW_MUST;
 
-/** boot_set_primary() - @name first in the order with @tries tries */
+/** boot_set_primary() - load, boot_env_set_primary(), store */
 int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw_err *err) FW_MUST;
 
 /** boot_get_state() - one slot's state */
@@ -81,24 +86,71 @@ int boot_get_state(struct boot *b, const char *name, struct boot_slot_state *st,
 		   struct fw_err *err) FW_MUST;
 
 /**
- * boot_mark() - good: full tries, kept in order; bad: out of the order, no
- * tries (the bootloader will never pick it); active: set_primary with
- * [system] max_tries
+ * boot_mark() - load, apply one rule, store: good is boot_env_mark_good()
+ * with [system] max_tries, bad is boot_env_mark_bad(), active is
+ * boot_env_set_primary() with max_tries
  */
 int boot_mark(struct boot *b, const char *name, enum boot_mark m, struct fw_err *err) FW_MUST;
 
-/**
- * boot_reset() - one store that leaves exactly @good bootable, in that
- * order, each with @tries tries and nothing on trial; every other bootname
- * out of the order (recovery's known-good state)
- */
+/** boot_reset() - load, boot_env_reset(), store */
 int boot_reset(struct boot *b, const char *const *good, unsigned ngood, unsigned tries,
 	       struct fw_err *err) FW_MUST;
 
-/* model helpers, shared with the backends and tested alone */
+/*
+ * The A/B rules, once, as pure functions on the model (tested alone in
+ * tests/unit/test_boot.c and fuzzed with every backend's decoder in
+ * tests/fuzz/fuzz_bootenv.c). Each keeps the model well formed: the order
+ * holds configured bootnames only, each at most once, so it never has more
+ * than nslots entries. A rule given a name that is not configured changes
+ * nothing and returns -1.
+ */
+
+/** boot_env_init() - no order, no tries, for the bootnames @names */
+void boot_env_init(struct boot_env *env, const char *const *names, unsigned n);
+
+/** boot_env_slot() - the slot named @name, or NULL */
 struct boot_slot *boot_env_slot(struct boot_env *env, const char *name);
-void boot_env_order_remove(struct boot_env *env, const char *name);
+
+/** boot_env_in_order() - is @name in the boot order */
+int boot_env_in_order(const struct boot_env *env, const char *name);
+
+/**
+ * boot_env_parse_order() - BOOT_ORDER / ORDER text to the order: words
+ * that are not configured bootnames, and repeats (a hand-edited "A A A A"),
+ * are dropped
+ */
+void boot_env_parse_order(struct boot_env *env, const char *text);
+
+/** boot_env_format_order() - the order as space-separated text */
+void boot_env_format_order(const struct boot_env *env, char *out, size_t size);
+
+/** boot_env_primary() - first in order that may boot and has tries; 0 when none */
 int boot_env_primary(const struct boot_env *env, char *out);
+
+/** boot_env_state() - what the bootloader will do with @name */
+void boot_env_state(const struct boot_env *env, const char *name, struct boot_slot_state *st);
+
+/** boot_env_set_primary() - @name first in the order, allowed, @tries tries, not tried */
+int boot_env_set_primary(struct boot_env *env, const char *name, unsigned tries);
+
+/**
+ * boot_env_mark_good() - @name allowed with @tries tries, not tried; in
+ * the order where it was, or last
+ */
+int boot_env_mark_good(struct boot_env *env, const char *name, unsigned tries);
+
+/** boot_env_mark_bad() - @name out of the order, not allowed, no tries */
+int boot_env_mark_bad(struct boot_env *env, const char *name);
+
+/**
+ * boot_env_reset() - exactly @good bootable, in that order, each with
+ * @tries tries and nothing tried; every other bootname out of the order
+ * (recovery's known-good state)
+ */
+int boot_env_reset(struct boot_env *env, const char *const *good, unsigned ngood, unsigned tries);
+
+/** boot_env_well_formed() - 1 when the order holds distinct, configured names */
+int boot_env_well_formed(const struct boot_env *env);
 
 extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops;
 
@@ -113,5 +165,25 @@ typedef int (*boot_set_fn)(void *ctx, const char *name, const char *value);
 
 void boot_rauc_decode(struct boot *b, struct boot_env *env, boot_get_fn get, void *ctx);
 int boot_rauc_encode(struct boot *b, const struct boot_env *env, boot_set_fn set, void *ctx);
+
+struct grubenv;
+
+/**
+ * boot_grub_decode() / boot_grub_encode() - the model from and to a GRUB
+ * environment block: ORDER, <x>_OK, <x>_TRY, <x>_LEFT (boot_grub.c)
+ */
+void boot_grub_decode(struct boot *b, struct boot_env *env, const struct grubenv *e);
+int boot_grub_encode(const struct boot_env *env, struct grubenv *e, struct fw_err *err) FW_MUST;
+
+/**
+ * boot_sim_pick() - the simulated bootloader's choice, as the shipped boot
+ * scripts make it: the first slot in the order that may boot and has tries
+ * gets one try less and is marked tried; when none has, every slot in the
+ * order gets @max_tries again and the first boots (the first bootname when
+ * the order is empty)
+ * @out: the bootname chosen
+ * Return: 1 when the counters were reset, else 0.
+ */
+int boot_sim_pick(struct boot_env *env, unsigned max_tries, char *out);
 
 #endif

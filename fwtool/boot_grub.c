@@ -88,58 +88,62 @@ static unsigned num(const struct grubenv *e, const char *fmt, const char *slot, 
 	return grubenv_get(e, name, v, sizeof(v)) ? (unsigned)strtoul(v, NULL, 10) : dflt;
 }
 
-static int grub_load(struct boot *b, struct boot_env *env, struct fw_err *err)
+void boot_grub_decode(struct boot *b, struct boot_env *env, const struct grubenv *e)
 {
-	struct grubenv e;
-	char order[128], *save = NULL;
-	int ret = read_block(b, &e, 1, err);
+	char order[256];
 
-	if (ret)
-		return ret;
-	if (!grubenv_get(&e, "ORDER", order, sizeof(order)))
+	if (!grubenv_get(e, "ORDER", order, sizeof(order)))
 		snprintf(order, sizeof(order), "%s", b->names[0]);
-	for (char *t = strtok_r(order, " ", &save); t && env->norder < BOOT_MAX;
-	     t = strtok_r(NULL, " ", &save))
-		if (boot_env_slot(env, t))
-			snprintf(env->order[env->norder++], sizeof(env->order[0]), "%s", t);
+	boot_env_parse_order(env, order);
 	for (unsigned i = 0; i < env->nslots; i++) {
 		struct boot_slot *s = &env->slots[i];
-		int in_order = 0;
 
-		for (unsigned j = 0; j < env->norder; j++)
-			in_order |= !strcmp(env->order[j], s->name);
-		s->ok = (int)num(&e, "%s_OK", s->name, (unsigned)in_order);
-		s->tried = (int)num(&e, "%s_TRY", s->name, 0);
-		s->left = num(&e, "%s_LEFT", s->name, s->ok && !s->tried ? 1 : 0);
+		s->ok = (int)num(e, "%s_OK", s->name, (unsigned)boot_env_in_order(env, s->name));
+		s->tried = (int)num(e, "%s_TRY", s->name, 0);
+		s->left = num(e, "%s_LEFT", s->name, s->ok && !s->tried ? 1 : 0);
 	}
-	return 0;
 }
 
-static int grub_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
+int boot_grub_encode(const struct boot_env *env, struct grubenv *e, struct fw_err *err)
 {
 	char name[64], v[BOOT_MAX * (FW_BOOTNAME_LEN + 1) + 1];
-	struct grubenv e;
-	size_t o = 0;
-	int ret = read_block(b, &e, 1, err);
+	int ret;
 
-	v[0] = '\0';
-	for (unsigned i = 0; i < env->norder; i++)
-		o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%s", i ? " " : "", env->order[i]);
-	if (!ret)
-		ret = grubenv_set(&e, "ORDER", v, err);
+	boot_env_format_order(env, v, sizeof(v));
+	ret = grubenv_set(e, "ORDER", v, err);
 	for (unsigned i = 0; !ret && i < env->nslots; i++) {
 		const struct boot_slot *s = &env->slots[i];
 
 		snprintf(name, sizeof(name), "%s_OK", s->name);
-		ret = grubenv_set(&e, name, s->ok ? "1" : "0", err);
+		ret = grubenv_set(e, name, s->ok ? "1" : "0", err);
 		snprintf(name, sizeof(name), "%s_TRY", s->name);
 		if (!ret)
-			ret = grubenv_set(&e, name, s->tried ? "1" : "0", err);
+			ret = grubenv_set(e, name, s->tried ? "1" : "0", err);
 		snprintf(name, sizeof(name), "%s_LEFT", s->name);
 		snprintf(v, sizeof(v), "%u", s->left);
 		if (!ret)
-			ret = grubenv_set(&e, name, v, err);
+			ret = grubenv_set(e, name, v, err);
 	}
+	return ret;
+}
+
+static int grub_load(struct boot *b, struct boot_env *env, struct fw_err *err)
+{
+	struct grubenv e;
+	int ret = read_block(b, &e, 1, err);
+
+	if (!ret)
+		boot_grub_decode(b, env, &e);
+	return ret;
+}
+
+static int grub_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
+{
+	struct grubenv e;
+	int ret = read_block(b, &e, 1, err);
+
+	if (!ret)
+		ret = boot_grub_encode(env, &e, err);
 	if (!ret)
 		ret = write_block(b->cfg->grubenv, &e, err);
 	if (!ret)

@@ -79,6 +79,28 @@ static int sim_store(struct boot *b, const struct boot_env *env, struct fw_err *
 	return ret;
 }
 
+int boot_sim_pick(struct boot_env *env, unsigned max_tries, char *out)
+{
+	struct boot_slot *s;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < env->norder; i++) {
+		s = boot_env_slot(env, env->order[i]);
+		if (s && s->ok && s->left) {
+			s->left--;
+			s->tried = 1;
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", s->name);
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < env->norder; i++)
+		boot_env_slot(env, env->order[i])->left = max_tries;
+	s = env->norder ? boot_env_slot(env, env->order[0]) : &env->slots[0];
+	s->left = max_tries - 1;
+	snprintf(out, FW_BOOTNAME_LEN + 1, "%s", s->name);
+	return 1;
+}
+
 const struct boot_ops boot_sim_ops = {
 	.name = "sim",
 	.open = sim_open,

@@ -20,27 +20,6 @@
 
 enum { OPT_WDRESET = OPT_FIRST_VERB_OPT };
 
-static int pick(struct boot *b, struct boot_env *env, char *slot)
-{
-	slot[0] = '\0';
-	for (unsigned i = 0; i < env->norder && !slot[0]; i++) {
-		struct boot_slot *s = boot_env_slot(env, env->order[i]);
-
-		if (s && s->ok && s->left) {
-			s->left--;
-			s->tried = 1;
-			snprintf(slot, FW_BOOTNAME_LEN + 1, "%s", s->name);
-		}
-	}
-	if (slot[0])
-		return 0;
-	for (unsigned i = 0; i < env->norder; i++)
-		boot_env_slot(env, env->order[i])->left = b->cfg->max_tries;
-	snprintf(slot, FW_BOOTNAME_LEN + 1, "%s", env->norder ? env->order[0] : b->names[0]);
-	boot_env_slot(env, slot)->left = b->cfg->max_tries - 1;
-	return 1;
-}
-
 int cmd_sim_boot(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
@@ -70,7 +49,7 @@ int cmd_sim_boot(struct cmd *c, struct fw_err *err)
 		ret = boot_load(&b, &env, err);
 	if (ret)
 		goto out;
-	reset = pick(&b, &env, slot);
+	reset = boot_sim_pick(&env, cfg.max_tries, slot);
 	ret = boot_store(&b, &env, err);
 	snprintf(line, sizeof(line), "console=ttyS0 fwtool.slot=%s\n", slot);
 	if (!ret)
