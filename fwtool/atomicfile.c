@@ -118,16 +118,45 @@ int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp, str
 	return 0;
 }
 
+/*
+ * A record torn by a power cut or a full disk has no newline at its end.
+ * Cut it off (back to the last newline), so the next record starts a line
+ * of its own instead of being glued to the remains.
+ */
+static int cut_torn_tail(int fd, const char *path, struct fw_err *err)
+{
+	off_t end = lseek(fd, 0, SEEK_END), pos = end, keep = 0;
+	char buf[4096];
+
+	while (pos > 0 && !keep) {
+		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		const char *nl;
+
+		pos -= (off_t)n;
+		if (pread(fd, buf, n, pos) != (ssize_t)n)
+			return io_error(err, "read", path);
+		nl = memrchr(buf, '\n', n);
+		if (nl)
+			keep = pos + (nl - buf) + 1;
+	}
+	if (keep == end) /* ends with a newline, or is empty */
+		return 0;
+	if (ftruncate(fd, keep) || fdatasync(fd))
+		return io_error(err, "cut the torn record off", path);
+	return 0;
+}
+
 int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	int ret = 0;
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int ret;
 
 	if (fd < 0)
 		return io_error(err, "open", path);
-	if (fd_write_all(fd, buf, len))
+	ret = cut_torn_tail(fd, path, err);
+	if (!ret && fd_write_all(fd, buf, len))
 		ret = io_error(err, "append to", path);
-	else if (fdatasync(fd))
+	else if (!ret && fdatasync(fd))
 		ret = io_error(err, "fdatasync", path);
 	close(fd);
 	if (!ret)

@@ -24,8 +24,9 @@ int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
 		    struct fw_err *err) FW_MUST;
 
 /**
- * atomicfile_append() - append one record with a single write(), then
- * fdatasync (history); a torn last line is ignored by readers
+ * atomicfile_append() - append one newline-terminated record with a single
+ * write(), then fdatasync (history). A torn last record (no newline: a
+ * power cut, a full disk) is cut off first, never glued to this one.
  */
 int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 

@@ -82,9 +82,12 @@ int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 	} else {
 		r->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (r->fd < 0) {
-			fw_error(err, FW_EIO, "bundle %s: %s", path, strerror(errno));
+			/* a path that names no readable file is the caller's
+			 * mistake, not a bundle that failed */
+			ret = errno == EIO ? FW_EIO : FW_EUSAGE;
+			fw_error(err, ret, "bundle %s: %s", path, strerror(errno));
 			bundle_close(r);
-			return FW_EIO;
+			return ret;
 		}
 		r->own_fd = 1;
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -98,8 +101,8 @@ int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 		 * bundle's fault */
 		int e = archive_errno(r->a);
 
-		ret = e == ENOENT || e == EACCES || e == EISDIR || e == EIO || e == EPERM ||
-				      e == ENXIO
+		ret = e == EISDIR ? FW_EUSAGE
+		      : e == ENOENT || e == EACCES || e == EIO || e == EPERM || e == ENXIO
 			      ? FW_EIO
 			      : FW_EFORMAT;
 		fw_error(err, ret, "bundle %s: %s", path, archive_error_string(r->a));

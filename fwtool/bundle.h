@@ -43,7 +43,8 @@ struct bundle_reader;
 
 /**
  * bundle_open() - open a bundle file, or standard input for "-"
- * Return: 0, FW_EIO (cannot open), FW_ENOMEM.
+ * Return: 0, FW_EUSAGE (no such file, a folder, no permission), FW_EIO,
+ * FW_EFORMAT (not a tar), FW_ENOMEM.
  */
 int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err) FW_MUST;
 

@@ -22,6 +22,7 @@ int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, str
 	case OPT_KEYRING: pol->keyring = arg; return 1;
 	case OPT_DTB: pol->dtb = arg; return 1;
 	case OPT_ALLOW_DOWNGRADE: pol->allow_downgrade = 1; return 1;
+	case OPT_IGNORE_COMPATIBLE: pol->ignore_compatible = 1; return 1;
 	case OPT_COMPATIBLE:
 		if (pol->ncompat == FW_BOARD_STRINGS_MAX)
 			return fw_error(err, FW_EUSAGE, "too many --compatible");
@@ -99,20 +100,45 @@ static int policy_board(const struct config *cfg, const struct cmd_policy *pol, 
 	return board_detect(b, cfg->compatible, cfg->dtb, cfg->dmi, err);
 }
 
-int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, int check, struct board *b,
-	       struct verify_policy *vp, struct fw_err *err)
+/* On a device the board's identity comes from the board. */
+static int device_board(const struct config *cfg, const struct cmd_policy *pol, struct fw_err *err)
+{
+	if (pol->ncompat || pol->dtb)
+		return fw_error(err, FW_EUSAGE,
+				"--compatible and --dtb are for verify; install and recover take "
+				"the board's identity from the board (--ignore-compatible skips "
+				"the check where system.conf has allow_ignore_compatible = true)");
+	if (pol->ignore_compatible && !cfg->allow_ignore_compatible)
+		return fw_error(err, FW_EUSAGE,
+				"--ignore-compatible: %s does not allow it "
+				"(allow_ignore_compatible = true in [system])",
+				cfg->path);
+	return 0;
+}
+
+int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, enum cmd_check check,
+	       struct board *b, struct verify_policy *vp, struct fw_err *err)
 {
 	int ret;
 
 	memset(vp, 0, sizeof(*vp));
 	vp->keyring = pol->keyring ? pol->keyring : cfg->keyring;
 	vp->check_time = cfg->check_time;
-	if (!check)
+	if (check == CMD_CHECK_NONE)
 		return 0;
-	ret = policy_board(cfg, pol, b, err);
-	if (ret)
-		return ret;
-	vp->board = b;
+	if (check == CMD_CHECK_DEVICE) {
+		ret = device_board(cfg, pol, err);
+		if (ret)
+			return ret;
+	} else if (pol->ignore_compatible) {
+		return fw_error(err, FW_EUSAGE, "--ignore-compatible is for install and recover");
+	}
+	if (!pol->ignore_compatible) {
+		ret = policy_board(cfg, pol, b, err);
+		if (ret)
+			return ret;
+		vp->board = b;
+	}
 	ret = state_secver_get(cfg->statedir, &vp->secver_floor, err);
 	if (ret)
 		return ret;

@@ -38,6 +38,7 @@ enum {
 	OPT_DTB,
 	OPT_ALLOW_DOWNGRADE,
 	OPT_CMDLINE,
+	OPT_IGNORE_COMPATIBLE,
 	OPT_FIRST_VERB_OPT,
 };
 
@@ -54,6 +55,7 @@ enum {
 	{"keyring", required_argument, NULL, OPT_KEYRING},                                         \
 		{"compatible", required_argument, NULL, OPT_COMPATIBLE},                           \
 		{"dtb", required_argument, NULL, OPT_DTB},                                         \
+		{"ignore-compatible", no_argument, NULL, OPT_IGNORE_COMPATIBLE},                   \
 	{                                                                                          \
 		"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE                          \
 	}
@@ -67,6 +69,7 @@ struct cmd_policy {
 	unsigned ncompat;
 	const char *dtb;
 	int allow_downgrade;
+	int ignore_compatible;
 };
 
 /**
@@ -103,12 +106,24 @@ int cmd_help(const struct cmd *c);
 int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_err *err) FW_MUST;
 
 /**
+ * enum cmd_check - how much of the policy a verb applies
+ * @CMD_CHECK_NONE:   info: no board or version checks
+ * @CMD_CHECK_VERIFY: verify: the board may be given (--compatible, --dtb),
+ *                    as on a build server
+ * @CMD_CHECK_DEVICE: install, recover: the board is the board; only
+ *                    --ignore-compatible, where system.conf allows it,
+ *                    skips the check
+ */
+enum cmd_check { CMD_CHECK_NONE, CMD_CHECK_VERIFY, CMD_CHECK_DEVICE };
+
+/**
  * cmd_policy() - board identity, keyring and anti-rollback floor from
  * @cfg and the options
- * @check: 0 for 'info' (no board or version checks)
+ * Return: 0; FW_EUSAGE (a board given on a device, --ignore-compatible
+ * not allowed); what board detection and the floor return.
  */
-int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, int check, struct board *b,
-	       struct verify_policy *vp, struct fw_err *err) FW_MUST;
+int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, enum cmd_check check,
+	       struct board *b, struct verify_policy *vp, struct fw_err *err) FW_MUST;
 
 /** cmd_progress() - set up progress per --progress/--events/terminal */
 void cmd_progress(const struct cmd *c, struct progress *p);

@@ -25,7 +25,7 @@ int cmd_board(struct cmd *c, struct fw_err *err)
 		return fw_error(err, FW_EUSAGE, "board: takes no arguments");
 	ret = cmd_config(c, &cfg, 0, err);
 	if (!ret)
-		ret = cmd_policy(&cfg, &pol, 1, &b, &vp, err);
+		ret = cmd_policy(&cfg, &pol, CMD_CHECK_VERIFY, &b, &vp, err);
 	if (!ret)
 		report_board(c->json, &b);
 	return ret;

@@ -54,7 +54,7 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 	if (!ret)
 		ret = cmd_config(c, &cfg, 0, err);
 	if (!ret)
-		ret = cmd_policy(&cfg, &pol, 0, &b, &vp, err);
+		ret = cmd_policy(&cfg, &pol, CMD_CHECK_NONE, &b, &vp, err);
 	vp.no_verify = no_verify;
 	if (!ret)
 		ret = bundle_open(&r, path, err);
@@ -89,7 +89,7 @@ int cmd_verify(struct cmd *c, struct fw_err *err)
 	if (!ret)
 		ret = cmd_config(c, &cfg, 0, err);
 	if (!ret)
-		ret = cmd_policy(&cfg, &pol, 1, &b, &vp, err);
+		ret = cmd_policy(&cfg, &pol, CMD_CHECK_VERIFY, &b, &vp, err);
 	if (!ret) {
 		cmd_progress(c, &prog);
 		progress_phase(&prog, "verify", path, 0);

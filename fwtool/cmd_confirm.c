@@ -3,15 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
 #include "log.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
 #include "confirm.h"
+#include "txn.h"
 #include "lock.h"
 #include "outbox.h"
 #include "report.h"
-#include "slot.h"
 
 enum { OPT_NO_REBOOT = OPT_FIRST_VERB_OPT };
 
@@ -114,8 +113,11 @@ int cmd_confirm(struct cmd *c, struct fw_err *err)
 		goto out;
 	}
 	report_txn(c->json, t);
+	/* the document above said it all: exit status only */
 	if (out == CONFIRM_ROLLED_BACK)
 		ret = fw_error(err, FW_EROLLEDBACK, "%s", "");
+	else if (out == CONFIRM_KEPT)
+		ret = fw_error(err, FW_EIO, "%s", "");
 out:
 	free(t);
 	return ret;
@@ -123,61 +125,33 @@ out:
 
 int cmd_rollback(struct cmd *c, struct fw_err *err)
 {
-	char booted[FW_BOOTNAME_LEN + 1], other[FW_BOOTNAME_LEN + 1] = "";
-	const char *cmdline = NULL, *names[BOOT_MAX];
-	struct boot_slot_state st;
-	struct boot b = {0};
-	struct fw_err e = {0};
-	struct config cfg;
+	const char *cmdline = NULL;
+	struct txn_ctx *x = calloc(1, sizeof(*x));
 	struct txn *t = calloc(1, sizeof(*t));
-	int ret, no_reboot = 0, lockfd = -1;
-	unsigned n;
+	struct config cfg;
+	int ret, no_reboot = 0, reboot = 0, lockfd = -1;
 
-	if (!t)
-		return fw_error(err, FW_ENOMEM, "out of memory");
-	ret = parse(c, &cmdline, &no_reboot, err);
+	ret = !x || !t ? fw_error(err, FW_ENOMEM, "out of memory") : 0;
+	if (!ret)
+		ret = parse(c, &cmdline, &no_reboot, err);
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
 	if (!ret)
-		ret = slot_booted(&cfg, cmdline ? cmdline : cfg.cmdline, booted, err);
-	if (!ret)
 		ret = lock_take(cfg.lockfile, &lockfd, err);
 	if (!ret)
-		ret = boot_open(&b, &cfg, err);
-	if (ret)
-		goto out;
-	if (!state_txn_load(cfg.statedir, t, &e) && t->state == TXN_ACTIVATED &&
-	    !strcmp(t->target, booted)) {
-		/* leaving a trial by hand */
-		ret = confirm_rollback(&cfg, &b, t, "manual", "rolled back by hand", err);
-	} else {
-		n = slot_bootnames(&cfg, names, BOOT_MAX);
-		for (unsigned i = 0; i < n && !other[0]; i++)
-			if (strcmp(names[i], booted) && !boot_get_state(&b, names[i], &st, &e) &&
-			    st.good)
-				snprintf(other, sizeof(other), "%s", names[i]);
-		if (!other[0]) {
-			ret = fw_error(err, FW_EUSAGE, "no other good slot to roll back to");
-			goto out;
-		}
-		state_txn_new(t);
-		snprintf(t->previous, sizeof(t->previous), "%s", booted);
-		snprintf(t->target, sizeof(t->target), "%s", other);
-		ret = boot_mark(&b, other, BOOT_MARK_ACTIVE, err);
-		if (!ret)
-			ret = state_txn_end(cfg.statedir, t, TXN_ROLLED_BACK, "manual",
-					    "switched back by hand", err);
-		if (!ret)
-			outbox_put(&cfg, t);
-	}
+		ret = txn_open(x, &cfg, cmdline ? cmdline : cfg.cmdline, 1, err);
+	if (!ret)
+		ret = txn_rollback(x, t, &reboot, err);
+	if (x)
+		txn_close(x);
+	lock_release(&lockfd);
 	if (!ret) {
+		flush_reports(&cfg);
 		report_txn(c->json, t);
-		if (!no_reboot && cfg.reboot_cmd[0] && system(cfg.reboot_cmd) != 0)
+		if (reboot && !no_reboot && cfg.reboot_cmd[0] && system(cfg.reboot_cmd) != 0)
 			ret = fw_error(err, FW_EIO, "'%s' failed", cfg.reboot_cmd);
 	}
-out:
-	boot_close(&b);
-	lock_release(&lockfd);
+	free(x);
 	free(t);
 	return ret;
 }

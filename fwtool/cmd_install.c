@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "cmd_verbs.h"
@@ -53,11 +54,12 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	io.bundle = c->argv[optind];
 	ret = cmd_config(c, &cfg, 1, err);
 	if (!ret)
-		ret = cmd_policy(&cfg, &pol, 1, &b, &vp, err);
+		ret = cmd_policy(&cfg, &pol, CMD_CHECK_DEVICE, &b, &vp, err);
 	if (ret)
 		return ret;
 	if (!io.cmdline)
 		io.cmdline = cfg.cmdline;
+	io.ignore_compatible = pol.ignore_compatible;
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return fw_error(err, FW_ENOMEM, "out of memory");
@@ -73,18 +75,31 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	return ret;
 }
 
-/* --target-root DEVICE: the bootname of the slot on DEVICE; else the first */
+/*
+ * --target-root DEVICE: the bootname of the slot on DEVICE; else the first
+ * that is not running (on recovery media none is: the kernel command line
+ * names no slot).
+ */
 static int recover_bootname(const struct config *cfg, const char *device, const char **out,
 			    struct fw_err *err)
 {
 	const struct config_slot *s;
 	const char *names[FW_SLOTS_MAX];
+	char booted[FW_BOOTNAME_LEN + 1] = "";
+	struct fw_err e = {0};
+	unsigned n;
 
 	if (!device) {
-		if (!slot_bootnames(cfg, names, FW_SLOTS_MAX))
-			return fw_error(err, FW_EUSAGE, "%s has no bootable slot", cfg->path);
-		*out = names[0];
-		return 0;
+		n = slot_bootnames(cfg, names, FW_SLOTS_MAX);
+		if (slot_booted(cfg, cfg->cmdline, booted, &e))
+			booted[0] = '\0';
+		for (unsigned i = 0; i < n; i++)
+			if (strcmp(names[i], booted)) {
+				*out = names[i];
+				return 0;
+			}
+		return fw_error(err, FW_EUSAGE, "%s has no bootable slot that is not running",
+				cfg->path);
 	}
 	s = slot_by_device(cfg, device);
 	if (!s)
@@ -107,10 +122,10 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 	};
 	struct install_opts io = {0};
 	struct cmd_policy pol = {0};
+	struct recover_candidates *cands = NULL;
 	struct install_result *res;
 	const char *where = NULL, *device = NULL;
 	struct verify_policy vp;
-	char bundle[4096];
 	struct progress prog;
 	struct config cfg;
 	struct board b;
@@ -132,25 +147,28 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 				c->argv[optind]);
 	ret = cmd_config(c, &cfg, 1, err);
 	if (!ret)
-		ret = cmd_policy(&cfg, &pol, 1, &b, &vp, err);
+		ret = cmd_policy(&cfg, &pol, CMD_CHECK_DEVICE, &b, &vp, err);
 	if (!ret)
 		ret = recover_bootname(&cfg, device, &io.recover_into, err);
-	if (!ret)
-		ret = recover_find(where, &vp, bundle, sizeof(bundle), err);
 	if (ret)
 		return ret;
-	io.bundle = bundle;
+	io.ignore_compatible = pol.ignore_compatible;
 	res = calloc(1, sizeof(*res));
-	if (!res)
-		return fw_error(err, FW_ENOMEM, "out of memory");
-	ret = lock_take(cfg.lockfile, &lockfd, err);
+	cands = calloc(1, sizeof(*cands));
+	if (!res || !cands)
+		ret = fw_error(err, FW_ENOMEM, "out of memory");
+	if (!ret)
+		ret = recover_find(where, &vp, cands, err);
+	if (!ret)
+		ret = lock_take(cfg.lockfile, &lockfd, err);
 	if (!ret) {
 		cmd_progress(c, &prog);
-		ret = install_recover(&cfg, &vp, &io, &prog, res, err);
+		ret = install_recover(&cfg, &vp, &io, cands, &prog, res, err);
 		lock_release(&lockfd);
 	}
 	if (!ret)
 		report_install(c->json, "fwtool.recover/1", res);
+	free(cands);
 	free(res);
 	return ret;
 }

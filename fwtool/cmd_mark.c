@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
-#include "confirm.h"
+#include "txn.h"
 #include "lock.h"
 #include "report.h"
 #include "slot.h"
@@ -48,23 +49,6 @@ static int resolve(const struct config *cfg, const char *cmdline, const char *wh
 	return fw_error(err, FW_EUSAGE, "no slot or bootname '%s'", what);
 }
 
-/* A mark that settles a pending trial also ends its transaction. */
-static int mark(const struct config *cfg, struct boot *b, const char *bn, enum boot_mark m,
-		struct fw_err *err)
-{
-	struct fw_err e = {0};
-	struct txn t;
-	int pending = !state_txn_load(cfg->statedir, &t, &e) && t.state == TXN_ACTIVATED &&
-		      !strcmp(t.target, bn);
-
-	if (pending && m == BOOT_MARK_GOOD)
-		return confirm_commit(cfg, b, &t, "marked good by hand (mark-good)", err);
-	if (pending && m == BOOT_MARK_BAD)
-		return confirm_rollback(cfg, b, &t, "marked-bad", "marked bad by hand (mark-bad)",
-					err);
-	return boot_mark(b, bn, m, err);
-}
-
 int cmd_mark(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
@@ -80,7 +64,8 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 		     {"mark-active", BOOT_MARK_ACTIVE}};
 	char bn[FW_BOOTNAME_LEN + 1];
 	const char *cmdline = NULL, *what = "booted";
-	struct boot b = {0};
+	struct txn_ctx *x;
+	struct txn *t;
 	struct config cfg;
 	enum boot_mark m = BOOT_MARK_GOOD;
 	int o, ret, lockfd = -1;
@@ -100,18 +85,27 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "%s: one slot at most", c->argv[0]);
 	ret = cmd_config(c, &cfg, 1, err);
+	if (!cmdline)
+		cmdline = cfg.cmdline;
 	if (!ret)
-		ret = resolve(&cfg, cmdline ? cmdline : cfg.cmdline, what, bn, err);
+		ret = resolve(&cfg, cmdline, what, bn, err);
 	if (!ret)
 		ret = lock_take(cfg.lockfile, &lockfd, err);
 	if (ret)
 		return ret;
-	ret = boot_open(&b, &cfg, err);
+	x = calloc(1, sizeof(*x));
+	t = calloc(1, sizeof(*t));
+	ret = !x || !t ? fw_error(err, FW_ENOMEM, "out of memory") : 0;
 	if (!ret)
-		ret = mark(&cfg, &b, bn, m, err);
-	boot_close(&b);
+		ret = txn_open(x, &cfg, cmdline, 0, err);
+	if (!ret)
+		ret = txn_mark(x, bn, m, t, err);
+	if (x)
+		txn_close(x);
 	lock_release(&lockfd);
 	if (!ret)
-		report_mark(c->json, c->argv[0], what, bn);
+		report_mark(c->json, c->argv[0], what, bn, t->state ? t : NULL);
+	free(x);
+	free(t);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "txn.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
 #include "report.h"
@@ -48,139 +49,156 @@ static int parse(struct cmd *c, const char **cmdline, const char **since, const 
 	return 0;
 }
 
-static const char *slot_boot_state(const struct boot_slot_state *st, const struct txn *t,
-				   const char *bootname)
+/* What status could not read: kept, shown, and the exit status. */
+struct problems {
+	char msg[4][256];
+	unsigned n;
+	int code;
+};
+
+static void problem(struct problems *p, const struct fw_err *e)
 {
-	if (!st->good)
-		return "bad";
-	if (t && t->state == TXN_ACTIVATED && !strcmp(t->target, bootname))
-		return "pending";
-	return "good";
+	for (unsigned i = 0; i < p->n; i++)
+		if (!strcmp(p->msg[i], e->msg))
+			return;
+	if (p->n < 4)
+		snprintf(p->msg[p->n++], sizeof(p->msg[0]), "%s", e->msg);
+	if (!p->code)
+		p->code = e->code;
 }
 
 int cmd_status(struct cmd *c, struct fw_err *err)
 {
 	struct report_slot rows[FW_SLOTS_MAX];
 	struct slot_record recs[FW_SLOTS_MAX];
-	char booted[FW_BOOTNAME_LEN + 1] = "", primary[FW_BOOTNAME_LEN + 1] = "";
-	const char *cmdline = NULL;
-	struct boot b = {0};
+	char primary[FW_BOOTNAME_LEN + 1] = "";
+	const char *cmdline = NULL, *errs[4];
+	struct problems pr = {0};
+	struct boot_env env;
 	struct fw_err e = {0};
 	struct config cfg;
-	struct txn *t = calloc(1, sizeof(*t));
+	struct txn_ctx *x = calloc(1, sizeof(*x));
 	uint64_t secver = 0;
-	int ret, have_txn;
+	int ret, env_ok;
 
-	if (!t)
+	if (!x)
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	ret = parse(c, &cmdline, NULL, NULL, NULL, err);
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
-	if (!ret)
-		ret = boot_open(&b, &cfg, err);
-	if (!ret)
-		ret = boot_get_primary(&b, primary, err);
-	if (!ret)
-		ret = state_secver_get(cfg.statedir, &secver, err);
+	if (!ret && txn_peek(x, &cfg, cmdline ? cmdline : cfg.cmdline, &e)) {
+		if (!x->boot.ops) {
+			ret = fw_error(err, e.code, "%s", e.msg);
+			goto out;
+		}
+		problem(&pr, &e);
+	}
 	if (ret)
 		goto out;
-	if (slot_booted(&cfg, cmdline ? cmdline : cfg.cmdline, booted, &e))
-		snprintf(booted, sizeof(booted), "?");
-	have_txn = !state_txn_load(cfg.statedir, t, &e);
-	for (unsigned i = 0; !ret && i < cfg.nslots; i++) {
+	env_ok = !boot_load(&x->boot, &env, &e);
+	if (!env_ok)
+		problem(&pr, &e);
+	else
+		boot_env_primary(&env, primary);
+	if (state_secver_get(cfg.statedir, &secver, &e))
+		problem(&pr, &e);
+	for (unsigned i = 0; i < cfg.nslots; i++) {
 		const struct config_slot *s = &cfg.slots[i];
-		struct boot_slot_state st;
 		const char *bn = slot_bootname(&cfg, s);
+		struct boot_slot_state st = {0};
+		int r;
 
-		ret = boot_get_state(&b, bn, &st, err);
+		if (env_ok)
+			boot_env_state(&env, bn, &st);
 		rows[i] = (struct report_slot){s->name,
 					       s->class,
 					       bn,
 					       s->device,
 					       s->type,
-					       !strcmp(bn, booted),
-					       slot_boot_state(&st, have_txn ? t : NULL, bn),
+					       !strcmp(bn, x->booted),
+					       env_ok ? txn_slot_label(x, &env, bn) : "?",
 					       st.left,
 					       NULL};
-		if (!state_slot_get(cfg.statedir, s->name, &recs[i], &e))
+		r = state_slot_get(cfg.statedir, s->name, &recs[i], &e);
+		if (!r)
 			rows[i].rec = &recs[i];
+		else if (r != FW_ENOTFOUND)
+			problem(&pr, &e);
 	}
-	if (!ret)
-		report_status(c->json, cfg.bootloader, booted, primary, secver, rows, cfg.nslots,
-			      have_txn ? t : NULL);
+	for (unsigned i = 0; i < pr.n; i++)
+		errs[i] = pr.msg[i];
+	report_status(c->json, cfg.bootloader, x->booted[0] ? x->booted : "?", primary, secver,
+		      rows, cfg.nslots, x->cur.state ? &x->cur : NULL, errs, pr.n);
+	if (pr.n) /* printed above; the exit status says what kind */
+		ret = fw_error(err, pr.code, "%s", c->json ? "" : pr.msg[0]);
 out:
-	boot_close(&b);
-	free(t);
+	txn_close(x);
+	free(x);
 	return ret;
 }
 
 struct hist {
 	int json;
-	const char *since;
-	int on;
 };
 
 static void hist_item(void *ctx, const struct txn *t)
 {
 	struct hist *h = ctx;
 
-	if (h->on)
-		report_history_item(h->json, t);
-	else if (!strcmp(t->id, h->since))
-		h->on = 1;
+	report_history_item(h->json, t);
 }
 
 int cmd_history(struct cmd *c, struct fw_err *err)
 {
 	struct hist h = {0};
+	const char *since = NULL;
 	struct config cfg;
-	int ret = parse(c, NULL, &h.since, NULL, NULL, err);
+	int ret = parse(c, NULL, &since, NULL, NULL, err);
 
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
 	if (ret)
 		return ret;
 	h.json = c->json;
-	h.on = !h.since;
 	report_history_begin(c->json);
-	ret = state_history_each(cfg.statedir, hist_item, &h, err);
+	ret = state_history_each(cfg.statedir, since, hist_item, &h, err);
 	report_history_end(c->json);
 	return ret;
-}
-
-struct find {
-	const char *id;
-	struct txn *t;
-	int found;
-};
-
-static void find_item(void *ctx, const struct txn *t)
-{
-	struct find *f = ctx;
-
-	if (!strcmp(t->id, f->id)) {
-		*f->t = *t;
-		f->found = 1;
-	}
 }
 
 /* The transaction to wait for: @id from the state or the history. */
 static int lookup(const struct config *cfg, const char *id, struct txn *t, struct fw_err *err)
 {
-	struct find f = {id, t, 0};
 	int ret = state_txn_load(cfg->statedir, t, err);
 
-	if (ret && ret != FW_ENOTFOUND)
+	if (ret && ret != FW_ENOTXN)
 		return ret;
 	if (!ret && (!id || !strcmp(t->id, id)))
 		return 0;
 	if (!id)
-		return fw_error(err, FW_ENOTFOUND, "no transaction to wait for");
+		return fw_error(err, FW_ENOTXN,
+				"no transaction to wait for: nothing was installed");
 	fw_err_clear(err);
-	ret = state_history_each(cfg->statedir, find_item, &f, err);
-	if (!ret && !f.found)
-		ret = fw_error(err, FW_ENOTFOUND, "no transaction %s", id);
+	ret = state_history_find(cfg->statedir, id, t, err);
+	if (ret == FW_ENOTXN)
+		ret = fw_error(err, FW_ENOTXN,
+			       "no transaction %s here: it never began (refused before it "
+			       "started, or never run)",
+			       id);
 	return ret;
+}
+
+/* The outcome as a word, and the exit status it maps to. */
+static int outcome(const struct txn *t, int ret, struct fw_err *err)
+{
+	if (ret)
+		return ret;
+	if (t->state == TXN_ROLLED_BACK)
+		return fw_error(err, FW_EROLLEDBACK, "transaction %s rolled back (%s)", t->id,
+				t->reason);
+	if (t->state == TXN_FAILED)
+		return fw_error(err, FW_EIO, "transaction %s failed (%s)", t->id, t->reason);
+	return 0;
 }
 
 int cmd_wait(struct cmd *c, struct fw_err *err)
@@ -188,34 +206,42 @@ int cmd_wait(struct cmd *c, struct fw_err *err)
 	const char *id = NULL;
 	long timeout = 0;
 	struct config cfg;
-	struct txn *t = malloc(sizeof(*t));
+	struct txn *t = calloc(1, sizeof(*t));
 	time_t start = time(NULL);
-	int ret;
+	int ret, found = 0;
 
 	if (!t)
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	ret = parse(c, NULL, NULL, &id, &timeout, err);
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
-	while (!ret) {
+	if (ret)
+		goto out;
+	for (;;) {
 		ret = lookup(&cfg, id, t, err);
+		found = !ret;
 		if (ret || txn_ended(t->state))
 			break;
+		if (t->state == TXN_INSTALLED) {
+			ret = fw_error(err, FW_ENOTACTIVE,
+				       "transaction %s is installed, not activated: nothing will "
+				       "end it; 'fwtool mark-active %s' starts its trial, or "
+				       "install again",
+				       t->id, t->target);
+			break;
+		}
 		if (timeout > 0 && time(NULL) - start >= timeout) {
-			ret = fw_error(err, FW_EIO, "transaction %s still %s after %ld s", t->id,
-				       txn_state_name(t->state), timeout);
+			ret = fw_error(err, FW_ETIMEDOUT, "transaction %s still %s after %ld s",
+				       t->id, txn_state_name(t->state), timeout);
 			break;
 		}
 		sleep(1);
 	}
-	if (!ret) {
-		report_txn(c->json, t);
-		/* the document above said it all: exit status only */
-		if (t->state == TXN_ROLLED_BACK)
-			ret = fw_error(err, FW_EROLLEDBACK, "%s", "");
-		else if (t->state == TXN_FAILED)
-			ret = fw_error(err, FW_EIO, "%s", "");
-	}
+	ret = outcome(t, ret, err);
+	report_wait(c->json, found ? t : NULL, ret, err->msg);
+	if (ret && c->json)
+		err->msg[0] = '\0'; /* said once, with the document; the exit status stays */
+out:
 	free(t);
 	return ret;
 }

@@ -37,6 +37,7 @@ static const struct key system_keys[] = {
 	{"max_tries", U(max_tries, FW_TRIES_MAX)},
 	{"check_time", B(check_time)},
 	{"allow_downgrade", B(allow_downgrade)},
+	{"allow_ignore_compatible", B(allow_ignore_compatible)},
 	{"verify_writes", B(verify_writes)},
 	{"min_version", S(min_version)},
 	{NULL},

@@ -51,6 +51,7 @@ struct config {
 	unsigned max_tries;
 	int check_time;
 	int allow_downgrade;
+	int allow_ignore_compatible; /* install --ignore-compatible may skip the board check */
 	int verify_writes;
 	char min_version[FW_VERSION_LEN + 1];
 	/* [uboot] [grub] [sim] */

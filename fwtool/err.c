@@ -22,6 +22,10 @@ static const struct {
 	{FW_EFORMAT, 3, "format"},
 	{FW_ENOTSUP, 1, "unsupported"},
 	{FW_ENOTFOUND, 1, "not-found"},
+	{FW_ETIMEDOUT, 7, "timeout"},
+	{FW_ENOTACTIVE, 8, "not-activated"},
+	{FW_ECORRUPT, 9, "corrupt"},
+	{FW_ENOTXN, 10, "no-transaction"},
 };
 
 int fw_error(struct fw_err *err, int code, const char *fmt, ...)

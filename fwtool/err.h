@@ -22,7 +22,11 @@ enum fw_errcode {
 	FW_ENOSPC = -8, /* slot or disk too small (exit 1) */
 	FW_EFORMAT = -9, /* malformed bundle or manifest (exit 3) */
 	FW_ENOTSUP = -10, /* not built in / not supported (exit 1) */
-	FW_ENOTFOUND = -11, /* no such slot/transaction/file (exit 1) */
+	FW_ENOTFOUND = -11, /* no such slot/file (exit 1) */
+	FW_ETIMEDOUT = -12, /* waited, and it is still pending (exit 7) */
+	FW_ENOTACTIVE = -13, /* installed, not activated: nothing will end it (exit 8) */
+	FW_ECORRUPT = -14, /* local state (STATEDIR, bootloader env) unreadable (exit 9) */
+	FW_ENOTXN = -15, /* no such transaction (exit 10) */
 };
 
 /**

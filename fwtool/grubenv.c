@@ -47,17 +47,17 @@ int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err 
 	size_t end;
 
 	if (len < sizeof(SIG) - 1 || len > sizeof(e->buf))
-		return fw_error(err, FW_EFORMAT, "GRUB environment: %zu bytes, not a block", len);
+		return fw_error(err, FW_ECORRUPT, "GRUB environment: %zu bytes, not a block", len);
 	if (memcmp(buf, SIG, sizeof(SIG) - 1))
-		return fw_error(err, FW_EFORMAT, "GRUB environment: no signature");
+		return fw_error(err, FW_ECORRUPT, "GRUB environment: no signature");
 	memcpy(e->buf, buf, len);
 	e->size = len;
 	end = used_end(e);
 	/* GRUB needs the used part to end in a newline that is not escaped */
 	if (!lines_terminated(e, end))
-		return fw_error(err, FW_EFORMAT, "GRUB environment: last line not terminated");
+		return fw_error(err, FW_ECORRUPT, "GRUB environment: last line not terminated");
 	if (memchr(e->buf, '\0', len))
-		return fw_error(err, FW_EFORMAT, "GRUB environment: contains a NUL byte");
+		return fw_error(err, FW_ECORRUPT, "GRUB environment: contains a NUL byte");
 	return 0;
 }
 

@@ -22,7 +22,8 @@ struct grubenv {
 
 /**
  * grubenv_parse() - check and take a block (@len is its size, normally 1024)
- * Return: 0, FW_EFORMAT (no signature, no padding, bad size).
+ * Return: 0, FW_ECORRUPT (no signature, no padding, bad size): a GRUB
+ * block is local state, never part of a bundle.
  */
 int grubenv_parse(struct grubenv *e, const char *buf, size_t len, struct fw_err *err) FW_MUST;
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "boot.h"
 #include "install.h"
+#include "txn.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -33,6 +35,7 @@ static void catch_signals(void)
 
 struct job {
 	const struct config *cfg;
+	struct txn_ctx *x;
 	struct txn *txn;
 	struct progress *prog;
 	struct slotio io;
@@ -64,14 +67,14 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	j->txn->total = total;
 	if (now - j->last_save >= 2.0) {
 		j->last_save = now;
-		(void)!state_txn_save(j->cfg->statedir, j->txn, &e);
+		(void)!txn_save(j->x, j->txn, &e);
 	}
 }
 
 static int phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err)
 {
 	snprintf(j->txn->phase, sizeof(j->txn->phase), fmt, arg);
-	return state_txn_save(j->cfg->statedir, j->txn, err);
+	return txn_save(j->x, j->txn, err);
 }
 
 /* Is @slot already holding @img, as recorded and as re-read? */
@@ -95,6 +98,7 @@ static int record(struct job *j, const struct config_slot *slot, const struct ma
 	struct slot_record rec = {.size = img->installed_size, .time = time(NULL)};
 
 	snprintf(rec.version, sizeof(rec.version), "%s", m->version);
+	rec.security_version = m->security_version;
 	snprintf(rec.txn, sizeof(rec.txn), "%s", j->txn->id);
 	snprintf(rec.status, sizeof(rec.status), "%s", status);
 	memcpy(rec.sha256, img->sha256, HASH_LEN);
@@ -138,33 +142,80 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 	return ret;
 }
 
-static int refuse_on_trial(const struct config *cfg, const char *booted, struct fw_err *err)
+/* The booted slot on trial is settled by confirm (or rollback) first. */
+static int refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
 {
-	struct txn t;
-	struct fw_err e = {0};
+	const struct txn *p = txn_pending(x);
 
-	if (state_txn_load(cfg->statedir, &t, &e) || t.state != TXN_ACTIVATED ||
-	    strcmp(t.target, booted))
+	if (!p || strcmp(p->target, x->booted) || p->state == TXN_INSTALLED)
 		return 0;
 	return fw_error(
 		err, FW_EBUSY,
 		"slot %s is on trial (transaction %s); run 'fwtool confirm' or roll back first",
-		booted, t.id);
+		x->booted, p->id);
 }
 
-/* Supersede an activated transaction that never got its reboot. */
-static void supersede(const struct config *cfg, const struct txn *next)
+/*
+ * A group boots together: every slot of the target bootname must hold
+ * content of this bundle or confirmed content of an earlier one. Checked
+ * before anything is written.
+ */
+static int check_group(struct txn_ctx *x, const struct manifest *m, const char *target,
+		       struct fw_err *err)
 {
-	struct fw_err e = {0};
-	char detail[128];
-	struct txn t;
+	const struct config *cfg = x->cfg;
 
-	if (state_txn_load(cfg->statedir, &t, &e) ||
-	    (t.state != TXN_ACTIVATED && t.state != TXN_INSTALLED && t.state != TXN_INSTALLING))
-		return;
-	snprintf(detail, sizeof(detail), "replaced by transaction %s before it was confirmed",
-		 next->id);
-	(void)!state_txn_end(cfg->statedir, &t, TXN_FAILED, "superseded", detail, &e);
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		const struct config_slot *s = &cfg->slots[i];
+		struct slot_record rec;
+		unsigned k;
+		int ret;
+
+		if (strcmp(slot_bootname(cfg, s), target))
+			continue;
+		for (k = 0; k < m->nimages; k++)
+			if (!strcmp(m->images[k].class, s->class))
+				break;
+		if (k < m->nimages)
+			continue;
+		ret = state_slot_get(cfg->statedir, s->name, &rec, err);
+		if (ret && ret != FW_ENOTFOUND)
+			return ret;
+		if (ret || strcmp(rec.status, "ok") || !rec.confirmed)
+			return fw_error(err, FW_EINCOMPAT,
+					"the bundle has no %s image, and slot %s (boots with %s) "
+					"holds no confirmed content to keep: a bundle for this "
+					"board must carry it",
+					s->class, s->name, target);
+	}
+	return 0;
+}
+
+/*
+ * The first durable step of an install, after the bundle verified: one
+ * store takes the target out of the boot order (a pending activation of
+ * it goes with it), then the transaction that was pending ends, then this
+ * one begins. Saved only now, a transaction that says "installing" never
+ * names a target that something else activated.
+ */
+static int begin(struct job *j, struct fw_err *err)
+{
+	struct txn_ctx *x = j->x;
+	struct txn *p = txn_pending(x);
+	char detail[128];
+	int ret = boot_mark(&x->boot, j->txn->target, BOOT_MARK_BAD, err);
+
+	if (!ret && p) {
+		snprintf(detail, sizeof(detail),
+			 "replaced by transaction %s before it was confirmed", j->txn->id);
+		ret = txn_end(x, p, TXN_FAILED,
+			      p->state == TXN_INSTALLING ? "interrupted" : "superseded", detail,
+			      err);
+	}
+	j->txn->state = TXN_INSTALLING;
+	if (!ret)
+		ret = phase(j, "mark %s bad", j->txn->target, err);
+	return ret;
 }
 
 static int resolve_targets(struct job *j, const struct manifest *m, const char *booted,
@@ -205,22 +256,15 @@ static int resolve_targets(struct job *j, const struct manifest *m, const char *
 	return 0;
 }
 
-static int stream_images(struct job *j, struct bundle_reader *r, struct boot *b,
-			 const struct verified *v, const struct install_opts *o,
-			 struct install_result *res, struct fw_err *err)
+static int stream_images(struct job *j, struct bundle_reader *r,
+			 const struct config_slot *const *targets, const struct verified *v,
+			 const struct install_opts *o, unsigned first, struct install_result *res,
+			 struct fw_err *err)
 {
-	const struct config_slot *targets[FW_IMAGES_MAX];
 	struct pipeline_progress pp = {on_progress, j, 0, v->stored_total};
-	unsigned first = res->nimages;
-	const char *into;
-	int ret = resolve_targets(j, &v->m, j->txn->previous, targets, res, err);
+	const char *into = j->recover_into ? j->recover_into : j->txn->target;
+	int ret = 0;
 
-	/* the target can never boot half-written: out of the order first */
-	into = j->recover_into ? j->recover_into : j->txn->target;
-	if (!ret)
-		ret = phase(j, "mark %s bad", into, err);
-	if (!ret)
-		ret = boot_mark(b, into, BOOT_MARK_BAD, err);
 	progress_phase(j->prog, j->recover_into ? "recover" : "install", into, v->stored_total);
 	for (unsigned i = 0; !ret && i < v->m.nimages; i++) {
 		const struct manifest_image *img = &v->m.images[i];
@@ -254,66 +298,88 @@ static const char *reason_of(int code)
 	return "install-error";
 }
 
+/* Open and verify a bundle: nothing is written before this passes. */
+static int open_verified(struct job *j, const char *path, const struct verify_policy *vp,
+			 struct bundle_reader **rp, struct verified *v, struct fw_err *err)
+{
+	int ret = bundle_open(rp, path, err);
+
+	if (!ret) {
+		bundle_set_cancel(*rp, &interrupted);
+		ret = verify_header(*rp, vp, v, err);
+	}
+	if (!ret) {
+		snprintf(j->txn->version, sizeof(j->txn->version), "%s", v->m.version);
+		j->txn->security_version = v->m.security_version;
+		snprintf(j->txn->bundle, sizeof(j->txn->bundle), "%s", path);
+	}
+	return ret;
+}
+
+/* Ends a transaction that began (it is saved) as failed, with the reason. */
+static void fail(struct job *j, int code, const struct fw_err *why)
+{
+	struct fw_err e = {0};
+
+	if (j->txn->state == TXN_INSTALLING)
+		(void)!txn_end(j->x, j->txn, TXN_FAILED, reason_of(code), why->msg, &e);
+}
+
 int install_run(const struct config *cfg, const struct verify_policy *vp,
 		const struct install_opts *o, struct progress *prog, struct install_result *res,
 		struct fw_err *err)
 {
-	struct job j = {.cfg = cfg, .txn = &res->txn, .prog = prog};
+	const struct config_slot *targets[FW_IMAGES_MAX];
+	struct txn_ctx *x = malloc(sizeof(*x));
+	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
 	struct bundle_reader *r = NULL;
-	struct boot b = {0};
 	struct verified v;
 	int ret;
 
+	if (!x)
+		return fw_error(err, FW_ENOMEM, "out of memory");
 	catch_signals();
 	verified_init(&v);
-	state_txn_new(&res->txn);
-	snprintf(res->txn.bundle, sizeof(res->txn.bundle), "%s", o->bundle);
-	ret = state_history_sync(cfg->statedir, err);
-	if (!ret)
-		ret = boot_open(&b, cfg, err);
-	if (!ret && b.single_copy)
+	ret = txn_open(x, cfg, o->cmdline, 1, err);
+	if (!ret && x->boot.single_copy)
 		log_warn("%s has one environment copy: a power cut while it is stored loses "
 			 "BOOT_ORDER (U-Boot then boots its default)",
 			 cfg->fw_env_config);
 	if (!ret)
-		ret = slot_booted(cfg, o->cmdline, res->txn.previous, err);
+		ret = refuse_on_trial(x, err);
+	txn_begin(x, &res->txn, "install", "");
+	res->txn.ignored_compatible = o->ignore_compatible;
 	if (!ret)
-		ret = refuse_on_trial(cfg, res->txn.previous, err);
+		ret = open_verified(&j, o->bundle, vp, &r, &v, err);
+	if (!ret)
+		ret = resolve_targets(&j, &v.m, x->booted, targets, res, err);
+	if (!ret)
+		ret = check_group(x, &v.m, res->txn.target, err);
 	if (ret)
-		goto out; /* nothing started: no transaction to record */
-	supersede(cfg, &res->txn);
-	res->txn.state = TXN_INSTALLING;
-	ret = phase(&j, "verify %s", o->bundle, err);
+		goto out; /* refused: nothing written, no transaction begun */
+	if (o->ignore_compatible)
+		log_warn("board compatibility ignored (--ignore-compatible): the bundle is for "
+			 "[%s%s]; recorded in transaction %s",
+			 v.m.compatible[0], v.m.ncompatible > 1 ? ", ..." : "", res->txn.id);
+	ret = begin(&j, err);
 	if (!ret)
-		ret = bundle_open(&r, o->bundle, err);
-	if (!ret) {
-		bundle_set_cancel(r, &interrupted);
-		ret = verify_header(r, vp, &v, err);
-	}
-	if (!ret) {
-		snprintf(res->txn.version, sizeof(res->txn.version), "%s", v.m.version);
-		res->txn.security_version = v.m.security_version;
-		ret = stream_images(&j, r, &b, &v, o, res, err);
-	}
+		ret = stream_images(&j, r, targets, &v, o, 0, res, err);
 	if (!ret && !o->no_activate) {
 		ret = phase(&j, "activate %s", res->txn.target, err);
 		if (!ret)
-			ret = boot_set_primary(&b, res->txn.target, cfg->max_tries, err);
+			ret = boot_set_primary(&x->boot, res->txn.target, cfg->max_tries, err);
 	}
 	if (!ret) {
 		res->txn.state = o->no_activate ? TXN_INSTALLED : TXN_ACTIVATED;
 		ret = phase(&j, o->no_activate ? "installed, not activated" : "reboot to try %s",
 			    res->txn.target, err);
 	} else {
-		struct fw_err e = {0};
-
-		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED, reason_of(ret), err->msg,
-				   &e))
-			outbox_put(cfg, &res->txn);
+		fail(&j, ret, err);
 	}
 out:
 	bundle_close(r);
-	boot_close(&b);
+	txn_close(x);
+	free(x);
 	verified_free(&v);
 	return ret;
 }
@@ -334,99 +400,160 @@ static int still_good(const struct config *cfg, const char *bootname)
 			continue;
 		nslots++;
 		if (state_slot_get(cfg->statedir, s->name, &rec, &e) || strcmp(rec.status, "ok") ||
-		    slotio_hash(s, rec.size, digest, &e) || memcmp(digest, rec.sha256, HASH_LEN))
+		    rec.factory || slotio_hash(s, rec.size, digest, &e) ||
+		    memcmp(digest, rec.sha256, HASH_LEN))
 			return 0;
 	}
 	return nslots > 0;
 }
 
-static int recover_into(struct job *j, struct boot *b, const struct verify_policy *vp,
-			const struct install_opts *o, struct install_result *res,
-			struct fw_err *err)
+/* One bootname from one bundle: verified again (the file is read once per
+ * bootname), out of the order before its first byte, streamed. */
+static int recover_bootname(struct job *j, const char *path, const char *bootname,
+			    const struct verify_policy *vp, const struct install_opts *o,
+			    struct install_result *res, struct fw_err *err)
 {
+	const struct config_slot *targets[FW_IMAGES_MAX];
 	struct bundle_reader *r = NULL;
+	unsigned first = res->nimages;
 	struct verified v;
 	int ret;
 
 	verified_init(&v);
-	ret = phase(j, "verify %s", o->bundle, err);
+	j->recover_into = bootname;
+	ret = open_verified(j, path, vp, &r, &v, err);
 	if (!ret)
-		ret = bundle_open(&r, o->bundle, err);
-	if (!ret) {
-		bundle_set_cancel(r, &interrupted);
-		ret = verify_header(r, vp, &v, err);
+		ret = resolve_targets(j, &v.m, NULL, targets, res, err);
+	if (!ret && j->txn->state == TXN_NONE) {
+		ret = begin(j, err);
+	} else if (!ret) {
+		ret = phase(j, "mark %s bad", bootname, err);
+		if (!ret)
+			ret = boot_mark(&j->x->boot, bootname, BOOT_MARK_BAD, err);
 	}
-	if (!ret) {
-		snprintf(res->txn.version, sizeof(res->txn.version), "%s", v.m.version);
-		res->txn.security_version = v.m.security_version;
-		ret = stream_images(j, r, b, &v, o, res, err);
-	}
+	if (!ret)
+		ret = stream_images(j, r, targets, &v, o, first, res, err);
 	bundle_close(r);
 	verified_free(&v);
 	return ret;
 }
 
-int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, struct progress *prog, struct install_result *res,
-		    struct fw_err *err)
+/* Every bootname the recovery writes: the chosen one, or all but the booted. */
+static unsigned recover_list(struct txn_ctx *x, const struct install_opts *o, const char **list)
 {
-	struct job j = {.cfg = cfg, .txn = &res->txn, .prog = prog};
+	unsigned n = 0;
+
+	list[n++] = o->recover_into;
+	for (unsigned i = 0; o->all_slots && i < x->boot.nnames; i++)
+		if (strcmp(x->boot.names[i], o->recover_into) &&
+		    strcmp(x->boot.names[i], x->booted))
+			list[n++] = x->boot.names[i];
+	return n;
+}
+
+/* One candidate bundle into every bootname of the list. */
+static int recover_from(struct job *j, const char *path, const char *const *list, unsigned n,
+			const struct verify_policy *vp, const struct install_opts *o,
+			struct install_result *res, struct fw_err *err)
+{
+	int ret = 0;
+
+	res->nimages = 0;
+	j->txn->nslots = 0;
+	for (unsigned i = 0; !ret && i < n; i++)
+		ret = recover_bootname(j, path, list[i], vp, o, res, err);
+	return ret;
+}
+
+/* Afterwards bootable: what was written (the target first, on trial),
+ * what still reads back as recorded, and the running slot if there is one. */
+static int recover_reset(struct job *j, const char *const *list, unsigned n, struct fw_err *err)
+{
+	struct txn_ctx *x = j->x;
 	const char *good[BOOT_MAX];
 	unsigned ngood = 0;
-	char detail[256];
-	struct boot b = {0};
-	int ret;
+	enum txn_content c;
+	int ret = 0;
 
-	catch_signals();
-	state_txn_new(&res->txn);
-	snprintf(res->txn.bundle, sizeof(res->txn.bundle), "%s", o->bundle);
-	snprintf(res->txn.target, sizeof(res->txn.target), "%s", o->recover_into);
-	if (o->all_slots && !strcmp(o->bundle, "-"))
-		return fw_error(err, FW_EUSAGE,
-				"recover --all-slots reads the bundle once per "
-				"slot: give a file, not stdin");
-	ret = state_history_sync(cfg->statedir, err);
-	if (!ret)
-		ret = boot_open(&b, cfg, err);
-	if (ret)
-		goto out;
-	supersede(cfg, &res->txn);
-	res->txn.state = TXN_INSTALLING;
-	good[ngood++] = o->recover_into;
-	j.recover_into = o->recover_into;
-	ret = recover_into(&j, &b, vp, o, res, err);
-	for (unsigned i = 0; !ret && i < b.nnames; i++) {
-		if (!strcmp(b.names[i], o->recover_into))
+	for (unsigned i = 0; i < n && ngood < BOOT_MAX; i++)
+		good[ngood++] = list[i];
+	for (unsigned i = 0; !ret && i < x->boot.nnames && ngood < BOOT_MAX; i++) {
+		const char *bn = x->boot.names[i];
+		unsigned k;
+
+		for (k = 0; k < ngood && strcmp(good[k], bn); k++)
+			;
+		if (k < ngood)
 			continue;
-		if (o->all_slots) {
-			j.recover_into = b.names[i];
-			ret = recover_into(&j, &b, vp, o, res, err);
-			good[ngood++] = b.names[i];
-		} else if (still_good(cfg, b.names[i])) {
-			good[ngood++] = b.names[i];
+		if (!strcmp(bn, x->booted)) {
+			ret = txn_content(x, bn, &c, NULL, 0, err);
+			if (!ret && (c == TXN_CONTENT_CONFIRMED || c == TXN_CONTENT_VERIFIED))
+				good[ngood++] = bn;
+		} else if (still_good(j->cfg, bn)) {
+			good[ngood++] = bn;
 		}
 	}
 	if (!ret)
-		ret = phase(&j, "make %s primary", o->recover_into, err);
+		ret = phase(j, "make %s primary", list[0], err);
 	if (!ret)
-		ret = boot_reset(&b, good, ngood, cfg->max_tries, err);
-	if (!ret)
-		ret = state_secver_raise(cfg->statedir, res->txn.security_version, err);
-	if (!ret) {
-		snprintf(detail, sizeof(detail), "%s written from recovery media; bootable: %s%s%s",
-			 o->recover_into, good[0], ngood > 1 ? " " : "", ngood > 1 ? good[1] : "");
-		ret = state_txn_end(cfg->statedir, &res->txn, TXN_RECOVERED, "recovered", detail,
-				    err);
-		if (!ret)
-			outbox_put(cfg, &res->txn);
-	} else {
-		struct fw_err e = {0};
+		ret = boot_reset(&x->boot, good, ngood, j->cfg->max_tries, err);
+	return ret;
+}
 
-		if (!state_txn_end(cfg->statedir, &res->txn, TXN_FAILED, reason_of(ret), err->msg,
-				   &e))
-			outbox_put(cfg, &res->txn);
+int install_recover(const struct config *cfg, const struct verify_policy *vp,
+		    const struct install_opts *o, const struct recover_candidates *cands,
+		    struct progress *prog, struct install_result *res, struct fw_err *err)
+{
+	struct txn_ctx *x = malloc(sizeof(*x));
+	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
+	char passed[256] = "";
+	const char *list[BOOT_MAX];
+	unsigned n = 0;
+	int ret;
+
+	if (!x)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	catch_signals();
+	ret = txn_open(x, cfg, cfg->cmdline, 0, err);
+	if (!ret && x->booted[0] && !strcmp(o->recover_into, x->booted))
+		ret = fw_error(err, FW_EUSAGE,
+			       "recover: slot %s is the one booted (fwtool.slot on the kernel "
+			       "command line): recovery never writes it",
+			       o->recover_into);
+	if (!ret)
+		ret = refuse_on_trial(x, err);
+	if (!ret && o->all_slots && !strcmp(cands->path[0], "-"))
+		ret = fw_error(err, FW_EUSAGE,
+			       "recover --all-slots reads the bundle once per "
+			       "slot: give a file, not stdin");
+	if (ret)
+		goto out;
+	txn_begin(x, &res->txn, "recover", o->recover_into);
+	res->txn.state = TXN_NONE; /* begun only when the first store is made */
+	n = recover_list(x, o, list);
+	ret = FW_ENOTFOUND;
+	for (unsigned i = 0; ret && i < cands->n; i++) {
+		ret = recover_from(&j, cands->path[i], list, n, vp, o, res, err);
+		if (!ret || interrupted || ret == FW_EUSAGE || ret == FW_ENOMEM ||
+		    i + 1 == cands->n)
+			break;
+		log_warn("recover: passing over %s: %s", cands->path[i], err->msg);
+		snprintf(passed + strlen(passed), sizeof(passed) - strlen(passed), "%s%s",
+			 passed[0] ? ", " : "; passed over ", cands->path[i]);
+	}
+	if (!ret)
+		ret = recover_reset(&j, list, n, err);
+	if (!ret) {
+		res->txn.state = TXN_RECOVERED;
+		snprintf(res->txn.detail, sizeof(res->txn.detail),
+			 "written from recovery media; its checks run at its next boot%.180s",
+			 passed);
+		ret = phase(&j, "reboot to try %s", o->recover_into, err);
+	} else if (res->txn.state == TXN_INSTALLING) {
+		fail(&j, ret, err);
 	}
 out:
-	boot_close(&b);
+	txn_close(x);
+	free(x);
 	return ret;
 }

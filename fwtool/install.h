@@ -5,6 +5,7 @@
 #include "config.h"
 #include "err.h"
 #include "progress.h"
+#include "recover.h"
 #include "state.h"
 #include "verify.h"
 
@@ -17,6 +18,7 @@ struct install_opts {
 	 * then into every other one); it boots first afterwards */
 	const char *recover_into;
 	int all_slots;
+	int ignore_compatible; /* recorded in the transaction */
 };
 
 /**
@@ -33,38 +35,43 @@ struct install_result {
 /**
  * install_run() - the whole install, under a lock the caller holds
  *
- * Opens a transaction, verifies the bundle's header (nothing is written
- * before that passes), picks the target slot of each image (never one of
- * the booted bootname), marks the target bad in the bootloader, streams
- * every image (chunk check, decompress, write), fsyncs and reads it back,
- * records it, and activates the target with one bootloader store unless
- * @o->no_activate. On any failure the target stays marked bad, the running
- * slot stays primary and the transaction ends 'failed' with the reason.
+ * Verifies the bundle's header and picks the target slot of each image
+ * (never one of the booted bootname); a group whose other slots hold no
+ * confirmed content is refused. Until here nothing is written and no
+ * transaction begins. Then one bootloader store takes the target out of
+ * the boot order (a pending activation of it with it), a pending
+ * transaction ends (failed: superseded), this one is saved, every image is
+ * streamed (chunk check, decompress, write), fsynced, read back and
+ * recorded, and unless @o->no_activate one store makes the target primary
+ * with max_tries: a trial, confirmed at its boot. On a failure after the
+ * transaction began it ends 'failed' with the reason.
  *
- * Return: 0; FW_EVERIFY, FW_EFORMAT, FW_EINCOMPAT, FW_EIO, FW_ENOSPC,
- * FW_EBUSY, FW_EUSAGE with @err set.
+ * Return: 0; FW_EUSAGE (the bundle cannot be opened); FW_EVERIFY,
+ * FW_EFORMAT, FW_EINCOMPAT; FW_EBUSY (the booted slot is on trial);
+ * FW_ECORRUPT; FW_EIO, FW_ENOSPC.
  */
 int install_run(const struct config *cfg, const struct verify_policy *vp,
 		const struct install_opts *o, struct progress *prog, struct install_result *res,
 		struct fw_err *err) FW_MUST;
 
 /**
- * install_recover() - write a bundle from recovery media, with nothing of
- * the target running
+ * install_recover() - write a bundle from recovery media
  *
- * Verified exactly as install_run() does (a recovery is no back door). The
- * bundle is read once per bootname written: @o->recover_into, then with
- * @o->all_slots every other one (so not from stdin). Each is marked bad
- * before its first byte. Afterwards one bootloader store leaves bootable
- * only what is known good: the written bootnames, first @o->recover_into,
- * and any other whose recorded content still reads back right; each with
- * max_tries and nothing on trial. The security floor rises to the bundle's
- * and the transaction ends 'recovered' (or 'failed' with the reason).
+ * The candidates are tried newest first, each verified exactly as
+ * install_run() verifies (a recovery is no back door); one that fails
+ * midway is passed over for the next. The bundle is read once per
+ * bootname written: @o->recover_into, then with @o->all_slots every other
+ * one but the booted (so not from stdin). Each is out of the boot order
+ * before its first byte. Afterwards one store leaves bootable what was
+ * written (@o->recover_into first), any other bootname whose recorded
+ * content still reads back right, and the running one; the transaction is
+ * 'recovered': a trial, confirmed (and the floor raised) only by the
+ * checks at its boot. Never writes the booted bootname.
  *
  * Return: as install_run().
  */
 int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, struct progress *prog, struct install_result *res,
-		    struct fw_err *err) FW_MUST;
+		    const struct install_opts *o, const struct recover_candidates *cands,
+		    struct progress *prog, struct install_result *res, struct fw_err *err) FW_MUST;
 
 #endif

@@ -34,7 +34,8 @@
 #define FW_CHECKS_MAX 32 /* health checks */
 #define FW_CHECK_TAIL 2048 /* output tail kept per check */
 #define FW_STATE_MAX (1u << 20) /* a state/transaction file */
-#define FW_HISTORY_LINE_MAX (64u << 10) /* one history record */
+#define FW_HISTORY_LINE_MAX (64u << 10) /* one history record, as read */
+#define FW_TXN_JSON_MAX (48u << 10) /* one transaction record, as written */
 #define FW_GRUBENV_SIZE 1024
 #define FW_SIMENV_MAX (64u << 10)
 

@@ -16,21 +16,25 @@
 #include "kconfig.h"
 #include "outbox.h"
 
-void outbox_put(const struct config *cfg, const struct txn *t)
+int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN], path[FW_PATH_LEN + 48], *json;
-	struct fw_err e = {0};
+	int ret;
 
 	if (!cfg->report_url[0])
-		return;
+		return 0;
 	snprintf(dir, sizeof(dir), "%s/outbox", cfg->statedir);
 	mkdir(cfg->statedir, 0755);
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s.json", dir, t->id);
 	json = state_txn_json(t);
-	if (json)
-		(void)!atomicfile_write(path, json, strlen(json), &e);
+	if (!json)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	ret = atomicfile_write(path, json, strlen(json), err);
 	free(json);
+	if (ret)
+		fw_error_prefix(err, "report queue");
+	return ret;
 }
 
 #ifdef CONFIG_REPORT_HTTP

@@ -15,8 +15,14 @@
  * after, outside the lock, with short timeouts.
  */
 
-/** outbox_put() - queue @t's final report; nothing when no report_url */
-void outbox_put(const struct config *cfg, const struct txn *t);
+/**
+ * outbox_put() - queue @t's final report (atomically; a report already
+ * queued under its id is replaced); nothing when no report_url.
+ * Delivery is at least once: a cut can queue a report again that was
+ * sent, so receivers deduplicate by transaction id.
+ * Return: 0, FW_EIO, FW_ENOSPC, FW_ENOMEM.
+ */
+int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err) FW_MUST;
 
 /**
  * struct outbox_result - what a flush did

@@ -24,11 +24,36 @@
 
 struct best {
 	const struct verify_policy *vp;
-	char path[PATH_MAX];
-	struct semver ver;
-	char version[FW_VERSION_LEN + 1];
+	struct recover_candidates *c;
+	struct semver ver[RECOVER_CANDIDATES_MAX];
+	char version[RECOVER_CANDIDATES_MAX][FW_VERSION_LEN + 1];
 	unsigned seen;
 };
+
+/* Insert by version, newest first; the oldest falls off a full list. */
+static void keep(struct best *b, const char *path, const struct semver *sv, const char *version)
+{
+	struct recover_candidates *c = b->c;
+	unsigned at = 0;
+
+	while (at < c->n && semver_cmp(&b->ver[at], sv) >= 0)
+		at++;
+	if (at == RECOVER_CANDIDATES_MAX) {
+		log_warn("recover: passing over %s: more than %d newer bundles", path,
+			 RECOVER_CANDIDATES_MAX);
+		return;
+	}
+	if (c->n == RECOVER_CANDIDATES_MAX)
+		log_warn("recover: passing over %s: more than %d newer bundles", c->path[--c->n],
+			 RECOVER_CANDIDATES_MAX);
+	memmove(c->path[at + 1], c->path[at], sizeof(c->path[0]) * (c->n - at));
+	memmove(&b->ver[at + 1], &b->ver[at], sizeof(b->ver[0]) * (c->n - at));
+	memmove(b->version[at + 1], b->version[at], sizeof(b->version[0]) * (c->n - at));
+	snprintf(c->path[at], sizeof(c->path[at]), "%s", path);
+	snprintf(b->version[at], sizeof(b->version[at]), "%s", version);
+	b->ver[at] = *sv;
+	c->n++;
+}
 
 static void consider(struct best *b, const char *path)
 {
@@ -44,20 +69,11 @@ static void consider(struct best *b, const char *path)
 	if (!ret)
 		ret = verify_header(r, b->vp, &v, &e);
 	if (ret)
-		log_info("recover: passing over %s: %s", path, e.msg);
+		log_warn("recover: passing over %s: %s", path, e.msg);
 	else if (semver_parse(v.m.version, &sv))
-		log_info("recover: passing over %s: version %s", path, v.m.version);
-	else if (b->path[0] && semver_cmp(&sv, &b->ver) <= 0)
-		log_info("recover: passing over %s: version %s, %s has %s", path, v.m.version,
-			 b->path, b->version);
-	else {
-		if (b->path[0])
-			log_info("recover: passing over %s: version %s, %s has %s", b->path,
-				 b->version, path, v.m.version);
-		snprintf(b->path, sizeof(b->path), "%s", path);
-		snprintf(b->version, sizeof(b->version), "%s", v.m.version);
-		b->ver = sv;
-	}
+		log_warn("recover: passing over %s: version %s", path, v.m.version);
+	else
+		keep(b, path, &sv, v.m.version);
 	bundle_close(r);
 	verified_free(&v);
 }
@@ -130,22 +146,25 @@ static void scan_media(struct best *b)
 	fclose(f);
 }
 
-int recover_find(const char *path, const struct verify_policy *vp, char *out, size_t outlen,
+int recover_find(const char *path, const struct verify_policy *vp, struct recover_candidates *c,
 		 struct fw_err *err)
 {
 	struct best *b = calloc(1, sizeof(*b));
 	struct stat st;
 	int ret = 0;
 
+	c->n = 0;
 	if (!b)
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	b->vp = vp;
+	b->c = c;
 	if (path && strcmp(path, "-") && stat(path, &st)) {
 		free(b);
-		return fw_error(err, FW_EIO, "recover: %s: %s", path, strerror(errno));
+		return fw_error(err, FW_EUSAGE, "recover: %s: %s", path, strerror(errno));
 	}
 	if (path && (!strcmp(path, "-") || !S_ISDIR(st.st_mode))) {
-		snprintf(out, outlen, "%s", path); /* install_recover verifies it */
+		snprintf(c->path[0], sizeof(c->path[0]), "%s", path); /* verified when read */
+		c->n = 1;
 		free(b);
 		return 0;
 	}
@@ -153,12 +172,13 @@ int recover_find(const char *path, const struct verify_policy *vp, char *out, si
 		scan_dir(b, path);
 	else
 		scan_media(b);
-	if (!b->path[0])
+	if (!c->n)
 		ret = fw_error(err, FW_ENOTFOUND, "recover: %s bundle (*.fwb) found in %s",
 			       b->seen ? "no acceptable" : "no",
 			       path ? path : "the mounted removable media");
-	else if ((size_t)snprintf(out, outlen, "%s", b->path) >= outlen)
-		ret = fw_error(err, FW_EUSAGE, "recover: path too long: %s", b->path);
+	for (unsigned i = 1; i < c->n; i++)
+		log_info("recover: %s (%s) is the fallback if %s fails", c->path[i], b->version[i],
+			 c->path[i - 1]);
 	free(b);
 	return ret;
 }

@@ -224,7 +224,10 @@ static void print_txn(const struct txn *t)
 	char when[32];
 
 	fmt_time((time_t)(t->ended ? t->ended : t->updated), when, sizeof(when));
-	printf("transaction %s: %s", t->id, txn_state_name(t->state));
+	printf("transaction %s", t->id);
+	if (t->kind[0] && strcmp(t->kind, "install"))
+		printf(" (%s)", t->kind);
+	printf(": %s", txn_state_name(t->state));
 	if (t->reason[0])
 		printf(" (%s)", t->reason);
 	/* a recovery has no previous slot: nothing of the target was running */
@@ -291,7 +294,7 @@ void report_install(int json, const char *schema, const struct install_result *r
 
 void report_status(int json, const char *bootloader, const char *booted, const char *primary,
 		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
-		   const struct txn *t)
+		   const struct txn *t, const char *const *errors, unsigned nerrors)
 {
 	char hex[HASH_HEX_LEN + 1];
 	json_object *doc, *arr;
@@ -311,6 +314,8 @@ void report_status(int json, const char *bootloader, const char *booted, const c
 		}
 		if (t)
 			print_txn(t);
+		for (unsigned i = 0; i < nerrors; i++)
+			printf("cannot read: %s\n", errors[i]);
 		return;
 	}
 	doc = doc_new("fwtool.status/1");
@@ -341,6 +346,11 @@ void report_status(int json, const char *bootloader, const char *booted, const c
 			add_u64(in, "size", s->rec->size);
 			add_str(in, "transaction", s->rec->txn);
 			add_str(in, "status", s->rec->status);
+			add_u64(in, "security_version", s->rec->security_version);
+			json_object_object_add(in, "confirmed",
+					       json_object_new_boolean(s->rec->confirmed));
+			json_object_object_add(in, "factory",
+					       json_object_new_boolean(s->rec->factory));
 			json_object_object_add(o, "installed", in);
 		} else {
 			json_object_object_add(o, "installed", NULL);
@@ -349,49 +359,99 @@ void report_status(int json, const char *bootloader, const char *booted, const c
 	}
 	json_object_object_add(doc, "slots", arr);
 	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < nerrors; i++)
+		json_object_array_add(arr, json_object_new_string(errors[i]));
+	json_object_object_add(doc, "errors", arr);
 	emit(doc);
 }
 
-static json_object *history_arr;
+void report_wait(int json, const struct txn *t, int code, const char *msg)
+{
+	static const struct {
+		int code;
+		const char *result;
+	} results[] = {
+		{FW_EROLLEDBACK, "rolled-back"},  {FW_ETIMEDOUT, "timeout"},
+		{FW_ENOTACTIVE, "not-activated"}, {FW_ENOTXN, "unknown"},
+		{FW_ECORRUPT, "corrupt"},
+	};
+	const char *result = code ? "error" : "confirmed";
+	json_object *doc;
+
+	if (!json) {
+		if (t)
+			print_txn(t);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(results) / sizeof(*results); i++)
+		if (results[i].code == code)
+			result = results[i].result;
+	if (code == FW_EIO && t && t->state == TXN_FAILED)
+		result = "failed";
+	if (code && msg[0])
+		fprintf(stderr, "fwtool: %s\n", msg);
+	doc = doc_new("fwtool.wait/1");
+	add_str(doc, "result", result);
+	json_object_object_add(doc, "exit", json_object_new_int(fw_exit_status(code)));
+	add_str(doc, "message", msg);
+	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
+	emit(doc);
+}
+
+/*
+ * History is streamed, one record a line, so that 100,000 past transactions
+ * cost no more memory than one: the records are already compact JSON.
+ */
+static unsigned history_items;
 
 void report_history_begin(int json)
 {
+	history_items = 0;
 	if (json)
-		history_arr = json_object_new_array();
+		printf("{\"schema\": \"fwtool.history/1\", \"transactions\": [");
 }
 
 void report_history_item(int json, const struct txn *t)
 {
-	if (json)
-		json_object_array_add(history_arr, txn_json(t));
-	else
+	static const char prefix[] = "{\"schema\":\"fwtool.transaction/1\",";
+	char *s;
+
+	if (!json) {
 		print_txn(t);
+		return;
+	}
+	s = state_txn_json(t);
+	if (!s)
+		return;
+	printf("%s\n {%s", history_items++ ? "," : "",
+	       strncmp(s, prefix, sizeof(prefix) - 1) ? s + 1 : s + sizeof(prefix) - 1);
+	free(s);
 }
 
 void report_history_end(int json)
 {
-	json_object *doc;
-
-	if (!json)
-		return;
-	doc = doc_new("fwtool.history/1");
-	json_object_object_add(doc, "transactions", history_arr);
-	history_arr = NULL;
-	emit(doc);
+	if (json)
+		printf("%s]}\n", history_items ? "\n" : "");
+	fflush(stdout);
 }
 
-void report_mark(int json, const char *action, const char *slot, const char *bootname)
+void report_mark(int json, const char *action, const char *slot, const char *bootname,
+		 const struct txn *t)
 {
 	json_object *doc;
 
 	if (!json) {
 		printf("%s: %s (bootname %s)\n", action, slot, bootname);
+		if (t)
+			print_txn(t);
 		return;
 	}
 	doc = doc_new("fwtool.mark/1");
 	add_str(doc, "action", action);
 	add_str(doc, "slot", slot);
 	add_str(doc, "bootname", bootname);
+	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
 	emit(doc);
 }
 

@@ -59,21 +59,33 @@ struct report_slot {
 	const struct slot_record *rec; /* NULL when fwtool never wrote it */
 };
 
-/** report_status() - fwtool.status/1 */
+/**
+ * report_status() - fwtool.status/1, with what could not be read in
+ * @errors (a corrupt state file, the bootloader environment)
+ */
 void report_status(int json, const char *bootloader, const char *booted, const char *primary,
 		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
-		   const struct txn *t);
+		   const struct txn *t, const char *const *errors, unsigned nerrors);
 
 /** report_txn() - fwtool.transaction/1 (wait, confirm, rollback) */
 void report_txn(int json, const struct txn *t);
+
+/**
+ * report_wait() - fwtool.wait/1: the result as a word (confirmed,
+ * rolled-back, failed, timeout, not-activated, unknown, corrupt), its exit
+ * status, the message, and the transaction (NULL when none was found);
+ * without --json the transaction alone
+ */
+void report_wait(int json, const struct txn *t, int code, const char *msg);
 
 /** report_history_begin/item/end() - fwtool.history/1 */
 void report_history_begin(int json);
 void report_history_item(int json, const struct txn *t);
 void report_history_end(int json);
 
-/** report_mark() - fwtool.mark/1 */
-void report_mark(int json, const char *action, const char *slot, const char *bootname);
+/** report_mark() - fwtool.mark/1, with the transaction it began or ended (or NULL) */
+void report_mark(int json, const char *action, const char *slot, const char *bootname,
+		 const struct txn *t);
 
 /** report_usb() - fwtool.usb/1: the devices of 'fwtool usb list' */
 void report_usb(int json, const struct usb_info *u, unsigned n);

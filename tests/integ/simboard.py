@@ -25,17 +25,65 @@ class SimBoard:
         return fw(*args, env=env, **kw)
 
     def bundle(self, tmp, version="1.1.0", secver=2, health="healthy", comp="zstd",
-               name=None, compatible="fwtool,sim"):
+               name=None, compatible="fwtool,sim", classes=("rootfs", "router-fw"),
+               size_mib=2, extra=()):
         imgs = os.path.join(str(tmp), "images")
         subprocess.run([os.path.join(ROOT, "images", "mkdemo-images.sh"), imgs, version,
-                        health, "2"], check=True)
+                        health, str(size_mib)], check=True)
         out = os.path.join(str(tmp), name or f"u-{version}-{health}.fwb")
+        images = {"rootfs": f"rootfs={imgs}/rootfs-{version}.img:{comp}",
+                  "router-fw": f"router-fw={imgs}/router-fw-{version}.bin"}
+        args = []
+        for c in classes:
+            args += ["--image", images[c]]
         fw("bundle", "create", "-o", out, "--key", self.keys.signer[0], "--cert",
            self.keys.signer[1], "--version", version, "--security-version", secver,
-           "--compatible", compatible,
-           "--image", f"rootfs={imgs}/rootfs-{version}.img:{comp}",
-           "--image", f"router-fw={imgs}/router-fw-{version}.bin", check=0)
+           "--compatible", compatible, *args, *extra, check=0)
         return out
+
+    def image(self, tmp, version, cls="rootfs"):
+        name = f"rootfs-{version}.img" if cls == "rootfs" else f"router-fw-{version}.bin"
+        return os.path.join(str(tmp), "images", name)
+
+    def txn(self):
+        """transaction.json as it is on disk"""
+        with open(self.p("state", "transaction.json")) as f:
+            return json.load(f)
+
+    def history(self):
+        path = self.p("state", "history.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.endswith("\n")]
+
+    def outbox(self):
+        d = self.p("state", "outbox")
+        return sorted(n[:-5] for n in os.listdir(d) if n.endswith(".json")) \
+            if os.path.isdir(d) else []
+
+    def set_conf(self, section, line):
+        """add 'key = value' to [section] of system.conf"""
+        conf = open(self.conf).read()
+        if f"[{section}]\n" in conf:
+            conf = conf.replace(f"[{section}]\n", f"[{section}]\n{line}\n", 1)
+        else:
+            conf += f"\n[{section}]\n{line}\n"
+        open(self.conf, "w").write(conf)
+
+    def drop_class(self, cls):
+        """remove a slot class from system.conf (a board with rootfs alone)"""
+        out, skip = [], False
+        for line in open(self.conf).read().splitlines(keepends=True):
+            if line.startswith("["):
+                skip = line.startswith(f"[slot.{cls}.")
+            if not skip:
+                out.append(line)
+        open(self.conf, "w").write("".join(out))
+
+    def set_cmdline(self, text):
+        with open(self.p("state", "cmdline"), "w") as f:
+            f.write(text + "\n")
 
     def bootenv(self):
         env = {}

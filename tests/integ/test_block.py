@@ -74,6 +74,7 @@ def test_mounted_block_slot_is_refused(keys, tmp_path, loops):
 @needs_root
 def test_image_larger_than_block_slot_fails_cleanly(keys, tmp_path, loops):
     board = SimBoard(tmp_path / "board", keys)
+    board.drop_class("router-fw")
     conf = open(board.conf).read().replace(
         "device = slots/rootfs-b.img\ntype = file", f"device = {loops[1]}\ntype = block")
     open(board.conf, "w").write(conf)

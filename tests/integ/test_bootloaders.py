@@ -57,6 +57,12 @@ class Board:
                  "[slot.rootfs.1]\ndevice = slots/b\ntype = file\nbootname = B\n")
         with open(self.p("system.conf"), "w") as f:
             f.write(conf)
+        # B holds confirmed content, as an earlier install and confirm
+        # leave it: only then may it be made primary without a trial
+        os.makedirs(self.p("state"), exist_ok=True)
+        with open(self.p("state", "slots.json"), "w") as f:
+            json.dump({"rootfs.1": {"version": "1.0.0", "status": "ok", "confirmed": True,
+                                    "security_version": 1}}, f)
         self.env = {"FWTOOL_CONF": self.p("system.conf")}
 
     def p(self, *n):
@@ -95,8 +101,13 @@ def test_boot_contract(tmp_path, backend):
     assert b.state()[1]["B"] == ("good", 3)
     b.fw("mark-bad", "A", check=0)
     assert b.state() == ("B", {"A": ("bad", 0), "B": ("good", 3)})
-    b.fw("mark-bad", "B", check=0)
-    assert b.state()[0] == ""  # nothing bootable: the boot script's fallback decides
+    # never the last slot the bootloader would boot
+    r = b.fw("mark-bad", "B")
+    assert r.rc == 2 and "no other slot" in r.err, r
+    assert b.state() == ("B", {"A": ("bad", 0), "B": ("good", 3)})
+    # A came with the board: marked bad, it is still known good
+    b.fw("mark-good", "A", check=0)
+    assert b.state() == ("B", {"A": ("good", 3), "B": ("good", 3)})
     assert b.fw("mark-good", "C").rc == 2
 
 

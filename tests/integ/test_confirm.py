@@ -61,7 +61,9 @@ def test_required_check_failure_rolls_back(board, tmp_path):
     assert board.booted() == "A"
     board.fw("confirm", check=0)  # nothing pending now: quiet, exit 0
     r = board.fw("wait", "--json")
-    assert r.rc == 6 and json.loads(r.out)["reason"] == "health-check-failed"
+    doc = json.loads(r.out)
+    assert r.rc == 6 and doc["result"] == "rolled-back" and doc["exit"] == 6
+    assert doc["transaction"]["reason"] == "health-check-failed"
 
 
 def test_every_required_check_runs(board, tmp_path):
@@ -142,10 +144,10 @@ def test_confirm_is_idempotent_and_refreshes_tries(board, tmp_path):
     assert not os.path.exists(board.p("state", "history.jsonl"))
 
 
-def test_wait_timeout_exits_1(board, tmp_path):
+def test_wait_timeout_exits_7(board, tmp_path):
     installed(board, tmp_path)
     r = board.fw("wait", "--timeout", "1")
-    assert r.rc == 1 and "still activated" in r.err
+    assert r.rc == 7 and "still activated" in r.err
 
 
 def test_history_lists_every_end(board, tmp_path):

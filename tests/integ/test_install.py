@@ -91,8 +91,15 @@ def test_refused_install_writes_nothing(board, keys, tmp_path, kind):
         assert board.status()["primary"] == "A"
     else:
         assert after == before
+    if kind != "tampered":
+        # refused before anything was written: no transaction began
+        assert not os.path.exists(board.p("state", "transaction.json"))
+        assert not os.path.exists(board.p("state", "history.jsonl"))
+        return
+    # refused midway: the transaction began (the target was marked bad) and
+    # ended failed, once, in history
     t = json.loads(open(board.p("state", "transaction.json")).read())
-    assert t["state"] == "failed" and t["reason"] in ("verification-failed", "incompatible")
+    assert t["state"] == "failed" and t["reason"] == "verification-failed"
     hist = open(board.p("state", "history.jsonl")).read().splitlines()
     assert json.loads(hist[-1])["id"] == t["id"]
 
@@ -217,6 +224,7 @@ def test_wrong_final_hash_never_activates(board, keys, tmp_path, verify_writes):
     conf = open(board.conf).read().replace("max_tries = 3",
                                            f"max_tries = 3\nverify_writes = {verify_writes}")
     open(board.conf, "w").write(conf)
+    board.drop_class("router-fw")
     b = bg.build(str(tmp_path / "h.fwb"), keys, [("rootfs", os.urandom(50000), "zstd")],
                  compatible=("fwtool,sim",),
                  mutate={"manifest": lambda p: p["manifest"]["images"][0].update(sha256="ab" * 32)})

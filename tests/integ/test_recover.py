@@ -15,7 +15,9 @@ from simboard import SimBoard
 
 @pytest.fixture
 def board(keys, tmp_path):
-    return SimBoard(tmp_path / "board", keys)
+    b = SimBoard(tmp_path / "board", keys)
+    b.set_cmdline("console=ttyS0 root=/dev/sdz1")  # booted from the stick: no slot runs
+    return b
 
 
 def sha(path):
@@ -41,21 +43,24 @@ def test_recover_writes_first_slot_and_boots_only_it(board, tmp_path):
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.recover/1"
     t = doc["transaction"]
-    assert t["state"] == "recovered" and t["reason"] == "recovered" and t["target"] == "A"
+    assert t["state"] == "recovered" and t["kind"] == "recover" and t["target"] == "A"
     assert [i["slot"] for i in doc["images"]] == ["rootfs.0", "router-fw.0"]
     assert sha(board.slot_file("A")) == sha(image(tmp_path, "1.1.0"))
     assert sha(board.slot_file("A", "router-fw")) == sha(image(tmp_path, "1.1.0", "router-fw"))
     # B holds zeros: it must not be a fallback
     env = board.bootenv()
     assert env["BOOT_ORDER"] == "A" and env["BOOT_A_LEFT"] == "3" and env["BOOT_B_LEFT"] == "0"
-    r = board.fw("wait", "--json", check=0)
-    assert json.loads(r.out)["state"] == "recovered"
-    hist = board.fw("history", "--json", check=0).out
-    assert '"recovered"' in hist
-    # the next boot boots it, confirm is a quiet no-op; the floor rose
+    # a trial: pending until its boot's checks, the floor not raised yet
+    r = board.fw("wait", "--json", "--timeout", "1")
+    assert r.rc == 7 and json.loads(r.out)["transaction"]["state"] == "recovered"
+    assert board.status()["security_version"] == 0
+    assert board.history() == []
+    # the next boot boots it and its checks confirm it; the floor rises
     assert board.boot().rc == 0 and board.booted() == "A"
-    assert board.fw("confirm", check=None).rc == 0
+    r = board.fw("confirm", "--json", check=0)
+    assert json.loads(r.out)["state"] == "confirmed"
     assert board.status()["security_version"] == 2
+    assert [(h["id"], h["state"]) for h in board.history()] == [(t["id"], "confirmed")]
 
 
 def test_recover_all_slots(board, tmp_path):
@@ -71,7 +76,9 @@ def test_recover_all_slots(board, tmp_path):
 def test_recover_keeps_a_slot_that_still_reads_back(board, tmp_path):
     """B was installed (recorded, re-hashes right): it stays a fallback."""
     b = board.bundle(tmp_path)
+    board.set_cmdline("console=ttyS0 fwtool.slot=A")
     board.fw("install", "--no-activate", b, check=0)
+    board.set_cmdline("console=ttyS0 root=/dev/sdz1")
     erase(board, "A")
     b2 = board.bundle(tmp_path / "v2", version="1.2.0")
     board.fw("recover", "--bundle", b2, check=0)
@@ -138,8 +145,11 @@ def test_recover_is_no_back_door(board, keys, tmp_path):
     r = board.fw("recover", "--bundle",
                  board.bundle(tmp_path / "y", compatible="acme,other"), check=4)
     assert snapshot(board) == before
-    # the floor: 1.1.0 at security version 2 recovered, 1.0.5 at 1 refused
+    # the floor: 1.1.0 at security version 2 recovered and confirmed, 1.0.5 at 1 refused
     board.fw("recover", "--bundle", board.bundle(tmp_path / "z"), check=0)
+    board.boot()
+    board.fw("confirm", check=0)
+    board.set_cmdline("console=ttyS0 root=/dev/sdz1")  # the stick again
     before = snapshot(board)
     low = board.bundle(tmp_path / "low", version="1.0.5", secver=1)
     r = board.fw("recover", "--bundle", low, check=3)

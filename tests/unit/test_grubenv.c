@@ -63,14 +63,14 @@ static void test_grubenv_rejects_bad_blocks(void **state)
 
 	(void)state;
 	memset(b, '#', sizeof(b));
-	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_EFORMAT);
+	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_ECORRUPT);
 	grubenv_create(&e);
 	memcpy(b, e.buf, sizeof(b));
 	memcpy(b + 200, "X=1", 3); /* no newline before the padding */
-	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_EFORMAT);
+	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_ECORRUPT);
 	/* the last newline is escaped: a line appended after it would join it */
 	memcpy(b + 200, "#x\\\n", 4);
-	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_EFORMAT);
+	assert_int_equal(grubenv_parse(&e, b, sizeof(b), &err), FW_ECORRUPT);
 	assert_non_null(strstr(err.msg, "not terminated"));
 	/* an escaped backslash before the newline is a terminated line */
 	b[199] = '\n';
