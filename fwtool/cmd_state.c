@@ -239,8 +239,9 @@ int cmd_wait(struct cmd *c, struct fw_err *err)
 	}
 	ret = outcome(t, ret, err);
 	report_wait(c->json, found ? t : NULL, ret, err->msg);
-	if (ret && c->json)
-		err->msg[0] = '\0'; /* said once, with the document; the exit status stays */
+	/* said once: with the document, or by the ended transaction printed */
+	if (ret && (c->json || (found && txn_ended(t->state))))
+		err->msg[0] = '\0';
 out:
 	free(t);
 	return ret;
