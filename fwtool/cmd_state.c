@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,15 @@ static int parse(struct cmd *c, const char **cmdline, const char **since, const 
 			*since = optarg;
 		else if (o == OPT_ID && id)
 			*id = optarg;
-		else if (o == OPT_TIMEOUT && timeout)
-			*timeout = atol(optarg);
-		else
+		else if (o == OPT_TIMEOUT && timeout) {
+			char *end;
+
+			errno = 0;
+			*timeout = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || *timeout < 0)
+				return fw_error(err, FW_EUSAGE,
+						"--timeout %s: not a number of seconds", optarg);
+		} else
 			return cmd_bad_opt(c, err);
 	}
 	if (o)
@@ -204,7 +211,7 @@ static int outcome(const struct txn *t, int ret, struct fw_err *err)
 int cmd_wait(struct cmd *c, struct fw_err *err)
 {
 	const char *id = NULL;
-	long timeout = 0;
+	long timeout = -1; /* none: until it ends; 0: look once */
 	struct config cfg;
 	struct txn *t = calloc(1, sizeof(*t));
 	time_t start = time(NULL);
@@ -230,7 +237,7 @@ int cmd_wait(struct cmd *c, struct fw_err *err)
 				       t->id, t->target);
 			break;
 		}
-		if (timeout > 0 && time(NULL) - start >= timeout) {
+		if (timeout >= 0 && time(NULL) - start >= timeout) {
 			ret = fw_error(err, FW_ETIMEDOUT, "transaction %s still %s after %ld s",
 				       t->id, txn_state_name(t->state), timeout);
 			break;

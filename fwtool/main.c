@@ -74,8 +74,9 @@ static const struct verb {
 	 "Every ended transaction, oldest first.\n"},
 	{"wait", cmd_wait,
 	 "usage: fwtool wait [--json] [--timeout SECONDS] [--id ID]\n"
-	 "Block until the transaction ends: exit 0 confirmed, 6 rolled back,\n"
-	 "1 failed or timed out.\n"},
+	 "Block until the transaction (the current one, or ID) ends, at most\n"
+	 "SECONDS (0: look once). Exit 0 confirmed, 1 failed, 6 rolled back,\n"
+	 "7 timed out, 8 installed but not activated, 10 no such transaction.\n"},
 	{"mark-good", cmd_mark,
 	 "usage: fwtool mark-good [booted|other|SLOT|BOOTNAME]\n"
 	 "Full tries for the slot; ends a trial of it as confirmed.\n"},

@@ -90,13 +90,14 @@ static int mark_active(struct txn_ctx *x, const char *bn, enum txn_content c, co
 		       struct txn *t, struct fw_err *err)
 {
 	struct txn *p = txn_pending(x), *cancel = activation_elsewhere(x, bn);
+	int mine = p && !strcmp(p->target, bn);
 	struct boot_env env;
 	char detail[128];
 	int ret;
 
 	if (c == TXN_CONTENT_BROKEN || c == TXN_CONTENT_EMPTY)
 		return refuse("mark-active", bn, why, err);
-	if (p && !cancel && strcmp(p->target, bn) && c != TXN_CONTENT_CONFIRMED)
+	if (p && !mine && !cancel && c != TXN_CONTENT_CONFIRMED)
 		return fw_error(err, FW_EUSAGE,
 				"mark-active %s: transaction %s is %s for %s: settle it first", bn,
 				p->id, txn_state_name(p->state), p->target);
@@ -111,12 +112,12 @@ static int mark_active(struct txn_ctx *x, const char *bn, enum txn_content c, co
 	if (!ret && cancel) {
 		*t = *cancel;
 		snprintf(detail, sizeof(detail), "cancelled by hand: mark-active %s", bn);
-		return txn_end(x, t, TXN_ROLLED_BACK, "manual", detail, err);
+		ret = txn_end(x, t, TXN_ROLLED_BACK, "manual", detail, err);
 	}
-	if (ret || c == TXN_CONTENT_CONFIRMED)
+	if (ret || (!mine && c == TXN_CONTENT_CONFIRMED))
 		return ret;
-	/* content that never passed a confirm: its next boot is a trial */
-	if (p)
+	/* its transaction, or content that never passed a confirm: a trial */
+	if (mine)
 		*t = *p;
 	else
 		txn_begin_for(x, t, "mark-active", bn);
