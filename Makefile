@@ -8,7 +8,7 @@
 #                   "N passed, N failed, N skipped"
 #   make demo       the whole update cycle on the simulated board
 #   make bench      ratios against dd / openssl / sha256sum, one run
-#   make fuzz       libFuzzer targets (clang), longer runs
+#   make fuzz       libFuzzer targets (clang) and the A/B model, longer runs
 #   make e2e        every real-reboot scenario in QEMU, both boards
 #   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
 
@@ -199,8 +199,9 @@ unit: $(UNIT_BINS) $(CHECK_USB)
 integ: $(O)/san/fwtool
 	@$(PYTHON) tests/run_check.py --build $(O) --only integ
 
-fuzz: deps $(FUZZ_BINS)
-	@$(PYTHON) tests/run_check.py --build $(O) --only fuzz --fuzz-seconds $${FUZZ_SECONDS:-120}
+fuzz: deps $(FUZZ_BINS) $(O)/fwtool
+	@$(PYTHON) tests/run_check.py --build $(O) --only fuzz --fuzz-seconds $${FUZZ_SECONDS:-120} \
+		--model-seconds $${MODEL_SECONDS:-1800}
 
 demo: deps
 	@$(MAKE) --no-print-directory sim_defconfig $(O)/fwtool

@@ -156,6 +156,27 @@ static int refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
 }
 
 /*
+ * The running slot is what a cut or a failed write falls back to. Out of
+ * the boot order (marked bad by hand), taking the target out too would
+ * leave nothing to boot.
+ */
+static int refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
+{
+	struct boot_slot_state st;
+	int ret;
+
+	if (!x->booted[0])
+		return 0;
+	ret = boot_get_state(&x->boot, x->booted, &st, err);
+	if (!ret && !st.good)
+		ret = fw_error(err, FW_EUSAGE,
+			       "slot %s runs, but is out of the boot order: writing the other "
+			       "would leave nothing to boot; 'fwtool mark-good booted' first",
+			       x->booted);
+	return ret;
+}
+
+/*
  * A group boots together: every slot of the target bootname must hold
  * content of this bundle or confirmed content of an earlier one. Checked
  * before anything is written.
@@ -298,6 +319,17 @@ static const char *reason_of(int code)
 	return "install-error";
 }
 
+/*
+ * The floor as it is now: txn_open() may just have finished a confirm
+ * that a cut left half done, and raised it since the caller read it.
+ */
+static int current_policy(struct txn_ctx *x, const struct verify_policy *vp,
+			  struct verify_policy *now, struct fw_err *err)
+{
+	*now = *vp;
+	return state_secver_get(x->cfg->statedir, &now->secver_floor, err);
+}
+
 /* Open and verify a bundle: nothing is written before this passes. */
 static int open_verified(struct job *j, const char *path, const struct verify_policy *vp,
 			 struct bundle_reader **rp, struct verified *v, struct fw_err *err)
@@ -333,6 +365,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	struct txn_ctx *x = malloc(sizeof(*x));
 	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
 	struct bundle_reader *r = NULL;
+	struct verify_policy now;
 	struct verified v;
 	int ret;
 
@@ -347,10 +380,14 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 			 cfg->fw_env_config);
 	if (!ret)
 		ret = refuse_on_trial(x, err);
+	if (!ret)
+		ret = refuse_without_fallback(x, err);
+	if (!ret)
+		ret = current_policy(x, vp, &now, err);
 	txn_begin(x, &res->txn, "install", "");
 	res->txn.ignored_compatible = o->ignore_compatible;
 	if (!ret)
-		ret = open_verified(&j, o->bundle, vp, &r, &v, err);
+		ret = open_verified(&j, o->bundle, &now, &r, &v, err);
 	if (!ret)
 		ret = resolve_targets(&j, &v.m, x->booted, targets, res, err);
 	if (!ret)
@@ -438,6 +475,25 @@ static int recover_bootname(struct job *j, const char *path, const char *bootnam
 	return ret;
 }
 
+/*
+ * A recovery is not in a hurry, and the slot it overwrites may be the only
+ * one left: a bundle in a file is read through once, every chunk and
+ * image checked, before its first byte is written. (From stdin it cannot
+ * be; then, as for an I/O error midway, the next candidate is the fallback.)
+ */
+static int read_whole(const char *path, const struct verify_policy *vp, struct fw_err *err)
+{
+	struct verified v;
+	int ret;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	verified_init(&v);
+	ret = verify_bundle(path, vp, &v, NULL, err);
+	verified_free(&v);
+	return ret;
+}
+
 /* Every bootname the recovery writes: the chosen one, or all but the booted. */
 static unsigned recover_list(struct txn_ctx *x, const struct install_opts *o, const char **list)
 {
@@ -506,6 +562,7 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 {
 	struct txn_ctx *x = malloc(sizeof(*x));
 	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
+	struct verify_policy now;
 	char passed[256] = "";
 	const char *list[BOOT_MAX];
 	unsigned n = 0;
@@ -522,6 +579,10 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 			       o->recover_into);
 	if (!ret)
 		ret = refuse_on_trial(x, err);
+	if (!ret)
+		ret = refuse_without_fallback(x, err);
+	if (!ret)
+		ret = current_policy(x, vp, &now, err);
 	if (!ret && o->all_slots && !strcmp(cands->path[0], "-"))
 		ret = fw_error(err, FW_EUSAGE,
 			       "recover --all-slots reads the bundle once per "
@@ -533,7 +594,9 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 	n = recover_list(x, o, list);
 	ret = FW_ENOTFOUND;
 	for (unsigned i = 0; ret && i < cands->n; i++) {
-		ret = recover_from(&j, cands->path[i], list, n, vp, o, res, err);
+		ret = read_whole(cands->path[i], &now, err);
+		if (!ret)
+			ret = recover_from(&j, cands->path[i], list, n, &now, o, res, err);
 		if (!ret || interrupted || ret == FW_EUSAGE || ret == FW_ENOMEM ||
 		    i + 1 == cands->n)
 			break;

@@ -4,7 +4,9 @@
 
 Suites: cmocka unit programs (build/san/tests/test_*), the USB DFU model
 under umockdev (build/san/usbtests/test_dfu), pytest integration
-tests driving the sanitized binary (tests/integ), the fuzz corpus replayed
+tests driving the sanitized binary (tests/integ), the A/B state machine
+against its reference model for a bounded time (tests/model, MODEL_SECONDS,
+default 120), the fuzz corpus replayed
 through the gcc replay drivers (build/san/fuzz/*), when clang's libFuzzer
 build exists each fuzzer for a short bounded time, and the first three
 real-reboot scenarios on both QEMU boards plus the host's USB recovery
@@ -198,6 +200,20 @@ def run_style(t):
         t.add("shellcheck", 0, 0, 1)
 
 
+def run_model(build, t, seconds, binary):
+    """The A/B state machine against its reference model: random sequences
+    of verbs and power cuts on the sim board, invariants after every step.
+    A bounded run here (the sanitized binary); make fuzz runs it longer."""
+    argv = [sys.executable, os.path.join(ROOT, "tests", "model", "abmodel.py"),
+            "--fwtool", os.path.join(ROOT, build, *binary), "--seconds", str(seconds)]
+    if os.environ.get("MODEL_SEED"):
+        argv += ["--seed", os.environ["MODEL_SEED"]]
+    p = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    sys.stdout.write(p.stdout + (p.stderr[-3000:] if p.returncode else ""))
+    sys.stdout.flush()
+    t.add("model", 1 if p.returncode == 0 else 0, 0 if p.returncode == 0 else 1)
+
+
 # scenarios 1-3 of issue 5 on both boards, and the recovery stick (issue 6)
 E2E_IN_CHECK = ["good-update", "check-fails", "watchdog", "usb-recovery"]
 
@@ -226,7 +242,9 @@ def run_e2e(build, t):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--only", choices=["unit", "integ", "fuzz", "style", "e2e"])
+    ap.add_argument("--only", choices=["unit", "integ", "model", "fuzz", "style", "e2e"])
+    ap.add_argument("--model-seconds", type=int,
+                    default=int(os.environ.get("MODEL_SECONDS", "120")))
     ap.add_argument("--fuzz-seconds", type=int,
                     default=int(os.environ.get("FUZZ_SECONDS", "8")))
     ap.add_argument("pytest_args", nargs="*")
@@ -240,6 +258,10 @@ def main():
         run_usb(a.build, t)
     if a.only in (None, "integ"):
         run_integ(a.build, t, a.pytest_args)
+    if a.only in (None, "model"):
+        run_model(a.build, t, a.model_seconds, ("san", "fwtool"))
+    if a.only == "fuzz":  # make fuzz: the long run, on the release build
+        run_model(a.build, t, a.model_seconds, ("fwtool",))
     if a.only in (None, "fuzz"):
         gen = os.path.join(ROOT, "tests", "fuzz", "gen-corpus.py")
         if os.path.exists(gen):
