@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Write generated fuzz seeds (binary ones are not checked in):
-bundle/: small tar bundles, valid in shape and hostile; dtb/: dtc output."""
+bundle/: small tar bundles, valid in shape and hostile; dtb/: dtc output;
+bootenv/: an environment of each bootloader backend with rule operations
+(fuzz_bootenv.c)."""
 import hashlib
 import io
 import json
@@ -55,6 +57,22 @@ def main(out):
     }
     for name, blob in seeds.items():
         with open(os.path.join(b, name), "wb") as f:
+            f.write(blob)
+    e = os.path.join(out, "bootenv")
+    os.makedirs(e, exist_ok=True)
+    ops = bytes([0x08 | 0x60, 0x04, 0x01 | 0x60, 0x02 | 0x08, 0x03 | 0x60, 0x04, 0x04, 0x10])
+    rauc = [b"BOOT_ORDER=B A", b"BOOT_A_LEFT=3", b"BOOT_B_LEFT=2", b"bootcmd=run ab"]
+    grub = b"# GRUB Environment Block\nORDER=A A B C\nA_OK=1\nA_TRY=0\nA_LEFT=3\n" \
+           b"B_OK=0\nB_TRY=1\nB_LEFT=0\nsaved_entry=x\\\\y\n"
+    envs = {
+        "sim": bytes([0, len(ops)]) + ops + b"\n".join(rauc) + b"\n",
+        "sim-repeats": bytes([0, 3]) + ops[:3] + b"BOOT_ORDER=A A A A A\nBOOT_A_LEFT=ff\n",
+        "uboot": bytes([1, len(ops)]) + ops + b"\0".join(rauc) + b"\0\0",
+        "grub": bytes([2, len(ops)]) + ops + grub.ljust(1024, b"#"),
+        "grub-full": bytes([2, 2]) + ops[:2] + (grub + b"X=" + b"y" * 800 + b"\n").ljust(1024, b"#"),
+    }
+    for name, blob in envs.items():
+        with open(os.path.join(e, name), "wb") as f:
             f.write(blob)
     if shutil.which("dtc"):
         d = os.path.join(out, "dtb")
