@@ -41,19 +41,29 @@ int fw_error(struct fw_err *err, int code, const char *fmt, ...)
 
 int fw_error_prefix(struct fw_err *err, const char *fmt, ...)
 {
-	char prefix[128];
-	size_t plen, room = sizeof(err->msg);
+	char prefix[128], old[sizeof(err->msg)];
+	size_t len, room;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	plen = strlen(prefix);
-	/* slide the message right, truncating its end, then put the prefix */
-	memmove(err->msg + plen + 2, err->msg, room - plen - 2);
-	err->msg[room - 1] = '\0';
-	memcpy(err->msg, prefix, plen);
-	memcpy(err->msg + plen, ": ", 2);
+	memcpy(old, err->msg, sizeof(old));
+	old[sizeof(old) - 1] = '\0';
+	len = strlen(old);
+	room = sizeof(err->msg) - 1 - strlen(prefix) - 2;
+	if (len > room) {
+		/* too long: the middle goes (a long path), never the end, which
+		 * says what failed ("No space left on device") */
+		size_t tail = room / 2, head = room - tail - 3;
+
+		memmove(old + head + 3, old + len - tail, tail + 1);
+		memcpy(old + head, "...", 3);
+	}
+	len = strlen(prefix);
+	memcpy(err->msg, prefix, len);
+	memcpy(err->msg + len, ": ", 2);
+	memcpy(err->msg + len + 2, old, strlen(old) + 1);
 	return err->code;
 }
 

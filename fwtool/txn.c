@@ -31,9 +31,7 @@ static int finish(struct txn_ctx *x, const struct txn *t, struct fw_err *err)
 	if (!ret)
 		ret = state_history_append(dir, t, err);
 	if (ret)
-		fw_error_prefix(err,
-				"transaction %s ended %s, but its record is not complete "
-				"(the next fwtool run completes it)",
+		fw_error_prefix(err, "transaction %.8s ended %s; the next run completes its record",
 				t->id, txn_state_name(t->state));
 	return ret;
 }
