@@ -7,7 +7,6 @@
 #include "cmd_verbs.h"
 #include "install.h"
 #include "lock.h"
-#include "recover.h"
 #include "report.h"
 #include "slot.h"
 
@@ -122,7 +121,6 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 	};
 	struct install_opts io = {0};
 	struct cmd_policy pol = {0};
-	struct recover_candidates *cands = NULL;
 	struct install_result *res;
 	const char *where = NULL, *device = NULL;
 	struct verify_policy vp;
@@ -153,22 +151,18 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 	if (ret)
 		return ret;
 	io.ignore_compatible = pol.ignore_compatible;
+	io.bundle = where;
 	res = calloc(1, sizeof(*res));
-	cands = calloc(1, sizeof(*cands));
-	if (!res || !cands)
-		ret = fw_error(err, FW_ENOMEM, "out of memory");
-	if (!ret)
-		ret = recover_find(where, &vp, cands, err);
-	if (!ret)
-		ret = lock_take(cfg.lockfile, &lockfd, err);
+	if (!res)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	ret = lock_take(cfg.lockfile, &lockfd, err);
 	if (!ret) {
 		cmd_progress(c, &prog);
-		ret = install_recover(&cfg, &vp, &io, cands, &prog, res, err);
+		ret = install_recover(&cfg, &vp, &io, &prog, res, err);
 		lock_release(&lockfd);
 	}
 	if (!ret)
 		report_install(c->json, "fwtool.recover/1", res);
-	free(cands);
 	free(res);
 	return ret;
 }

@@ -557,9 +557,10 @@ static int recover_reset(struct job *j, const char *const *list, unsigned n, str
 }
 
 int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, const struct recover_candidates *cands,
-		    struct progress *prog, struct install_result *res, struct fw_err *err)
+		    const struct install_opts *o, struct progress *prog, struct install_result *res,
+		    struct fw_err *err)
 {
+	struct recover_candidates *cands = malloc(sizeof(*cands));
 	struct txn_ctx *x = malloc(sizeof(*x));
 	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
 	struct verify_policy now;
@@ -568,8 +569,11 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 	unsigned n = 0;
 	int ret;
 
-	if (!x)
+	if (!x || !cands) {
+		free(x);
+		free(cands);
 		return fw_error(err, FW_ENOMEM, "out of memory");
+	}
 	catch_signals();
 	ret = txn_open(x, cfg, cfg->cmdline, 0, err);
 	if (!ret && x->booted[0] && !strcmp(o->recover_into, x->booted))
@@ -583,6 +587,8 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 		ret = refuse_without_fallback(x, err);
 	if (!ret)
 		ret = current_policy(x, vp, &now, err);
+	if (!ret)
+		ret = recover_find(o->bundle, &now, cands, err);
 	if (!ret && o->all_slots && !strcmp(cands->path[0], "-"))
 		ret = fw_error(err, FW_EUSAGE,
 			       "recover --all-slots reads the bundle once per "
@@ -618,5 +624,6 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 out:
 	txn_close(x);
 	free(x);
+	free(cands);
 	return ret;
 }

@@ -10,7 +10,7 @@
 #include "verify.h"
 
 struct install_opts {
-	const char *bundle; /* path or "-" */
+	const char *bundle; /* path or "-"; recover: where to look, NULL for the media */
 	const char *cmdline; /* kernel command line file */
 	int no_activate;
 	int force;
@@ -57,7 +57,9 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 /**
  * install_recover() - write a bundle from recovery media
  *
- * The candidates are tried newest first, each verified exactly as
+ * @o->bundle is where to look (recover_find(): a bundle, a folder, or NULL
+ * for the mounted removable media); the candidates, chosen once the state
+ * is settled (under the lock, with the floor as it is now), are tried newest first, each verified exactly as
  * install_run() verifies (a recovery is no back door); one that fails
  * midway is passed over for the next. The bundle is read once per
  * bootname written: @o->recover_into, then with @o->all_slots every other
@@ -71,7 +73,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
  * Return: as install_run().
  */
 int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, const struct recover_candidates *cands,
-		    struct progress *prog, struct install_result *res, struct fw_err *err) FW_MUST;
+		    const struct install_opts *o, struct progress *prog, struct install_result *res,
+		    struct fw_err *err) FW_MUST;
 
 #endif
