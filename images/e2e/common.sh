@@ -81,13 +81,17 @@ mkinitramfs() {
 	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$dest"
 }
 
-# bundle VERSION SLOTIMAGE COMPATIBLE: a signed update into $work/data
+# bundle VERSION SLOTIMAGE COMPATIBLE: a signed update into $work/data; a
+# board whose rootfs carries other slots with it (parent =) sets
+# E2E_BUNDLE_IMAGES to their --image arguments: a bundle carries its group
 bundle() {
 	mkdir -p "$work/data"
+	# E2E_BUNDLE_IMAGES is a list of words
+	# shellcheck disable=SC2086
 	"$top/build/fwtool" bundle create -o "$work/data/update-$1.fwb" \
 		--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 		--version "$1" --security-version 1 --compatible "$3" \
-		--image "rootfs=$2:zstd" >/dev/null
+		--image "rootfs=$2:zstd" ${E2E_BUNDLE_IMAGES:-} >/dev/null
 }
 
 # e2e_conf BOOTLOADER SECTION COMPATIBLE [SLOTS]: $work/system.conf for a

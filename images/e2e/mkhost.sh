@@ -38,8 +38,15 @@ e2e_conf grub $'[grub]\ngrubenv = /boot/grub/grubenv' dmi "$(printf '%s\n' \
 	'[slot.firmware.0]' 'device = /dev/mtd0' 'type = mtd' 'parent = rootfs.0' \
 	'[slot.firmware.1]' 'device = /dev/mtd1' 'type = mtd' 'parent = rootfs.1')"
 
+# the stick restores the disk's slots; it has no MTD (block2mtd) of its own
+grep -v -e '^\[slot.firmware' -e '^device = /dev/mtd' -e '^type = mtd' -e '^parent = ' \
+	"$work/system.conf" > "$work/stick.conf"
+
 export E2E_MODULES="block2mtd late:nandsim"
 export E2E_TOOLS="/usr/sbin/nanddump /usr/sbin/mtd_debug /usr/sbin/flash_erase"
+# every update carries the firmware.1 that boots with its rootfs.1
+head -c 200003 /dev/urandom > "$work/firmware-base.bin"
+export E2E_BUNDLE_IMAGES="--image firmware=$work/firmware-base.bin"
 slots_and_bundles vmlinuz /bin/busybox "$fw" 64M 'qemu,*'
 
 # --- the mtd scenario's updates --------------------------------------------------
@@ -106,7 +113,11 @@ echo "mkhost: $img (kernel $KV)"
 "$fw" bundle create -o "$work/other-board.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 9.0.0 --compatible 'acme,other' --image "rootfs=$work/slot-1.1.0.img:zstd" >/dev/null
-"$top/scripts/mkrecovery" -o "$out/rescue.img" --conf "$work/system.conf" \
-	--keyring "$out/keys/ca.pem" --bundle "$work/data/update-1.1.0.fwb" \
+"$fw" bundle create -o "$work/rescue-1.1.0.fwb" \
+	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+	--version 1.1.0 --security-version 1 --compatible 'qemu,*' \
+	--image "rootfs=$work/slot-1.1.0.img:zstd" >/dev/null
+"$top/scripts/mkrecovery" -o "$out/rescue.img" --conf "$work/stick.conf" \
+	--keyring "$out/keys/ca.pem" --bundle "$work/rescue-1.1.0.fwb" \
 	--bundle "$work/other-board.fwb" --mount /dev/vda1:/boot:ext2 \
 	--mount /dev/vda4:/data:ext4 --cache "$out" --size 128 >/dev/null
