@@ -22,6 +22,7 @@ struct cmd {
 	int json;
 	int events;
 	int progress; /* -1: on when stderr is a terminal */
+	char txn_id[40]; /* set by a verb that has one: in its error document too */
 };
 
 /* A verb handler: 0 or a negative FW_E* code; CMD_HELP after --help. */

@@ -12,6 +12,8 @@
 
 enum {
 	OPT_NO_ACTIVATE = OPT_FIRST_VERB_OPT,
+	OPT_SKIP_IF_RUNNING,
+	OPT_ID,
 	OPT_FORCE,
 	OPT_BUNDLE,
 	OPT_ALL_SLOTS,
@@ -25,6 +27,8 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 		CMD_POLICY_OPTS,
 		{"cmdline", required_argument, NULL, OPT_CMDLINE},
 		{"no-activate", no_argument, NULL, OPT_NO_ACTIVATE},
+		{"skip-if-running", no_argument, NULL, OPT_SKIP_IF_RUNNING},
+		{"id", required_argument, NULL, OPT_ID},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{NULL, 0, NULL, 0},
 	};
@@ -41,6 +45,8 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 		switch (o) {
 		case OPT_CMDLINE: io.cmdline = optarg; break;
 		case OPT_NO_ACTIVATE: io.no_activate = 1; break;
+		case OPT_SKIP_IF_RUNNING: io.skip_if_running = 1; break;
+		case OPT_ID: io.id = optarg; break;
 		case OPT_FORCE: io.force = 1; break;
 		default: return cmd_bad_opt(c, err);
 		}
@@ -67,6 +73,7 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 		cmd_progress(c, &prog);
 		ret = install_run(&cfg, &vp, &io, &prog, res, err);
 		lock_release(&lockfd);
+		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
 	}
 	if (!ret)
 		report_install(c->json, "fwtool.install/1", res);
@@ -160,6 +167,7 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 		cmd_progress(c, &prog);
 		ret = install_recover(&cfg, &vp, &io, &prog, res, err);
 		lock_release(&lockfd);
+		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
 	}
 	if (!ret)
 		report_install(c->json, "fwtool.recover/1", res);

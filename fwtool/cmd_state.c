@@ -77,6 +77,8 @@ static void problem(struct problems *p, const struct fw_err *e)
 int cmd_status(struct cmd *c, struct fw_err *err)
 {
 	struct report_slot rows[FW_SLOTS_MAX];
+	struct txn_running running;
+	struct report_status view;
 	struct slot_record recs[FW_SLOTS_MAX];
 	char primary[FW_BOOTNAME_LEN + 1] = "";
 	const char *cmdline = NULL, *errs[4];
@@ -134,8 +136,19 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 	}
 	for (unsigned i = 0; i < pr.n; i++)
 		errs[i] = pr.msg[i];
-	report_status(c->json, cfg.bootloader, x->booted[0] ? x->booted : "?", primary, secver,
-		      rows, cfg.nslots, x->cur.state ? &x->cur : NULL, errs, pr.n);
+	if (x->booted[0] && txn_running(x, &running, &e))
+		problem(&pr, &e);
+	view = (struct report_status){cfg.bootloader,
+				      x->booted[0] ? x->booted : "?",
+				      primary,
+				      secver,
+				      rows,
+				      cfg.nslots,
+				      x->cur.state ? &x->cur : NULL,
+				      x->booted[0] ? &running : NULL,
+				      errs,
+				      pr.n};
+	report_status(c->json, &view);
 	if (pr.n) /* printed above; the exit status says what kind */
 		ret = fw_error(err, pr.code, "%s", c->json ? "" : pr.msg[0]);
 out:

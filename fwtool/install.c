@@ -176,6 +176,68 @@ static int refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
 	return ret;
 }
 
+/* Do the slots of @bootname hold every image of @m, as written and verified? */
+static int holds(struct txn_ctx *x, const char *bootname, const struct manifest *m, int confirmed)
+{
+	for (unsigned i = 0; i < m->nimages; i++) {
+		const struct config_slot *s =
+			slot_of_bootname(x->cfg, m->images[i].class, bootname);
+		struct slot_record rec;
+		struct fw_err e = {0};
+
+		if (!s || state_slot_get(x->cfg->statedir, s->name, &rec, &e) ||
+		    strcmp(rec.status, "ok") || (confirmed && !rec.confirmed) ||
+		    memcmp(rec.sha256, m->images[i].sha256, HASH_LEN))
+			return 0;
+	}
+	return m->nimages > 0;
+}
+
+/*
+ * --skip-if-running: the bundle is what the board runs, confirmed, or what
+ * the pending activation will try. Decided by the images' hashes, not the
+ * version string, and only after the bundle verified.
+ */
+static int nothing_to_do(struct txn_ctx *x, const struct manifest *m, struct install_result *res)
+{
+	struct txn *p = txn_pending(x);
+
+	if (holds(x, x->booted, m, 1) && !txn_trial_target(x, x->booted)) {
+		snprintf(res->nothing, sizeof(res->nothing), "running");
+		memset(&res->txn, 0, sizeof(res->txn));
+		snprintf(res->txn.version, sizeof(res->txn.version), "%s", m->version);
+		snprintf(res->txn.target, sizeof(res->txn.target), "%s", x->booted);
+		return 1;
+	}
+	if (p && txn_trial_target(x, p->target) && holds(x, p->target, m, 0)) {
+		snprintf(res->nothing, sizeof(res->nothing), "pending");
+		res->txn = *p;
+		return 1;
+	}
+	return 0;
+}
+
+/* A caller's id: a name for this transaction that no other one has. */
+static int take_id(struct txn_ctx *x, const char *id, struct txn *t, struct fw_err *err)
+{
+	size_t n = strlen(id);
+	int ret;
+
+	if (!n || n >= sizeof(t->id) || strspn(id, "0123456789abcdefABCDEF-") != n)
+		return fw_error(err, FW_EUSAGE, "--id %s: not a transaction id (hex digits and -)",
+				id);
+	if (!strcmp(x->cur.id, id))
+		return fw_error(err, FW_EUSAGE, "--id %s: that transaction exists already", id);
+	ret = state_history_find(x->cfg->statedir, id, &x->scratch, err);
+	if (!ret)
+		return fw_error(err, FW_EUSAGE, "--id %s: that transaction exists already", id);
+	if (ret != FW_ENOTXN)
+		return ret;
+	fw_err_clear(err);
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	return 0;
+}
+
 /*
  * A group boots together: every slot of the target bootname must hold
  * content of this bundle or confirmed content of an earlier one. Checked
@@ -386,8 +448,13 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		ret = current_policy(x, vp, &now, err);
 	txn_begin(x, &res->txn, "install", "");
 	res->txn.ignored_compatible = o->ignore_compatible;
+	if (!ret && o->id)
+		ret = take_id(x, o->id, &res->txn, err);
+	progress_transaction(prog, res->txn.id);
 	if (!ret)
 		ret = open_verified(&j, o->bundle, &now, &r, &v, err);
+	if (!ret && o->skip_if_running && nothing_to_do(x, &v.m, res))
+		goto out; /* done already: nothing written, no transaction */
 	if (!ret)
 		ret = resolve_targets(&j, &v.m, x->booted, targets, res, err);
 	if (!ret)
@@ -597,6 +664,7 @@ int install_recover(const struct config *cfg, const struct verify_policy *vp,
 		goto out;
 	txn_begin(x, &res->txn, "recover", o->recover_into);
 	res->txn.state = TXN_NONE; /* begun only when the first store is made */
+	progress_transaction(prog, res->txn.id);
 	n = recover_list(x, o, list);
 	ret = FW_ENOTFOUND;
 	for (unsigned i = 0; ret && i < cands->n; i++) {

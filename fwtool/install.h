@@ -19,13 +19,19 @@ struct install_opts {
 	const char *recover_into;
 	int all_slots;
 	int ignore_compatible; /* recorded in the transaction */
+	int skip_if_running; /* nothing to do when the bundle runs or is on trial */
+	const char *id; /* the transaction's id, chosen by the caller; NULL: a new UUID */
 };
 
 /**
  * struct install_result - what happened, for the report
  * @skipped: image i was already in its slot (verified by re-hashing)
+ * @nothing: with skip_if_running, why nothing was done: "running" (the
+ *           booted slot holds this bundle, confirmed), "pending" (its trial
+ *           is the pending transaction, in @txn); "" otherwise
  */
 struct install_result {
+	char nothing[16];
 	struct txn txn;
 	char slot[FW_IMAGES_MAX][FW_CLASS_LEN + 12];
 	int skipped[FW_IMAGES_MAX];

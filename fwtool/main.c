@@ -44,12 +44,14 @@ static const struct verb {
 	 "Print this board's compatible strings (device tree, DMI, system.conf).\n"},
 	{"install", cmd_install,
 	 "usage: fwtool install [--json] [--events] [--progress] [--no-activate]\n"
-	 "         [--force] [--keyring PATH] [--compatible S]... [--allow-downgrade]\n"
-	 "         [--cmdline FILE] BUNDLE|-\n"
+	 "         [--force] [--skip-if-running] [--id ID] [--keyring PATH]\n"
+	 "         [--ignore-compatible] [--allow-downgrade] [--cmdline FILE] BUNDLE|-\n"
 	 "Verify, then stream every image into the slot that is not running (marked\n"
 	 "bad first), read it back, and make it primary with max_tries tries.\n"
 	 "An image already in its slot (recorded and re-hashed) is not rewritten\n"
-	 "unless --force; --force never skips a verification.\n"},
+	 "unless --force; --force never skips a verification. --skip-if-running:\n"
+	 "nothing to do (exit 0, \"skipped\") when the bundle runs confirmed or is\n"
+	 "the pending trial. --id: the transaction's id, chosen by the caller.\n"},
 	{"recover", cmd_recover,
 	 "usage: fwtool recover [--json] [--bundle PATH] [--all-slots]\n"
 	 "         [--target-root DEVICE] [--force] [--keyring PATH] [--compatible S]...\n"
@@ -155,7 +157,7 @@ int main(int argc, char **argv)
 		if (ret) {
 			report_set_compact(c.events);
 			if (err.msg[0]) /* empty: the verb reported already */
-				report_error(c.json, &err);
+				report_error(c.json, &err, c.txn_id);
 			return fw_exit_status(ret);
 		}
 		return 0;

@@ -31,6 +31,15 @@ static void event(struct progress *p, uint64_t done)
 	fflush(stdout);
 }
 
+void progress_transaction(struct progress *p, const char *id)
+{
+	if (!p->events)
+		return;
+	printf("{\"schema\":\"fwtool.event/1\",\"phase\":\"transaction\",\"transaction\":\"%s\"}\n",
+	       id);
+	fflush(stdout);
+}
+
 static void draw(struct progress *p, uint64_t done, double t)
 {
 	double el = t - p->start, frac = p->total ? (double)done / (double)p->total : 1;

@@ -22,6 +22,12 @@ struct progress {
 };
 
 void progress_init(struct progress *p, int bar, int events);
+/**
+ * progress_transaction() - the first event of an install or recovery:
+ *   {"schema":"fwtool.event/1","phase":"transaction","transaction":"ID"}
+ * so a program that loses the connection still knows what to wait for
+ */
+void progress_transaction(struct progress *p, const char *id);
 /** progress_phase() - start a phase (@item may be NULL); emits an event */
 void progress_phase(struct progress *p, const char *phase, const char *item, uint64_t total);
 /** progress_update() - throttled to about 10 updates a second */

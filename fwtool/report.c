@@ -9,6 +9,7 @@
 #include "hex.h"
 #include "install.h"
 #include "report.h"
+#include "txn.h"
 #include "state.h"
 
 static int compact;
@@ -56,7 +57,7 @@ static void fmt_time(time_t t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void report_error(int json, const struct fw_err *err)
+void report_error(int json, const struct fw_err *err, const char *txn_id)
 {
 	json_object *doc, *e;
 
@@ -69,6 +70,8 @@ void report_error(int json, const struct fw_err *err)
 	json_object_object_add(e, "exit", json_object_new_int(fw_exit_status(err->code)));
 	add_str(e, "message", err->msg);
 	json_object_object_add(doc, "error", e);
+	if (txn_id && txn_id[0])
+		add_str(doc, "transaction", txn_id);
 	emit(doc);
 }
 
@@ -269,7 +272,19 @@ void report_txn(int json, const struct txn *t)
 void report_install(int json, const char *schema, const struct install_result *res)
 {
 	json_object *doc, *arr;
+	int running = !strcmp(res->nothing, "running");
 
+	if (!json && res->nothing[0]) {
+		if (running)
+			printf("version %s runs in slot %s, confirmed: nothing to do\n",
+			       res->txn.version, res->txn.target);
+		else
+			printf("version %s is on trial already: transaction %s tries slot %s at "
+			       "the "
+			       "next boot\n",
+			       res->txn.version, res->txn.id, res->txn.target);
+		return;
+	}
 	if (!json) {
 		for (unsigned i = 0; i < res->nimages; i++)
 			printf("%s: %s\n", res->slot[i],
@@ -279,7 +294,11 @@ void report_install(int json, const char *schema, const struct install_result *r
 		return;
 	}
 	doc = doc_new(schema);
-	json_object_object_add(doc, "transaction", txn_json(&res->txn));
+	json_object_object_add(doc, "skipped",
+			       res->nothing[0] ? json_object_new_string(res->nothing) : NULL);
+	if (running)
+		add_str(doc, "version", res->txn.version);
+	json_object_object_add(doc, "transaction", running ? NULL : txn_json(&res->txn));
 	arr = json_object_new_array();
 	for (unsigned i = 0; i < res->nimages; i++) {
 		json_object *o = json_object_new_object();
@@ -292,40 +311,63 @@ void report_install(int json, const char *schema, const struct install_result *r
 	emit(doc);
 }
 
-void report_status(int json, const char *bootloader, const char *booted, const char *primary,
-		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
-		   const struct txn *t, const char *const *errors, unsigned nerrors)
+static json_object *running_json(const struct txn_running *r)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "bootname", r->bootname);
+	json_object_object_add(o, "version",
+			       r->version[0] ? json_object_new_string(r->version) : NULL);
+	add_u64(o, "security_version", r->security_version);
+	json_object_object_add(o, "confirmed", json_object_new_boolean(r->confirmed));
+	json_object_object_add(o, "on_trial", json_object_new_boolean(r->on_trial));
+	return o;
+}
+
+static void print_status(const struct report_status *st)
+{
+	const struct txn_running *r = st->running;
+
+	printf("bootloader: %s\nbooted:     %s\nprimary:    %s\n", st->bootloader, st->booted,
+	       st->primary[0] ? st->primary : "(none)");
+	if (r)
+		printf("running:    %s (%s)\n",
+		       r->version[0] ? r->version : "what the board came with",
+		       r->confirmed  ? "confirmed"
+		       : r->on_trial ? "on trial"
+				     : "not confirmed");
+	printf("security version floor: %llu\nslots:\n", (unsigned long long)st->secver);
+	for (unsigned i = 0; i < st->nslots; i++) {
+		const struct report_slot *s = &st->slots[i];
+
+		printf("  %-12s %-2s %-8s %-7s %2u tries  %-10s %s%s\n", s->name, s->bootname,
+		       s->boot, s->type, s->left, s->rec ? s->rec->version : "-", s->device,
+		       s->booted ? "  (booted)" : "");
+	}
+	if (st->txn)
+		print_txn(st->txn);
+	for (unsigned i = 0; i < st->nerrors; i++)
+		printf("cannot read: %s\n", st->errors[i]);
+}
+
+void report_status(int json, const struct report_status *st)
 {
 	char hex[HASH_HEX_LEN + 1];
 	json_object *doc, *arr;
 
 	if (!json) {
-		printf("bootloader: %s\nbooted:     %s\nprimary:    %s\nsecurity version floor: "
-		       "%llu\nslots:\n",
-		       bootloader, booted, primary[0] ? primary : "(none)",
-		       (unsigned long long)secver);
-		for (unsigned i = 0; i < nslots; i++) {
-			const struct report_slot *s = &slots[i];
-
-			printf("  %-12s %-2s %-8s %-7s %2u tries  %-10s %s%s\n", s->name,
-			       s->bootname, s->boot, s->type, s->left,
-			       s->rec ? s->rec->version : "-", s->device,
-			       s->booted ? "  (booted)" : "");
-		}
-		if (t)
-			print_txn(t);
-		for (unsigned i = 0; i < nerrors; i++)
-			printf("cannot read: %s\n", errors[i]);
+		print_status(st);
 		return;
 	}
 	doc = doc_new("fwtool.status/1");
-	add_str(doc, "bootloader", bootloader);
-	add_str(doc, "booted", booted);
-	add_str(doc, "primary", primary);
-	add_u64(doc, "security_version", secver);
+	add_str(doc, "bootloader", st->bootloader);
+	add_str(doc, "booted", st->booted);
+	add_str(doc, "primary", st->primary);
+	add_u64(doc, "security_version", st->secver);
+	json_object_object_add(doc, "running", st->running ? running_json(st->running) : NULL);
 	arr = json_object_new_array();
-	for (unsigned i = 0; i < nslots; i++) {
-		const struct report_slot *s = &slots[i];
+	for (unsigned i = 0; i < st->nslots; i++) {
+		const struct report_slot *s = &st->slots[i];
 		json_object *o = json_object_new_object(), *b = json_object_new_object();
 
 		add_str(o, "name", s->name);
@@ -358,10 +400,10 @@ void report_status(int json, const char *bootloader, const char *booted, const c
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(doc, "slots", arr);
-	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
+	json_object_object_add(doc, "transaction", st->txn ? txn_json(st->txn) : NULL);
 	arr = json_object_new_array();
-	for (unsigned i = 0; i < nerrors; i++)
-		json_object_array_add(arr, json_object_new_string(errors[i]));
+	for (unsigned i = 0; i < st->nerrors; i++)
+		json_object_array_add(arr, json_object_new_string(st->errors[i]));
 	json_object_object_add(doc, "errors", arr);
 	emit(doc);
 }
@@ -377,7 +419,7 @@ void report_wait(int json, const struct txn *t, int code, const char *msg)
 		{FW_ECORRUPT, "corrupt"},
 	};
 	const char *result = code ? "error" : "confirmed";
-	json_object *doc;
+	json_object *doc, *arr;
 
 	if (!json) {
 		if (t)
@@ -395,6 +437,14 @@ void report_wait(int json, const struct txn *t, int code, const char *msg)
 	add_str(doc, "result", result);
 	json_object_object_add(doc, "exit", json_object_new_int(fw_exit_status(code)));
 	add_str(doc, "message", msg);
+	/* confirmed, but a wanted check failed: flag the host, go on */
+	arr = json_object_new_array();
+	for (unsigned i = 0; t && t->state == TXN_CONFIRMED && i < t->nchecks; i++)
+		if (!t->checks[i].required && !t->checks[i].passed)
+			json_object_array_add(arr, json_object_new_string(t->checks[i].name));
+	json_object_object_add(doc, "degraded",
+			       json_object_new_boolean(json_object_array_length(arr) > 0));
+	json_object_object_add(doc, "degraded_checks", arr);
 	json_object_object_add(doc, "transaction", t ? txn_json(t) : NULL);
 	emit(doc);
 }

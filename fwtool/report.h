@@ -19,9 +19,10 @@ void report_set_compact(int compact);
 
 /**
  * report_error() - the one-line error on stderr; with @json also
- * {"schema":"fwtool.error/1","error":{"code","exit","message"}} on stdout
+ * {"schema":"fwtool.error/1","error":{"code","exit","message"}} on stdout,
+ * and "transaction": @txn_id when the verb had one (may be NULL)
  */
-void report_error(int json, const struct fw_err *err);
+void report_error(int json, const struct fw_err *err, const char *txn_id);
 
 /**
  * report_bundle() - fwtool.info/1 or fwtool.verify/1
@@ -40,6 +41,7 @@ struct install_result;
 struct config;
 struct boot_env;
 struct slot_record;
+struct txn_running;
 
 /**
  * report_install() - fwtool.install/1 or fwtool.recover/1 (@schema): the
@@ -60,12 +62,25 @@ struct report_slot {
 };
 
 /**
- * report_status() - fwtool.status/1, with what could not be read in
- * @errors (a corrupt state file, the bootloader environment)
+ * struct report_status - everything fwtool status shows
+ * @running: the booted slot's version and whether it is confirmed (NULL:
+ *           nothing booted)
+ * @errors:  what could not be read (a corrupt state file, the bootloader
+ *           environment)
  */
-void report_status(int json, const char *bootloader, const char *booted, const char *primary,
-		   uint64_t secver, const struct report_slot *slots, unsigned nslots,
-		   const struct txn *t, const char *const *errors, unsigned nerrors);
+struct report_status {
+	const char *bootloader, *booted, *primary;
+	uint64_t secver;
+	const struct report_slot *slots;
+	unsigned nslots;
+	const struct txn *txn;
+	const struct txn_running *running;
+	const char *const *errors;
+	unsigned nerrors;
+};
+
+/** report_status() - fwtool.status/1 */
+void report_status(int json, const struct report_status *st);
 
 /** report_txn() - fwtool.transaction/1 (wait, confirm, rollback) */
 void report_txn(int json, const struct txn *t);

@@ -214,6 +214,35 @@ int txn_content(struct txn_ctx *x, const char *bootname, enum txn_content *c, ch
 	return 0;
 }
 
+int txn_running(struct txn_ctx *x, struct txn_running *r, struct fw_err *err)
+{
+	const struct config_slot *own = NULL;
+	struct slot_record rec;
+	enum txn_content c;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!x->booted[0])
+		return 0;
+	snprintf(r->bootname, sizeof(r->bootname), "%s", x->booted);
+	for (unsigned i = 0; i < x->cfg->nslots && !own; i++)
+		if (!strcmp(x->cfg->slots[i].bootname, x->booted))
+			own = &x->cfg->slots[i];
+	ret = own ? state_slot_get(x->cfg->statedir, own->name, &rec, err) : FW_ENOTFOUND;
+	if (ret == FW_ENOTFOUND)
+		fw_err_clear(err);
+	else if (ret)
+		return ret;
+	else if (!rec.factory) {
+		snprintf(r->version, sizeof(r->version), "%s", rec.version);
+		r->security_version = rec.security_version;
+	}
+	ret = txn_content(x, x->booted, &c, NULL, 0, err);
+	r->on_trial = txn_trial_target(x, x->booted);
+	r->confirmed = !ret && c == TXN_CONTENT_CONFIRMED && !r->on_trial;
+	return ret;
+}
+
 /* Did @t write every slot of @bootname (its activation store then follows)? */
 static int written_by(struct txn_ctx *x, const char *bootname, const struct txn *t)
 {

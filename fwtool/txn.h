@@ -44,12 +44,14 @@ enum txn_content {
  * struct txn_ctx - one locked session
  * @booted: the running bootname; "" on recovery media (nothing booted)
  * @cur:    transaction.json; state TXN_NONE when there is none
+ * @scratch: a second record, for lookups (history), owned by no one
  */
 struct txn_ctx {
 	const struct config *cfg;
 	struct boot boot;
 	char booted[FW_BOOTNAME_LEN + 1];
 	struct txn cur;
+	struct txn scratch; /* room for a lookup */
 };
 
 /**
@@ -83,6 +85,22 @@ struct txn *txn_pending(struct txn_ctx *x);
  */
 int txn_content(struct txn_ctx *x, const char *bootname, enum txn_content *c, char *why,
 		size_t whysize, struct fw_err *err) FW_MUST;
+
+/**
+ * struct txn_running - what the booted slot runs, for status and fleets
+ * @version:   "" when fwtool never wrote it (what the board came with)
+ * @confirmed: its content passed a confirm (or came with the board) and
+ *             it is not on trial
+ */
+struct txn_running {
+	char bootname[FW_BOOTNAME_LEN + 1];
+	char version[FW_VERSION_LEN + 1];
+	uint64_t security_version;
+	int confirmed, on_trial;
+};
+
+/** txn_running() - the booted slot's version and whether it is confirmed */
+int txn_running(struct txn_ctx *x, struct txn_running *r, struct fw_err *err) FW_MUST;
 
 /** txn_begin() - a new transaction in memory: id, kind, target, the booted one as previous */
 void txn_begin(struct txn_ctx *x, struct txn *t, const char *kind, const char *target);
