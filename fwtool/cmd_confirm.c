@@ -45,13 +45,13 @@ static void flush_reports(const struct config *cfg)
 	struct outbox_result r;
 	struct fw_err e = {0};
 
-	if (!cfg->report_url[0])
+	if (!cfg->report_url[0] && !cfg->report_cmd[0])
 		return;
 	if (outbox_flush(cfg, &r, &e))
 		log_warn("%s", e.msg);
 	else if (r.failed)
-		log_warn("%u report(s) to %s not delivered; retried later", r.failed,
-			 cfg->report_url);
+		log_warn("%u report(s) not delivered (%s); retried later", r.failed,
+			 cfg->report_cmd[0] ? "report_cmd" : cfg->report_url);
 }
 
 int cmd_report(struct cmd *c, struct fw_err *err)
@@ -64,8 +64,8 @@ int cmd_report(struct cmd *c, struct fw_err *err)
 	ret = parse(c, &cmdline, &no_reboot, err);
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
-	if (!ret && !cfg.report_url[0])
-		ret = fw_error(err, FW_EUSAGE, "no report_url in %s", cfg.path);
+	if (!ret && !cfg.report_url[0] && !cfg.report_cmd[0])
+		ret = fw_error(err, FW_EUSAGE, "no report_url or report_cmd in %s", cfg.path);
 	if (!ret)
 		ret = outbox_flush(&cfg, &r, err);
 	if (!ret && c->json)
@@ -75,9 +75,14 @@ int cmd_report(struct cmd *c, struct fw_err *err)
 	else if (!ret)
 		printf("reports: %u sent, %u failed (retried later), %u waiting\n", r.sent,
 		       r.failed, r.waiting);
-	if (!ret && r.failed)
-		ret = fw_error(err, FW_EIO, "%u report(s) not delivered to %s", r.failed,
-			       cfg.report_url);
+	/* a timer runs this until the queue is empty: say so while it is not */
+	if (!ret && (r.failed || r.waiting))
+		ret = fw_error(err, FW_EIO,
+			       "%u report(s) still queued (%u failed now, %u waiting "
+			       "for their next try)",
+			       r.failed + r.waiting, r.failed, r.waiting);
+	if (ret && c->json && r.sent + r.failed + r.waiting)
+		err->msg[0] = '\0'; /* the document above says it; the exit status stays */
 	return ret;
 }
 

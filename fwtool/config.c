@@ -40,6 +40,8 @@ static const struct key system_keys[] = {
 	{"allow_ignore_compatible", B(allow_ignore_compatible)},
 	{"verify_writes", B(verify_writes)},
 	{"min_version", S(min_version)},
+	{"hostname", S(hostname)},
+	{"machine_id", P(machine_id)},
 	{NULL},
 };
 static const struct key uboot_keys[] = {
@@ -55,9 +57,14 @@ static const struct key watchdog_keys[] = {
 	{NULL},
 };
 static const struct key confirm_keys[] = {
-	{"deadline", U(deadline, 86400)}, {"reboot_cmd", S(reboot_cmd)},
-	{"health_dir", P(health_dir)},	  {"check_timeout", U(check_timeout, 86400)},
-	{"report_url", S(report_url)},	  {NULL},
+	{"deadline", U(deadline, 86400)},
+	{"reboot_cmd", S(reboot_cmd)},
+	{"health_dir", P(health_dir)},
+	{"check_timeout", U(check_timeout, 86400)},
+	{"report_url", S(report_url)},
+	{"report_cmd", S(report_cmd)},
+	{"report_timeout", U(report_timeout, 3600)},
+	{NULL},
 };
 #undef S
 #undef P
@@ -290,6 +297,8 @@ void config_defaults(struct config *c)
 	c->wd_timeout = 30;
 	c->deadline = 300;
 	c->check_timeout = 60;
+	c->report_timeout = 30;
+	strcpy(c->machine_id, "/etc/machine-id");
 }
 
 static int finish(struct parse *p)

@@ -54,6 +54,8 @@ struct config {
 	int allow_ignore_compatible; /* install --ignore-compatible may skip the board check */
 	int verify_writes;
 	char min_version[FW_VERSION_LEN + 1];
+	char hostname[CONFIG_STR]; /* for reports; "" is gethostname() */
+	char machine_id[CONFIG_STR]; /* the file that holds it */
 	/* [uboot] [grub] [sim] */
 	char fw_env_config[CONFIG_STR];
 	int uboot_require_redundant;
@@ -68,6 +70,8 @@ struct config {
 	char health_dir[CONFIG_STR];
 	unsigned check_timeout;
 	char report_url[CONFIG_STR];
+	char report_cmd[CONFIG_STR]; /* gets each report on stdin; exit 0: delivered */
+	unsigned report_timeout; /* seconds for one delivery */
 	struct config_slot slots[FW_SLOTS_MAX];
 	unsigned nslots;
 	struct config_check checks[FW_CHECKS_MAX];

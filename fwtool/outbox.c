@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #ifdef CONFIG_REPORT_HTTP
 #include <curl/curl.h>
@@ -13,21 +18,59 @@
 #endif
 
 #include "atomicfile.h"
+#include "board.h"
+#include "fdio.h"
 #include "kconfig.h"
 #include "outbox.h"
+
+/* Who sends it: a fleet's server must tell its hosts apart. */
+static json_object *host_json(const struct config *cfg)
+{
+	json_object *h = json_object_new_object(), *a = json_object_new_array();
+	char name[256] = "", *id = NULL;
+	struct fw_err e = {0};
+	struct board b;
+
+	if (cfg->hostname[0])
+		snprintf(name, sizeof(name), "%s", cfg->hostname);
+	else if (gethostname(name, sizeof(name) - 1))
+		name[0] = '\0';
+	json_object_object_add(h, "hostname", json_object_new_string(name));
+	if (atomicfile_read(cfg->machine_id, 256, &id, NULL, &e))
+		fw_err_clear(&e);
+	json_object_object_add(
+		h, "machine_id",
+		json_object_new_string_len(id ? id : "", id ? (int)strcspn(id, "\n") : 0));
+	free(id);
+	board_init(&b);
+	if (!board_detect(&b, cfg->compatible, cfg->dtb, cfg->dmi, &e))
+		for (unsigned i = 0; i < b.n; i++)
+			json_object_array_add(a, json_object_new_string(b.strings[i]));
+	json_object_object_add(h, "compatible", a);
+	return h;
+}
 
 int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN], path[FW_PATH_LEN + 48], *json;
+	json_object *o;
 	int ret;
 
-	if (!cfg->report_url[0])
+	if (!cfg->report_url[0] && !cfg->report_cmd[0])
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/outbox", cfg->statedir);
 	mkdir(cfg->statedir, 0755);
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s.json", dir, t->id);
 	json = state_txn_json(t);
+	o = json ? json_tokener_parse(json) : NULL;
+	free(json);
+	if (!o)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	json_object_object_add(o, "host", host_json(cfg));
+	json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
 	if (!json)
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	ret = atomicfile_write(path, json, strlen(json), err);
@@ -35,6 +78,47 @@ int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err
 	if (ret)
 		fw_error_prefix(err, "report queue");
 	return ret;
+}
+
+/*
+ * report_cmd: the report on the command's stdin, exit 0 is delivered. Its
+ * output goes to stderr (stdout may carry fwtool's --json). At most
+ * @timeout seconds, then its process group is killed.
+ */
+static int run_cmd(const char *cmd, const char *body, unsigned timeout)
+{
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	int p[2], status = 0;
+	unsigned waited = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(p[0], STDIN_FILENO);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a command that does not read all is its failure */
+	(void)!fd_write_all(p[1], body, strlen(body));
+	close(p[1]);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (waited++ >= timeout * 50) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 #ifdef CONFIG_REPORT_HTTP
@@ -84,7 +168,7 @@ static size_t discard(void *p, size_t n, size_t m, void *ctx)
 	return n * m;
 }
 
-static int post(const char *url, const char *body)
+static int post(const char *url, const char *body, unsigned timeout)
 {
 	struct curl_slist *h;
 	long code = 0;
@@ -100,7 +184,7 @@ static int post(const char *url, const char *body)
 	curl.setopt(c, CURLOPT_HTTPHEADER, h);
 	curl.setopt(c, CURLOPT_POSTFIELDS, body);
 	curl.setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
-	curl.setopt(c, CURLOPT_TIMEOUT, 5L);
+	curl.setopt(c, CURLOPT_TIMEOUT, (long)timeout);
 	curl.setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl.setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	if (curl.perform(c) == CURLE_OK)
@@ -110,13 +194,22 @@ static int post(const char *url, const char *body)
 	return code >= 200 && code < 300 ? 0 : -1;
 }
 #else
-static int post(const char *url, const char *body)
+static int post(const char *url, const char *body, unsigned timeout)
 {
 	(void)url;
 	(void)body;
+	(void)timeout;
 	return -1;
 }
 #endif
+
+/* One report, through the command if there is one, else over HTTP. */
+static int deliver(const struct config *cfg, const char *body)
+{
+	if (cfg->report_cmd[0])
+		return run_cmd(cfg->report_cmd, body, cfg->report_timeout);
+	return post(cfg->report_url, body, cfg->report_timeout);
+}
 
 /* ID.json.retry holds "attempts next-epoch" */
 static int due(const char *retry, unsigned *attempts)
@@ -153,10 +246,12 @@ int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_
 	DIR *d;
 
 	memset(res, 0, sizeof(*res));
-	if (!IS_ENABLED(CONFIG_REPORT_HTTP))
-		return fw_error(err, FW_ENOTSUP, "report_url: built without CONFIG_REPORT_HTTP");
-	if (!cfg->report_url[0])
+	if (!cfg->report_url[0] && !cfg->report_cmd[0])
 		return 0;
+	if (!cfg->report_cmd[0] && !IS_ENABLED(CONFIG_REPORT_HTTP))
+		return fw_error(err, FW_ENOTSUP,
+				"report_url: built without CONFIG_REPORT_HTTP (use report_cmd, "
+				"e.g. a curl or wget command line)");
 	snprintf(dir, sizeof(dir), "%s/outbox", cfg->statedir);
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
@@ -176,7 +271,7 @@ int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_
 			fw_err_clear(err);
 			continue;
 		}
-		if (!post(cfg->report_url, body)) {
+		if (!deliver(cfg, body)) {
 			unlink(path);
 			unlink(retry);
 			res->sent++;

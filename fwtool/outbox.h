@@ -7,12 +7,16 @@
 #include "state.h"
 
 /*
- * Final reports for [confirm] report_url. When a transaction ends, its JSON
- * is queued in STATEDIR/outbox/ID.json (atomically); outbox_flush() POSTs
- * what is queued and deletes what the server took (2xx). A failed delivery
- * waits 30 s, 1 min, 2 min ... up to 1 h before the next try. Delivery never
+ * Final reports for [confirm] report_url or report_cmd. When a transaction
+ * ends, its JSON (fwtool.transaction/1 and "host": hostname, machine-id,
+ * the board's compatible strings) is queued in STATEDIR/outbox/ID.json
+ * (atomically); outbox_flush() delivers what is queued and deletes what
+ * was taken: a POST to report_url answered 2xx, or report_cmd (a shell
+ * command with the report on stdin, as static builds have no libcurl)
+ * exiting 0, each within report_timeout seconds. A failed delivery waits
+ * 30 s, 1 min, 2 min ... up to 1 h before the next try. Delivery never
  * changes an outcome: confirm commits or rolls back first, and reports
- * after, outside the lock, with short timeouts.
+ * after, outside the lock.
  */
 
 /**
@@ -33,7 +37,7 @@ struct outbox_result {
 
 /**
  * outbox_flush() - try every queued report whose wait is over
- * Return: 0; FW_ENOTSUP when built without CONFIG_REPORT_HTTP.
+ * Return: 0; FW_ENOTSUP for report_url when built without CONFIG_REPORT_HTTP.
  */
 int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err) FW_MUST;
 

@@ -52,8 +52,8 @@ def test_report_waits_for_the_server_and_never_blocks_confirm(board, tmp_path):
     outbox = board.p("state", "outbox")
     queued = [n for n in os.listdir(outbox) if n.endswith(".json")]
     assert len(queued) == 1 and os.path.exists(os.path.join(outbox, queued[0] + ".retry"))
-    # still waiting out its backoff: nothing is tried
-    r = board.fw("report", "--json", check=0)
+    # still waiting out its backoff: nothing is tried, and it says so (exit 1)
+    r = board.fw("report", "--json", check=1)
     assert json.loads(r.out)["waiting"] == 1
     # the server comes up, the wait is over
     Sink.got = []
@@ -83,3 +83,81 @@ def test_rollback_is_reported_at_once(board, tmp_path):
     finally:
         srv.shutdown()
     assert [(g["state"], g["reason"]) for g in Sink.got] == [("rolled-back", "health-check-failed")]
+
+
+def test_every_report_says_which_host(board, tmp_path):
+    port = free_port()
+    set_url(board, port)
+    conf = open(board.conf).read().replace("[system]\n", "[system]\nhostname = rack3-h07\n"
+                                           f"machine_id = {tmp_path}/machine-id\n")
+    open(board.conf, "w").write(conf)
+    (tmp_path / "machine-id").write_text("0123456789abcdef0123456789abcdef\n")
+    Sink.got = []
+    srv = http.server.HTTPServer(("127.0.0.1", port), Sink)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        board.fw("install", board.bundle(tmp_path), check=0)
+        board.boot()
+        board.fw("confirm", check=0)
+    finally:
+        srv.shutdown()
+    assert Sink.got[0]["host"] == {"hostname": "rack3-h07",
+                                   "machine_id": "0123456789abcdef0123456789abcdef",
+                                   "compatible": ["fwtool,sim"]}
+
+
+def report_cmd_board(board, tmp_path, cmd):
+    conf = open(board.conf).read().replace(
+        "[confirm]\n", f"[confirm]\nreport_cmd = {cmd}\nreport_timeout = 3\n")
+    open(board.conf, "w").write(conf)
+
+
+def test_report_cmd_delivers_on_exit_0(board, tmp_path):
+    got = tmp_path / "got"
+    report_cmd_board(board, tmp_path, f"cat >> {got}; echo >> {got}")
+    board.fw("install", board.bundle(tmp_path, health="broken"), check=0)
+    board.boot()
+    assert board.fw("confirm", "--json").rc == 6
+    reps = [json.loads(line) for line in open(got).read().splitlines() if line]
+    assert [(r["state"], r["reason"]) for r in reps] == [("rolled-back", "health-check-failed")]
+    assert not os.listdir(board.p("state", "outbox"))
+    assert board.fw("report", "--json", check=0).out.count('"sent": 0') == 1
+
+
+def test_report_cmd_failing_or_hanging_keeps_the_report(board, tmp_path):
+    report_cmd_board(board, tmp_path, "exec sleep 60")
+    board.fw("install", board.bundle(tmp_path), check=0)
+    board.boot()
+    r = board.fw("confirm", check=0, timeout=30)  # killed after report_timeout
+    assert "not delivered" in r.err
+    queued = [n for n in os.listdir(board.p("state", "outbox")) if n.endswith(".json")]
+    assert len(queued) == 1
+    r = board.fw("report", check=1)  # waiting for its next try: exit 1 says so
+    assert "still queued" in r.err
+
+
+def test_static_binary_reports_through_report_cmd(keys, tmp_path):
+    """The static builds have no libcurl: report_cmd is how they report."""
+    from test_static import STATIC
+    if not os.path.exists(STATIC):
+        pytest.skip(f"{STATIC} is not built")
+    state = tmp_path / "state"
+    (state / "outbox").mkdir(parents=True)
+    (state / "outbox" / "1234.json").write_text('{"id": "1234"}')
+    got = tmp_path / "got"
+    conf = tmp_path / "system.conf"
+    conf.write_text(f"[system]\nbootloader = grub\nstatedir = {state}\n"
+                    f"[grub]\ngrubenv = {tmp_path}/grubenv\n"
+                    f"[confirm]\nreport_cmd = cat > {got}\n"
+                    f"[slot.rootfs.0]\ndevice = {tmp_path}/a\ntype = file\nbootname = A\n")
+    import subprocess
+    r = subprocess.run([STATIC, "--conf", str(conf), "report", "--json"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["sent"] == 1
+    assert json.loads(got.read_text())["id"] == "1234"
+    conf.write_text(conf.read_text().replace("report_cmd = cat > " + str(got),
+                                             "report_url = http://127.0.0.1:9/"))
+    (state / "outbox" / "5678.json").write_text('{"id": "5678"}')
+    r = subprocess.run([STATIC, "--conf", str(conf), "report"], capture_output=True, text=True)
+    assert r.returncode == 1 and "report_cmd" in r.stderr  # says what to use instead
