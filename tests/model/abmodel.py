@@ -704,9 +704,12 @@ class Truth:
                     errs.append(f"{x}: recorded confirmed, but holds other content")
                 if (x, c) in self.confirmed:
                     continue
-                rootfs = after["content"][f"rootfs.{x[-1]}"]
-                ok = fix.known.get(rootfs, ("", False))[1]
-                if c not in fix.known or not (ok or rootfs in self.marked_good):
+                # the rootfs it was confirmed with: in this step an end
+                # finished first may confirm it before a write replaces it
+                ok = any(fix.known.get(st["content"][f"rootfs.{x[-1]}"], ("", False))[1] or
+                         st["content"][f"rootfs.{x[-1]}"] in self.marked_good
+                         for st in (before, after))
+                if c not in fix.known or not ok:
                     errs.append(f"{x}: confirmed, but its checks cannot have passed")
                 self.confirmed.add((x, c))
             if r and r["status"] == "ok" and not r["factory"] and after["content"][x] != r["sha"]:
