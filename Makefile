@@ -77,7 +77,7 @@ REL_EXTRA := $(SANFLAGS)
 endif
 
 .PHONY: all check demo bench fuzz e2e e2e-build clean distclean menuconfig savedefconfig \
-	format format-check deps unit integ help
+	format format-check deps unit integ fleet help
 .DEFAULT_GOAL := all
 
 all: $(O)/fwtool
@@ -198,6 +198,10 @@ unit: $(UNIT_BINS) $(CHECK_USB)
 
 integ: $(O)/san/fwtool
 	@$(PYTHON) tests/run_check.py --build $(O) --only integ
+
+# the Ansible collection: ansible-lint, and the role over a real sshd
+fleet: deps $(O)/fwtool
+	@$(PYTHON) tests/run_check.py --build $(O) --only fleet
 
 fuzz: deps $(FUZZ_BINS) $(O)/fwtool
 	@$(PYTHON) tests/run_check.py --build $(O) --only fuzz --fuzz-seconds $${FUZZ_SECONDS:-120} \

@@ -6,7 +6,9 @@ Suites: cmocka unit programs (build/san/tests/test_*), the USB DFU model
 under umockdev (build/san/usbtests/test_dfu), pytest integration
 tests driving the sanitized binary (tests/integ), the A/B state machine
 against its reference model for a bounded time (tests/model, MODEL_SECONDS,
-default 120), the fuzz corpus replayed
+default 120), the Ansible collection (ansible-lint, and tests/fleet: the
+rolling-update role over a real sshd against six sim boards), the fuzz
+corpus replayed
 through the gcc replay drivers (build/san/fuzz/*), when clang's libFuzzer
 build exists each fuzzer for a short bounded time, and the first three
 real-reboot scenarios on both QEMU boards plus the host's USB recovery
@@ -214,6 +216,43 @@ def run_model(build, t, seconds, binary):
     t.add("model", 1 if p.returncode == 0 else 0, 0 if p.returncode == 0 else 1)
 
 
+def run_fleet(build, t):
+    """ansible-lint on the collection, then the rolling-update role over a
+    real sshd (tests/fleet, on the release binary: the role's timing is the
+    point, the sanitizers ran on the same code in integ)."""
+    import shutil
+    coll = os.path.join(ROOT, "ansible", "ansible_collections", "fwtool", "fleet")
+    if shutil.which("ansible-lint"):
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "ansible"))
+        p = subprocess.run(["ansible-lint", "--offline", "--nocolor", "--profile", "production"],
+                           cwd=coll, env=env, capture_output=True, text=True)
+        ok = p.returncode == 0
+        print(f"fleet: ansible-lint (production profile): {'ok' if ok else 'FAILED'}", flush=True)
+        if not ok:
+            sys.stdout.write((p.stdout + p.stderr)[-3000:])
+        t.add("ansible-lint", int(ok), int(not ok))
+    else:
+        print("fleet: SKIPPED ansible-lint: not installed (scripts/install-deps)", flush=True)
+        t.add("ansible-lint", 0, 0, 1)
+    env = dict(os.environ, FWTOOL_BUILD=os.path.join(ROOT, build))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-s", "-p", "no:cacheprovider",
+                        "tests/fleet"], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    sys.stdout.write(out if p.returncode else "\n".join(
+        l for l in out.splitlines() if "SKIPPED" in l or "fleet:" in l) + "\n")
+    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|error|skipped)", l)]
+    summary = last[-1] if last else ""
+
+    def count(word):
+        m = re.search(r"(\d+) " + word, summary)
+        return int(m.group(1)) if m else 0
+    npass, nfail = count("passed"), count("failed") + count("error")
+    if p.returncode not in (0, 5) and not nfail:
+        nfail = 1
+    print(f"fleet: {npass} passed, {nfail} failed, {count('skipped')} skipped", flush=True)
+    t.add("fleet", npass, nfail, count("skipped"))
+
+
 # scenarios 1-3 of issue 5 on both boards, and the recovery stick (issue 6)
 E2E_IN_CHECK = ["good-update", "check-fails", "watchdog", "usb-recovery"]
 
@@ -242,7 +281,7 @@ def run_e2e(build, t):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--only", choices=["unit", "integ", "model", "fuzz", "style", "e2e"])
+    ap.add_argument("--only", choices=["unit", "integ", "model", "fleet", "fuzz", "style", "e2e"])
     ap.add_argument("--model-seconds", type=int,
                     default=int(os.environ.get("MODEL_SECONDS", "120")))
     ap.add_argument("--fuzz-seconds", type=int,
@@ -260,6 +299,8 @@ def main():
         run_integ(a.build, t, a.pytest_args)
     if a.only in (None, "model"):
         run_model(a.build, t, a.model_seconds, ("san", "fwtool"))
+    if a.only in (None, "fleet"):
+        run_fleet(a.build, t)
     if a.only == "fuzz":  # make fuzz: the long run, on the release build
         run_model(a.build, t, a.model_seconds, ("fwtool",))
     if a.only in (None, "fuzz"):
