@@ -57,6 +57,8 @@ static pid_t spawn(const char *cmd, int is_shell, int *outfd)
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		else
 			execl(cmd, cmd, (char *)NULL);
+		/* into the check's output, where the report shows it */
+		dprintf(STDERR_FILENO, "fwtool: cannot run %s: %s\n", cmd, strerror(errno));
 		_exit(127);
 	}
 	close(p[1]);
@@ -125,21 +127,35 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Executables of a health.d folder, sorted. */
-static unsigned list_dir(const char *dir, char **out, unsigned max)
+/*
+ * The checks of a health.d folder, sorted: every file but dot-files. A
+ * file that is not executable is listed too and fails where it runs (fail
+ * closed: a required check that lost its mode bits must not pass by being
+ * skipped). *why says what keeps the folder from being read whole: it
+ * cannot be opened (other than missing), or holds more than @max checks.
+ */
+static unsigned list_dir(const char *dir, char **out, unsigned max, char *why, size_t whylen)
 {
 	struct dirent *de;
 	unsigned n = 0;
 	DIR *d = opendir(dir);
 
-	while (d && (de = readdir(d)) && n < max) {
+	*why = '\0';
+	if (!d && errno != ENOENT)
+		snprintf(why, whylen, "cannot read %s: %s", dir, strerror(errno));
+	while (d && (de = readdir(d))) {
 		char path[FW_PATH_LEN + 256];
 		struct stat st;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] != '.' && !stat(path, &st) && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 0111))
-			out[n++] = strdup(path);
+		/* a dangling link is kept: it fails, saying so, where it runs */
+		if (de->d_name[0] == '.' || (!stat(path, &st) && S_ISDIR(st.st_mode)))
+			continue;
+		if (n == max) {
+			snprintf(why, whylen, "%s holds more than %u checks", dir, max);
+			break;
+		}
+		out[n++] = strdup(path);
 	}
 	if (d)
 		closedir(d);
@@ -158,17 +174,30 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 	setenv("FWTOOL_SLOT", t->target, 1);
 	t->nchecks = 0;
 	for (unsigned pass = 0; pass < 3; pass++) {
-		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN];
+		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN], why[FW_PATH_LEN + 64] = "";
 		unsigned n = 0;
 
 		if (pass) {
 			snprintf(dir, sizeof(dir), "%s/%s", cfg->health_dir,
 				 pass == 1 ? "required" : "wanted");
-			n = list_dir(dir, files, FW_CHECKS_MAX);
+			n = list_dir(dir, files, FW_CHECKS_MAX, why, sizeof(why));
 		} else {
 			n = cfg->nchecks;
 		}
-		for (unsigned i = 0; i < n && t->nchecks < FW_CHECKS_MAX; i++) {
+		/* a folder not read whole fails as a check of its own */
+		if (*why && pass == 1)
+			ok = 0;
+		if (*why && t->nchecks < FW_CHECKS_MAX) {
+			struct txn_check *c = &t->checks[t->nchecks++];
+
+			memset(c, 0, sizeof(*c));
+			snprintf(c->name, sizeof(c->name), "%s", pass == 1 ? "required" : "wanted");
+			snprintf(c->tail, sizeof(c->tail), "%.*s", (int)sizeof(c->tail) - 1, why);
+			c->required = pass == 1;
+		}
+		unsigned i;
+
+		for (i = 0; i < n && t->nchecks < FW_CHECKS_MAX; i++) {
 			struct txn_check *c = &t->checks[t->nchecks++];
 			const char *base;
 
@@ -195,8 +224,11 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 			if (c->required && !c->passed)
 				ok = 0;
 		}
-		for (unsigned i = 0; pass && i < n; i++)
-			free(files[i]);
+		/* no room left to record them: required checks not run fail */
+		if (i < n && pass == 1)
+			ok = 0;
+		for (unsigned j = 0; pass && j < n; j++)
+			free(files[j]);
 	}
 	return ok;
 }

@@ -66,6 +66,46 @@ def test_required_check_failure_rolls_back(board, tmp_path):
     assert doc["transaction"]["reason"] == "health-check-failed"
 
 
+def test_a_check_that_cannot_run_says_why(board, tmp_path):
+    """A check fwtool cannot execute (here: not executable) fails, and its
+    output says why: an operator reading the report sees the cause."""
+    add_check(board, "required", "20-service", "exit 0")
+    os.chmod(board.p("health.d", "required", "20-service"), 0o644)
+    installed(board, tmp_path)
+    board.boot()
+    r = board.fw("confirm", "--json")
+    t = json.loads(r.out)
+    assert t["state"] == "rolled-back", t
+    c = [c for c in t["checks"] if c["name"] == "20-service"][0]
+    assert not c["passed"] and "20-service" in c["output"], c
+    assert "Permission denied" in c["output"], c
+
+
+def test_a_dangling_check_fails(board, tmp_path):
+    """Fail closed: a required check that is a dangling link never passes
+    by being skipped (nor does a folder that cannot be read: root, which
+    these tests run as, reads every folder)."""
+    d = board.p("health.d", "required")
+    os.makedirs(d, exist_ok=True)
+    os.symlink(os.path.join(str(tmp_path), "gone"), os.path.join(d, "30-gone"))
+    installed(board, tmp_path)
+    board.boot()
+    t = json.loads(board.fw("confirm", "--json").out)
+    assert t["state"] == "rolled-back", t
+    c = [c for c in t["checks"] if c["name"] == "30-gone"][0]
+    assert not c["passed"] and "No such file" in c["output"], c
+
+
+def test_more_required_checks_than_fwtool_runs_fails(board, tmp_path):
+    for i in range(40):
+        add_check(board, "required", f"{i:02d}-ok", "exit 0")
+    installed(board, tmp_path)
+    board.boot()
+    t = json.loads(board.fw("confirm", "--json").out)
+    assert t["state"] == "rolled-back", t
+    assert any("more than" in c["output"] for c in t["checks"]), t["checks"]
+
+
 def test_every_required_check_runs(board, tmp_path):
     add_check(board, "required", "05-fails-first", "echo first failure; exit 1")
     add_check(board, "required", "20-runs-anyway", "echo still ran")
