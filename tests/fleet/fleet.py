@@ -126,6 +126,8 @@ class Fleet:
                     f"fwtool_reboot_command='{reboot} {self.bin[n]} {b.conf}'")
             if n == "h1" and self.routers:
                 line += f" fwtool_routers='{json.dumps(self.routers)}'"
+            if n in self.routers:  # as a busybox router: raw and --json
+                line += " fwtool_python=false"
             return line + "\n"
 
         with open(path, "w") as f:
@@ -153,7 +155,7 @@ class Fleet:
                    ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCAL_TEMP=os.path.join(self.d, "ansible-tmp"),
                    ANSIBLE_REMOTE_TEMP="/tmp/.ansible-" + USER,
-                   ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_FORKS="10", **({"ANSIBLE_CALLBACK_PLUGINS": os.environ["CBDIR"], "ANSIBLE_CALLBACKS_ENABLED": "tasktime"} if os.environ.get("CBDIR") else {}))
+                   ANSIBLE_RETRY_FILES_ENABLED="False", ANSIBLE_FORKS="10")
         t0 = time.monotonic()
         p = subprocess.run(["ansible-playbook", "-i", self.inventory(), "fwtool.fleet.rollout",
                             *extra], env=env, capture_output=True, text=True, timeout=900)

@@ -74,6 +74,8 @@ def add_failing_check(board):
     with open(path, "w") as fh:
         fh.write("#!/bin/sh\necho 'service: connection refused'; exit 1\n")
     os.chmod(path, stat.S_IRWXU)
+    st = os.stat(d)  # the fleet's account runs it
+    os.chown(path, st.st_uid, st.st_gid)
     return path
 
 
@@ -130,6 +132,20 @@ def test_roll_stops_at_a_failing_check(fleet, serial):
     assert again["h1"] == again["r1"] == again["h2"] == "unchanged"
     assert again["h3"] == "confirmed"
     assert sorted(check_truth(fleet)) == sorted(ORDER)
+
+
+def test_roll_stops_at_a_busybox_router_that_fails_its_check(fleet):
+    """r1 is driven through raw and --json: its rollback stops the roll
+    just as a host's does, with the check's own words."""
+    add_failing_check(fleet.boards["r1"])
+    rc, out, _ = fleet.play()
+    assert rc != 0
+    recs = {r["target"]: r for r in fleet.records()}
+    assert recs["r1"]["outcome"] == "rolled-back", recs["r1"]
+    assert recs["r1"]["reason"] == "health-check-failed", recs["r1"]
+    assert "20-service" in out and "connection refused" in out, out[-3000:]
+    assert check_truth(fleet) == ["h1"]
+    untouched_after(fleet, "r1")
 
 
 def test_roll_stops_when_a_slot_hangs_until_the_watchdog(fleet):
