@@ -12,13 +12,63 @@ fetch_kernel() {
 	kernel_fetch "$1" "$out" "$work"
 }
 
+# dropbear_fetch ARCH: Debian's dropbear and the libraries it links, for
+# ARCH, unpacked into $out/dropbear; and the key the fleet scenario logs in
+# with ($out/keys/fleet_ed25519). The boards get an SSH server only for the
+# fleet scenario (tests/e2e/fleet.py): it starts where QEMU gave a NIC.
+dropbear_fetch() {
+	local arch=$1 d="$out/dropbear" p
+	[ -f "$out/keys/fleet_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C fwtool-e2e -f "$out/keys/fleet_ed25519"
+	local pkgs="dropbear-bin libtomcrypt1 libtommath1 libgmp10 libcrypt1 zlib1g libc6"
+	[ "$(cat "$d/.packages" 2>/dev/null)" = "$pkgs" ] && return 0
+	rm -rf "$d" "$work/debs"
+	mkdir -p "$work/debs" "$d"
+	for p in $pkgs; do
+		(cd "$work/debs" &&
+			apt-get download -q -o APT::Sandbox::User=root "$p:$arch" >/dev/null)
+	done
+	for p in "$work"/debs/*.deb; do dpkg-deb -x "$p" "$d"; done
+	echo "$pkgs" > "$d/.packages"
+}
+
+# copy_elf ROOT SYSROOT FILE: SYSROOT/FILE into ROOT/FILE with its ELF
+# interpreter and every library it needs, found in SYSROOT (any
+# architecture: readelf, not ldd)
+copy_elf() {
+	local root=$1 sys=$2 file=$3 lib path
+	[ -e "$root$file" ] && return 0
+	install -D -m755 "$(readlink -f "$sys$file")" "$root$file"
+	path=$(readelf -l "$sys$file" | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
+	[ -z "$path" ] || copy_elf "$root" "$sys" "$path"
+	for lib in $(readelf -d "$sys$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		path=$(find "$sys/lib" "$sys/usr/lib" -name "$lib" 2>/dev/null | head -1)
+		[ -n "$path" ] || { echo "copy_elf: $lib (for $file) not in $sys" >&2; return 1; }
+		copy_elf "$root" "$sys" "${path#"$sys"}"
+	done
+}
+
+# ssh_server ROOT: dropbear, root's login with the fleet key, in ROOT
+ssh_server() {
+	local r=$1
+	copy_elf "$r" "$out/dropbear" /usr/sbin/dropbear
+	mkdir -p "$r/etc/dropbear" "$r/root/.ssh"
+	echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
+	echo 'root:x:0:' > "$r/etc/group"
+	echo /bin/sh > "$r/etc/shells"
+	cp "$out/keys/fleet_ed25519.pub" "$r/root/.ssh/authorized_keys"
+	chmod 700 "$r/root" "$r/root/.ssh"
+	chmod 600 "$r/root/.ssh/authorized_keys"
+}
+
 # mkinitramfs BUSYBOX FWTOOL SYSTEM_CONF VERSION HEALTH OUT MODULE...:
 # busybox, fwtool (and its libraries when dynamic), the modules in
 # dependency order (late:NAME: only its dependencies are loaded at boot; the
 # module is /lib/modules/late/NAME.ko, for a test to load with parameters),
 # the programs in $E2E_TOOLS, /etc/fwtool (system.conf, keyring, one health
-# check that passes, fails, or freezes fwtool), and an /init that runs
-# confirm.
+# check that passes, fails, or freezes fwtool), dropbear where
+# dropbear_fetch ran, and an /init that runs confirm (after it started
+# dropbear, when QEMU gave the machine a NIC).
 mkinitramfs() {
 	local busybox=$1 fw=$2 conf=$3 version=$4 health=$5 dest=$6
 	shift 6
@@ -28,12 +78,13 @@ mkinitramfs() {
 	cp "$busybox" "$r/bin/busybox"
 	for a in sh mount umount insmod mkdir cat echo sleep ls sed grep dd sync reboot \
 		head tail printf tr cut wc cp mv rm uname setsid cttyhack kill ps pidof \
-		stat dmesg readlink true false; do
+		stat dmesg readlink true false ip; do
 		ln -s busybox "$r/bin/$a"
 	done
 	copy_prog "$r" "$fw"
 	mv "$r$fw" "$r/usr/sbin/fwtool"
 	for p in ${E2E_TOOLS:-}; do copy_prog "$r" "$p"; done
+	[ ! -d "$out/dropbear" ] || ssh_server "$r"
 	: > "$r/etc/modules.order"
 	for m in "$@"; do
 		rel=$(kernel_module_path "${m#late:}") || exit 1
@@ -71,6 +122,15 @@ mkinitramfs() {
 	if [ -f /etc/panic ]; then echo "FWTEST-PANIC"; echo c > /proc/sysrq-trigger; fi
 	. /etc/mounts.sh
 	echo "FWTEST-USERSPACE version=$(cat /etc/slot-version) cmdline=$(cat /proc/cmdline)"
+	# QEMU's user network (10.0.2.0/24) where the test gave a NIC: SSH in
+	if [ -x /usr/sbin/dropbear ] && ip link set eth0 up 2>/dev/null; then
+		ip link set lo up
+		ip addr add 10.0.2.15/24 dev eth0
+		ip route add default via 10.0.2.2
+		mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+		dropbear -R -s -E -p 22 -P /run/dropbear.pid 2>/tmp/dropbear.log &&
+			echo "FWTEST-SSH up"
+	fi
 	fwtool confirm
 	echo "FWTEST-CONFIRM rc=$?"
 	export PS1='FWSH# '
@@ -119,7 +179,7 @@ slotimage() {
 	# E2E_MODULES is a list of words
 	# shellcheck disable=SC2086
 	mkinitramfs "$busybox" "$fw" "$work/system.conf" "$version" "$health" \
-		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb \
+		"$s/boot/initrd.img" crc32c_generic virtio_pci virtio_blk ext4 i6300esb virtio_net \
 		${E2E_MODULES:-}
 	rm -f "$dest"
 	mkfs.ext4 -q -F -L "slot-$version" -d "$s" "$dest" "$size" >/dev/null

@@ -27,6 +27,7 @@ trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/common.sh"
 fetch_kernel amd64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
+dropbear_fetch amd64
 
 # the guest expands $p
 # shellcheck disable=SC2016

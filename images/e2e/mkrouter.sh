@@ -22,6 +22,7 @@ trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/common.sh"
 fetch_kernel arm64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
+dropbear_fetch arm64
 if [ ! -x "$out/busybox-arm64/bin/busybox" ]; then
 	(cd "$work" && apt-get download -q busybox-static:arm64 >/dev/null)
 	dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$out/busybox-arm64"

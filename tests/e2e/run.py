@@ -14,6 +14,10 @@ build/e2e/results/, and the disks too when a scenario fails.
 a loaded 2-core machine is the known cause); a pass after a retry says so,
 and the failed attempt's log is kept beside the new one.
 
+The fleet scenario (tests/e2e/fleet.py) runs both boards at once and drives
+them with the Ansible collection's rolling_update role over SSH (dropbear in
+the guests); it needs both boards and ansible-playbook.
+
 Ends with 'N passed, N failed'. Skips, with the reason, where QEMU is missing.
 """
 import argparse
@@ -41,10 +45,10 @@ BOARDS = {
 class Host:
     """One board and its disk, through boots and power cuts."""
 
-    def __init__(self, board, out, results, name):
+    def __init__(self, board, out, results, name, nic=("-nic", "none")):
         _, _, disks, qemu, machine = BOARDS[board]
         self.argv = [qemu] + [a.format(out=out) for a in machine] + [
-            "-m", "256", "-smp", "1", "-nographic", "-nic", "none",
+            "-m", "256", "-smp", "1", "-nographic", *nic,
             "-device", "i6300esb", "-action", "watchdog=reset"]
         self.disks = []
         for i, disk in enumerate(disks):
@@ -338,6 +342,44 @@ def run_scenario(board, out, results, name, fn, retries):
     return False
 
 
+def run_fleet(outs, results, retries):
+    """The fleet scenario (tests/e2e/fleet.py): both boards at once, driven
+    by ansible-playbook over SSH; True when it passed."""
+    import fleet
+    t0 = time.monotonic()
+    for attempt in range(retries + 1):
+        d = os.path.join(results, "fleet")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        host = fleet.Target("host", fleet.free_port(),
+                            os.path.join(outs["host"], "keys", "fleet_ed25519"))
+        router = fleet.Target("router", fleet.free_port(),
+                              os.path.join(outs["router"], "keys", "fleet_ed25519"))
+        vms = []
+        try:
+            vms.append(Host("host", outs["host"], results, "fleet-host", fleet.nic(host.port)))
+            vms.append(Host("router", outs["router"], results, "fleet-router",
+                            fleet.nic(router.port)))
+            fleet.scenario(vms[0], vms[1], host, router, d)
+            note = f" after {attempt} failed attempt(s)" if attempt else ""
+            print(f"e2e: fleet: ok ({time.monotonic() - t0:.1f} s){note}", flush=True)
+            for v in vms:
+                v.close()
+                for disk in v.disks:
+                    os.unlink(disk)
+            return True
+        except Exception:
+            print(f"e2e: fleet: FAILED ({time.monotonic() - t0:.1f} s); play log: {d}/play.log, "
+                  f"serial logs: {results}/fleet-*.serial.log*", flush=True)
+            traceback.print_exc()
+        finally:
+            for v in vms:
+                v.close()
+        if attempt < retries:
+            print("e2e: fleet: retrying", flush=True)
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -348,12 +390,14 @@ def main():
     results = os.path.join(ROOT, a.build, "e2e", "results")
     os.makedirs(results, exist_ok=True)
     passed = failed = skipped = 0
+    outs, noqemu = {}, []
     for board in a.board or list(BOARDS):
         builder, sub, _, qemu, _ = BOARDS[board]
         todo = [(n, f) for n, f, *boards in SCENARIOS
                 if (not a.only or n in a.only) and (not boards or board in boards)]
         if not shutil.which(qemu):
             print(f"e2e: {board}: SKIPPED: {qemu} is not installed (scripts/install-deps e2e)")
+            noqemu.append(qemu)
             skipped += len(todo)
             continue
         out = os.path.join(ROOT, a.build, "e2e", sub)
@@ -363,11 +407,24 @@ def main():
             print(f"e2e: {board}: image build FAILED: {r.stderr.strip()[-500:]}")
             failed += len(todo)
             continue
+        outs[board] = out
         for name, fn in todo:
             if run_scenario(board, out, results, name, fn, a.retry):
                 passed += 1
             else:
                 failed += 1
+    if not a.only or "fleet" in a.only:
+        import fleet
+        why = fleet.missing() or (f"{noqemu[0]} is not installed" if noqemu else None)
+        if why or len(a.board or BOARDS) < 2:
+            print(f"e2e: fleet: SKIPPED: {why or 'needs both boards'}")
+            skipped += 1
+        elif len(outs) < 2:
+            failed += 1  # a board's image or QEMU is missing: said above
+        elif run_fleet(outs, results, a.retry):
+            passed += 1
+        else:
+            failed += 1
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 

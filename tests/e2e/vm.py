@@ -9,6 +9,7 @@ import os
 import re
 import select
 import subprocess
+import threading
 import time
 
 
@@ -42,6 +43,23 @@ class VM:
                 self.buf += d
                 self.log.write(d)
                 self.log.flush()
+
+    def drain(self):
+        """From now on a thread reads the console into the log (and the
+        buffer), so that a guest nobody expects anything from is never held
+        up by a full pipe; expect() is not used after this."""
+        def pump():
+            while True:
+                d = os.read(self.p.stdout.fileno(), 65536)
+                if not d:
+                    return
+                self.buf += d
+                try:
+                    self.log.write(d)
+                    self.log.flush()
+                except ValueError:  # closed: the scenario is over
+                    return
+        threading.Thread(target=pump, daemon=True).start()
 
     def send(self, line):
         self.p.stdin.write(line.encode() + b"\n")
