@@ -91,6 +91,21 @@ def run_usb(build, t):
     t.add("usb:test_dfu", npass, nfail)
 
 
+def pytest_counts(p, out):
+    """A pytest run's (passed, failed, skipped), from its last summary line;
+    a run that failed without saying so counts one failure."""
+    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|error|skipped)", l)]
+    summary = last[-1] if last else ""
+
+    def count(word):
+        m = re.search(r"(\d+) " + word, summary)
+        return int(m.group(1)) if m else 0
+    npass, nfail = count("passed"), count("failed") + count("error")
+    if p.returncode not in (0, 5) and not nfail:
+        nfail = 1
+    return npass, nfail, count("skipped")
+
+
 def run_integ(build, t, extra):
     env = dict(os.environ)
     env["FWTOOL"] = os.path.join(ROOT, build, "san", "fwtool")
@@ -100,18 +115,11 @@ def run_integ(build, t, extra):
            "tests/integ"] + extra
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     out = p.stdout + p.stderr
-    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|error)", l)]
-    summary = last[-1] if last else ""
     print(out if p.returncode else "\n".join(
         l for l in out.splitlines() if l.startswith("SKIPPED")), flush=True)
-    def count(word):
-        m = re.search(r"(\d+) " + word, summary)
-        return int(m.group(1)) if m else 0
-    npass, nfail = count("passed"), count("failed") + count("error")
-    if p.returncode not in (0, 5) and not nfail:
-        nfail = 1
-    print(f"integ: {npass} passed, {nfail} failed, {count('skipped')} skipped", flush=True)
-    t.add("integ", npass, nfail, count("skipped"))
+    npass, nfail, nskip = pytest_counts(p, out)
+    print(f"integ: {npass} passed, {nfail} failed, {nskip} skipped", flush=True)
+    t.add("integ", npass, nfail, nskip)
 
 
 def corpus_dirs(name):
@@ -240,17 +248,9 @@ def run_fleet(build, t):
     out = p.stdout + p.stderr
     sys.stdout.write(out if p.returncode else "\n".join(
         l for l in out.splitlines() if "SKIPPED" in l or "fleet:" in l) + "\n")
-    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|error|skipped)", l)]
-    summary = last[-1] if last else ""
-
-    def count(word):
-        m = re.search(r"(\d+) " + word, summary)
-        return int(m.group(1)) if m else 0
-    npass, nfail = count("passed"), count("failed") + count("error")
-    if p.returncode not in (0, 5) and not nfail:
-        nfail = 1
-    print(f"fleet: {npass} passed, {nfail} failed, {count('skipped')} skipped", flush=True)
-    t.add("fleet", npass, nfail, count("skipped"))
+    npass, nfail, nskip = pytest_counts(p, out)
+    print(f"fleet: {npass} passed, {nfail} failed, {nskip} skipped", flush=True)
+    t.add("fleet", npass, nfail, nskip)
 
 
 # scenarios 1-3 of issue 5 on both boards, and the recovery stick (issue 6)

@@ -15,14 +15,7 @@ description:
     version, confirmed.
 version_added: "1.0.0"
 author: fwtool developers (!UNKNOWN)
-options:
-  conf:
-    description: The system.conf fwtool uses (C(--conf)); its default otherwise.
-    type: path
-  fwtool:
-    description: The fwtool binary.
-    type: str
-    default: fwtool
+extends_documentation_fragment: fwtool.fleet.fwtool
 '''
 
 EXAMPLES = r'''

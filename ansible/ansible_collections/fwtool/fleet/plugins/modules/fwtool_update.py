@@ -21,6 +21,7 @@ description:
     bundle holds, and the result (with --diff, the versions) says what would change.
 version_added: "1.0.0"
 author: fwtool developers (!UNKNOWN)
+extends_documentation_fragment: fwtool.fleet.fwtool
 options:
   bundle:
     description: The bundle, a path on the host.
@@ -37,13 +38,6 @@ options:
     description: Make the written slot the next to boot (a trial). False leaves it installed.
     type: bool
     default: true
-  conf:
-    description: The system.conf fwtool uses (C(--conf)); its default otherwise.
-    type: path
-  fwtool:
-    description: The fwtool binary.
-    type: str
-    default: fwtool
 '''
 
 EXAMPLES = r'''

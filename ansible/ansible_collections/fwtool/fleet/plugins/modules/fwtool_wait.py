@@ -17,6 +17,7 @@ description:
     there. C(degraded) says a wanted (not required) check failed.
 version_added: "1.0.0"
 author: fwtool developers (!UNKNOWN)
+extends_documentation_fragment: fwtool.fleet.fwtool
 options:
   id:
     description: The transaction, as M(fwtool.fleet.fwtool_update) returned it.
@@ -26,13 +27,6 @@ options:
     description: Seconds to wait for the end; 0 looks once.
     type: int
     default: 600
-  conf:
-    description: The system.conf fwtool uses (C(--conf)); its default otherwise.
-    type: path
-  fwtool:
-    description: The fwtool binary.
-    type: str
-    default: fwtool
 '''
 
 EXAMPLES = r'''
