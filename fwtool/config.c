@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
 #include "config.h"
 #include "manifest.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 enum ktype { K_STR, K_PATH, K_UINT, K_BOOL };
 
@@ -17,13 +22,15 @@ struct key {
 	enum ktype type;
 	size_t off;
 	size_t size;
-	unsigned max; /* K_UINT upper bound */
+	unsigned max; /* K_UINT bounds */
+	unsigned min;
 };
 
-#define S(f) K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0
-#define P(f) K_PATH, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0
-#define U(f, m) K_UINT, offsetof(struct config, f), sizeof(unsigned), m
-#define B(f) K_BOOL, offsetof(struct config, f), sizeof(int), 0
+#define S(f) K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0
+#define P(f) K_PATH, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0
+/* a number in [lo, hi]: no key takes 0 to mean "none" or "forever" */
+#define U(f, lo, hi) K_UINT, offsetof(struct config, f), sizeof(unsigned), hi, lo
+#define B(f) K_BOOL, offsetof(struct config, f), sizeof(int), 0, 0
 
 static const struct key system_keys[] = {
 	{"compatible", S(compatible)},
@@ -34,7 +41,7 @@ static const struct key system_keys[] = {
 	{"cmdline", P(cmdline)},
 	{"dtb", P(dtb)},
 	{"dmi", P(dmi)},
-	{"max_tries", U(max_tries, FW_TRIES_MAX)},
+	{"max_tries", U(max_tries, 1, FW_TRIES_MAX)},
 	{"check_time", B(check_time)},
 	{"allow_downgrade", B(allow_downgrade)},
 	{"allow_ignore_compatible", B(allow_ignore_compatible)},
@@ -53,17 +60,17 @@ static const struct key grub_keys[] = {{"grubenv", P(grubenv)}, {NULL}};
 static const struct key sim_keys[] = {{"env", P(sim_env)}, {NULL}};
 static const struct key watchdog_keys[] = {
 	{"device", P(wd_device)},
-	{"timeout", U(wd_timeout, 3600)},
+	{"timeout", U(wd_timeout, 1, 3600)},
 	{NULL},
 };
 static const struct key confirm_keys[] = {
-	{"deadline", U(deadline, 86400)},
+	{"deadline", U(deadline, 1, 86400)},
 	{"reboot_cmd", S(reboot_cmd)},
 	{"health_dir", P(health_dir)},
-	{"check_timeout", U(check_timeout, 86400)},
+	{"check_timeout", U(check_timeout, 1, 86400)},
 	{"report_url", S(report_url)},
 	{"report_cmd", S(report_cmd)},
-	{"report_timeout", U(report_timeout, 3600)},
+	{"report_timeout", U(report_timeout, 1, 3600)},
 	{NULL},
 };
 #undef S
@@ -71,24 +78,26 @@ static const struct key confirm_keys[] = {
 #undef U
 #undef B
 
-#define SS(f) K_STR, offsetof(struct config_slot, f), sizeof(((struct config_slot *)0)->f), 0
+#define SS(f) K_STR, offsetof(struct config_slot, f), sizeof(((struct config_slot *)0)->f), 0, 0
 static const struct key slot_keys[] = {
 	{"device", K_PATH, offsetof(struct config_slot, device),
-	 sizeof(((struct config_slot *)0)->device), 0},
+	 sizeof(((struct config_slot *)0)->device), 0, 0},
 	{"type", SS(type)},
 	{"bootname", SS(bootname)},
 	{"parent", SS(parent)},
 	{"dfu_poll_min", K_UINT, offsetof(struct config_slot, dfu_poll_min), sizeof(unsigned),
-	 60000},
-	{"dfu_timeout", K_UINT, offsetof(struct config_slot, dfu_timeout), sizeof(unsigned), 86400},
+	 60000, 0},
+	{"dfu_timeout", K_UINT, offsetof(struct config_slot, dfu_timeout), sizeof(unsigned), 86400,
+	 1},
 	{NULL},
 };
 #undef SS
 static const struct key check_keys[] = {
 	{"command", K_STR, offsetof(struct config_check, command),
-	 sizeof(((struct config_check *)0)->command), 0},
-	{"timeout", K_UINT, offsetof(struct config_check, timeout), sizeof(unsigned), 86400},
-	{"required", K_BOOL, offsetof(struct config_check, required), sizeof(int), 0},
+	 sizeof(((struct config_check *)0)->command), 0, 0},
+	/* 0: the [confirm] check_timeout */
+	{"timeout", K_UINT, offsetof(struct config_check, timeout), sizeof(unsigned), 86400, 0},
+	{"required", K_BOOL, offsetof(struct config_check, required), sizeof(int), 0, 0},
 	{NULL},
 };
 
@@ -109,6 +118,7 @@ struct parse {
 	const char *text; /* config_load_string */
 	FILE *f;
 	int toolong;
+	int inline_comment;
 };
 
 static int perr(struct parse *p, const char *fmt, const char *a, const char *b)
@@ -142,8 +152,13 @@ static int set_value(struct parse *p, void *base, const struct key *k, const cha
 
 		errno = 0;
 		v = strtoul(value, &end, 10);
-		if (errno || end == value || *end || v > k->max || value[0] == '-')
-			return perr(p, "[%s] %s: not a number in range", section, k->name);
+		if (errno || end == value || *end || v > k->max || v < k->min || value[0] == '-') {
+			char what[96];
+
+			snprintf(what, sizeof(what), "%s: not a number in %u..%u", k->name, k->min,
+				 k->max);
+			return perr(p, "[%s] %s", section, what);
+		}
 		*(unsigned *)(void *)dst = (unsigned)v;
 	} else {
 		int v;
@@ -166,6 +181,32 @@ static int set_key(struct parse *p, void *base, const struct key *keys, const ch
 		if (!strcmp(k->name, name))
 			return set_value(p, base, k, section, value);
 	return perr(p, "[%s] unknown key '%s'", section, name);
+}
+
+/*
+ * A bootname becomes part of bootloader variable names (BOOT_<name>_LEFT,
+ * <name>_LEFT) and of a space-separated order: letters, digits, '_' only.
+ */
+static int bootname_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > FW_BOOTNAME_LEN)
+		return 0;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && *v != '_')
+			return 0;
+	return 1;
+}
+
+static int type_ok(const char *v)
+{
+	static const char *const types[] = {"file", "block", "mtd", "dfu"};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+		if (!strcmp(v, types[i]))
+			return 1;
+	return 0;
 }
 
 /* [slot.CLASS.N]: find or create the slot */
@@ -234,10 +275,28 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 0;
 	if (p->toolong)
 		return perr(p, "line longer than %s characters", "199", "");
+	if (p->inline_comment)
+		return perr(p,
+			    "[%s] %s: a comment after a value (' #', ' ;') cuts or stays in it: "
+			    "put it on a line of its own",
+			    section, name);
 	if (!strncmp(section, "slot.", 5)) {
 		struct config_slot *s = slot_section(p, section);
 
-		return s ? set_key(p, s, slot_keys, section, name, value) : 0;
+		if (!s)
+			return 0;
+		if (!strcmp(name, "device"))
+			s->line = p->line;
+		if (!strcmp(name, "bootname")) {
+			s->bootname_line = p->line;
+			if (!bootname_ok(value))
+				return perr(p, "[%s] bootname: 1 to %s of A-Z a-z 0-9 _", section,
+					    STR(FW_BOOTNAME_LEN));
+		}
+		if (!strcmp(name, "type") && !type_ok(value))
+			return perr(p, "[%s] type: '%s' is not file, block, mtd or dfu", section,
+				    value);
+		return set_key(p, s, slot_keys, section, name, value);
 	}
 	if (!strncmp(section, "check.", 6)) {
 		struct config_check *k = check_section(p, section);
@@ -254,6 +313,7 @@ static int handler(void *user, const char *section, const char *name, const char
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
+	const char *first;
 	size_t n;
 
 	if (p->f) {
@@ -275,6 +335,15 @@ static char *reader(char *str, int num, void *stream)
 	p->line++;
 	n = strlen(str);
 	p->toolong = n == (size_t)num - 1 && str[n - 1] != '\n';
+	/*
+	 * inih cuts a value at " ;" (a command "a ; b" would run "a") and keeps
+	 * " #" in it: neither is what the line's author meant.
+	 */
+	p->inline_comment = 0;
+	first = str + strspn(str, " \t");
+	for (const char *c = first; *first && !strchr("#;[", *first) && *c; c++)
+		if ((c[0] == ' ' || c[0] == '\t') && (c[1] == '#' || c[1] == ';'))
+			p->inline_comment = 1;
 	return str;
 }
 
@@ -299,6 +368,88 @@ void config_defaults(struct config *c)
 	c->check_timeout = 60;
 	c->report_timeout = 30;
 	strcpy(c->machine_id, "/etc/machine-id");
+}
+
+/*
+ * What a slot's device is, whatever path names it: a device node's number,
+ * a file's inode, or for a file not made yet its folder's real path and its
+ * name. Two slots with one identity would let an install write the running
+ * slot through the other's name.
+ */
+struct ident {
+	int kind; /* 'b', 'c' device number; 'f' inode; 'p' path */
+	dev_t dev;
+	ino_t ino;
+	char path[2 * FW_PATH_LEN];
+};
+
+static void identify(const char *device, struct ident *id)
+{
+	const char *slash = strrchr(device, '/');
+	char dir[FW_PATH_LEN], *real;
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (!stat(device, &st)) {
+		id->kind = S_ISBLK(st.st_mode) ? 'b' : S_ISCHR(st.st_mode) ? 'c' : 'f';
+		id->dev = id->kind == 'f' ? st.st_dev : st.st_rdev;
+		id->ino = id->kind == 'f' ? st.st_ino : 0;
+		return;
+	}
+	id->kind = 'p';
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == device)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - device), device);
+	real = realpath(dir, NULL);
+	snprintf(id->path, sizeof(id->path), "%s/%s", real ? real : dir,
+		 slash ? slash + 1 : device);
+	free(real);
+}
+
+static int same_ident(const struct ident *a, const struct ident *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == 'p')
+		return !strcmp(a->path, b->path);
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* No two slots on one device; no two bootable slots of a class with one name. */
+static int distinct(struct parse *p)
+{
+	struct config *c = p->c;
+	struct ident *ids = calloc(FW_SLOTS_MAX, sizeof(*ids));
+	int ret = 0;
+
+	if (!ids)
+		return fw_error(p->err, FW_EIO, "%s: out of memory", p->name);
+	for (unsigned i = 0; i < c->nslots && !ret; i++) {
+		const struct config_slot *s = &c->slots[i];
+
+		if (!strncmp(s->device, "dfu:", 4))
+			continue;
+		identify(s->device, &ids[i]);
+		for (unsigned j = 0; j < i && !ret; j++) {
+			const struct config_slot *o = &c->slots[j];
+
+			if (strncmp(o->device, "dfu:", 4) && same_ident(&ids[i], &ids[j]))
+				ret = fw_error(p->err, FW_EUSAGE,
+					       "%s:%u: [slot.%s] device is [slot.%s]'s (%s)",
+					       p->name, s->line, s->name, o->name, o->device);
+			else if (s->bootname[0] && !strcmp(s->bootname, o->bootname) &&
+				 !strcmp(s->class, o->class))
+				ret = fw_error(p->err, FW_EUSAGE,
+					       "%s:%u: [slot.%s] bootname %s is [slot.%s]'s too",
+					       p->name, s->bootname_line, s->name, s->bootname,
+					       o->name);
+		}
+	}
+	free(ids);
+	return ret;
 }
 
 static int finish(struct parse *p)
@@ -334,7 +485,7 @@ static int finish(struct parse *p)
 		if (!c->checks[i].command[0])
 			return fw_error(p->err, FW_EUSAGE, "%s: [check.%s] needs a command",
 					p->name, c->checks[i].name);
-	return 0;
+	return distinct(p);
 }
 
 static int run(struct parse *p)

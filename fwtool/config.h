@@ -23,6 +23,8 @@ struct config_slot {
 	char parent[FW_CLASS_LEN + 12];
 	unsigned dfu_poll_min; /* ms: at least this between DFU status polls */
 	unsigned dfu_timeout; /* s: how long a DFU device may stay busy */
+	unsigned line; /* of its device key, and of its bootname key */
+	unsigned bootname_line;
 };
 
 /** struct config_check - one [check.NAME] health check */
