@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +40,105 @@ static void tail_add(struct txn_check *c, size_t *len, const char *buf, size_t n
 		*len += n;
 	}
 	c->tail[*len] = '\0';
+}
+
+/*
+ * The tail as a report can carry it: a NUL, or a byte that is not part of
+ * valid UTF-8, becomes '?' (a tail may also start mid-character). Control
+ * characters stay: the JSON writer escapes them.
+ */
+static void tail_clean(struct txn_check *c, size_t len)
+{
+	unsigned char *t = (unsigned char *)c->tail;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char b = t[i];
+		size_t n = b < 0x80		    ? 1
+			   : b >= 0xc2 && b <= 0xdf ? 2
+			   : b >= 0xe0 && b <= 0xef ? 3
+			   : b >= 0xf0 && b <= 0xf4 ? 4
+						    : 0;
+		/* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF */
+		unsigned char lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80;
+		unsigned char hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
+		size_t k = 1;
+
+		if (n > 1 && i + n <= len && t[i + 1] >= lo && t[i + 1] <= hi)
+			for (k = 2; k < n && (t[i + k] & 0xc0) == 0x80; k++)
+				;
+		if (n == 0 || k < n) {
+			t[i++] = '?';
+			continue;
+		}
+		if (b == 0)
+			t[i] = '?';
+		i += n;
+	}
+}
+
+/*
+ * A check's processes end with it: its process group, and whatever it left
+ * in another session (setsid), which comes to us as its subreaper once its
+ * parent is gone. Nothing of a check may hold its output pipe, or the CPU,
+ * after confirm has judged it.
+ */
+static void end_leftovers(pid_t pgid)
+{
+	kill(-pgid, SIGKILL);
+	for (int round = 0; round < 100; round++) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		int found = 0;
+		DIR *d;
+		struct dirent *de;
+
+		if (pid > 0)
+			continue;
+		d = opendir("/proc");
+		while (d && (de = readdir(d))) {
+			char path[64], line[512], *p;
+			FILE *f;
+			int ppid = 0;
+
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			/* pid (comm) state ppid: comm may hold spaces and ')' */
+			if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')')))
+				sscanf(p + 1, " %*c %d", &ppid);
+			fclose(f);
+			if (ppid == getpid()) {
+				kill(atoi(de->d_name), SIGKILL);
+				found = 1;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (!found && pid <= 0)
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * Like sshd with authorized_keys: a check run as root must be writable by
+ * its owner only, owned by root or by us, and so must its folder.
+ */
+static int loose(const char *path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0; /* it fails, saying why, where it runs */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, len, "refused: %s is writable by group or others", path);
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		snprintf(why, len, "refused: %s is owned by uid %u", path, (unsigned)st.st_uid);
+	else
+		return 0;
+	return 1;
 }
 
 static pid_t spawn(const char *cmd, int is_shell, int *outfd)
@@ -97,7 +197,7 @@ static void run_one(struct txn_check *c, const char *cmd, int is_shell, unsigned
 				fd = -1;
 			}
 		} else if (fd < 0) {
-			usleep(50000);
+			usleep(5000);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			done = 1;
@@ -107,7 +207,11 @@ static void run_one(struct txn_check *c, const char *cmd, int is_shell, unsigned
 			timed_out = done = 1;
 		}
 	}
-	while (fd >= 0) { /* what the check printed just before it exited */
+	end_leftovers(pid);
+	/* what the check printed just before it exited; never wait for more */
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (fd >= 0) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n <= 0)
@@ -120,6 +224,7 @@ static void run_one(struct txn_check *c, const char *cmd, int is_shell, unsigned
 	c->passed = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (timed_out)
 		tail_add(c, &tlen, "\n[fwtool: timed out]", 20);
+	tail_clean(c, tlen);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -172,6 +277,7 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 	setenv("FWTOOL_CONF", cfg->path, 1);
 	setenv("FWTOOL_TRANSACTION", t->id, 1);
 	setenv("FWTOOL_SLOT", t->target, 1);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	t->nchecks = 0;
 	for (unsigned pass = 0; pass < 3; pass++) {
 		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN], why[FW_PATH_LEN + 64] = "";
@@ -181,6 +287,8 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 			snprintf(dir, sizeof(dir), "%s/%s", cfg->health_dir,
 				 pass == 1 ? "required" : "wanted");
 			n = list_dir(dir, files, FW_CHECKS_MAX, why, sizeof(why));
+			if (n && !*why)
+				loose(dir, why, sizeof(why));
 		} else {
 			n = cfg->nchecks;
 		}
@@ -219,7 +327,7 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 					cfg->checks[i].timeout ? cfg->checks[i].timeout
 							       : cfg->check_timeout,
 					tick, ctx);
-			else
+			else if (!loose(files[i], c->tail, sizeof(c->tail)))
 				run_one(c, files[i], 0, cfg->check_timeout, tick, ctx);
 			if (c->required && !c->passed)
 				ok = 0;
@@ -230,5 +338,6 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 		for (unsigned j = 0; pass && j < n; j++)
 			free(files[j]);
 	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	return ok;
 }
