@@ -11,7 +11,9 @@
 
 static int file_open(struct slotio *io, struct fw_err *err)
 {
-	io->fd = open(io->slot->device, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* no O_TRUNC: nothing reaches the slot before its first authenticated
+	 * chunk; the old tail goes at finish */
+	io->fd = open(io->slot->device, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (io->fd < 0)
 		return fw_error(err, FW_EIO, "slot %s: open %s: %s", io->slot->name,
 				io->slot->device, strerror(errno));
@@ -30,6 +32,9 @@ static int file_write(struct slotio *io, const void *buf, size_t len, struct fw_
 
 static int file_finish(struct slotio *io, struct fw_err *err)
 {
+	if (ftruncate(io->fd, (off_t)io->written))
+		return fw_error(err, FW_EIO, "slot %s: truncate: %s", io->slot->name,
+				strerror(errno));
 	if (fsync(io->fd))
 		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name, strerror(errno));
 	return atomicfile_fsync_dir(io->slot->device, err);

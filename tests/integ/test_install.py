@@ -122,6 +122,20 @@ def test_tampered_chunk_mid_image_stops_with_target_bad(board, tmp_path):
     assert slots["rootfs.0"]["boot"]["state"] == "good"
 
 
+def test_tampered_first_chunk_leaves_the_slot_as_it_was(board, tmp_path):
+    """Nothing reaches a slot before its first chunk is authenticated: not
+    even a truncation of the old content (issue 11)."""
+    board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), check=0)
+    before = open(board.slot_file("B"), "rb").read()
+    b = board.bundle(tmp_path, version="1.2.0", comp="none")
+    data = bytearray(open(b, "rb").read())
+    data[data.index(b"fwtool-demo rootfs 1.2.0") + 100] ^= 0x80
+    open(b, "wb").write(bytes(data))
+    r = board.fw("install", b)
+    assert r.rc == 3 and "chunk 0 " in r.err, r
+    assert open(board.slot_file("B"), "rb").read() == before
+
+
 def test_reinstall_is_skipped_unless_forced(board, tmp_path):
     b = board.bundle(tmp_path)
     board.fw("install", b, check=0)
