@@ -44,14 +44,15 @@ static void flush_reports(const struct config *cfg)
 {
 	struct outbox_result r;
 	struct fw_err e = {0};
+	char sink[CONFIG_STR];
 
 	if (!cfg->report_url[0] && !cfg->report_cmd[0])
 		return;
+	outbox_sink(cfg, sink, sizeof(sink));
 	if (outbox_flush(cfg, &r, &e))
 		log_warn("%s", e.msg);
 	else if (r.failed)
-		log_warn("%u report(s) not delivered (%s); retried later", r.failed,
-			 cfg->report_cmd[0] ? "report_cmd" : cfg->report_url);
+		log_warn("%u report(s) not delivered (%s); retried later", r.failed, sink);
 }
 
 int cmd_report(struct cmd *c, struct fw_err *err)

@@ -239,6 +239,22 @@ static void backoff(const char *retry, unsigned attempts)
 	(void)!atomicfile_write(retry, text, strlen(text), &e);
 }
 
+void outbox_sink(const struct config *cfg, char *out, size_t size)
+{
+	const char *url = cfg->report_url, *host = strstr(url, "://"), *at;
+
+	if (cfg->report_cmd[0]) {
+		snprintf(out, size, "report_cmd");
+		return;
+	}
+	host = host ? host + 3 : url;
+	at = memchr(host, '@', strcspn(host, "/?#"));
+	if (at)
+		snprintf(out, size, "%.*s***%s", (int)(host - url), url, at);
+	else
+		snprintf(out, size, "%s", url);
+}
+
 int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN];

@@ -36,6 +36,12 @@ struct outbox_result {
 };
 
 /**
+ * outbox_sink() - where reports go, fit to print: "report_cmd", or
+ * report_url without the user and password it may carry
+ */
+void outbox_sink(const struct config *cfg, char *out, size_t size);
+
+/**
  * outbox_flush() - try every queued report whose wait is over
  * Return: 0; FW_ENOTSUP for report_url when built without CONFIG_REPORT_HTTP.
  */

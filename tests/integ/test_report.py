@@ -70,6 +70,20 @@ def test_report_waits_for_the_server_and_never_blocks_confirm(board, tmp_path):
     assert not os.listdir(outbox)
 
 
+def test_credentials_in_the_report_url_are_never_printed(board, tmp_path):
+    port = free_port()  # nothing listens: the warning names the sink
+    conf = open(board.conf).read().replace(
+        "[confirm]\n", f"[confirm]\nreport_url = http://fleet:s3cret@127.0.0.1:{port}/x\n")
+    open(board.conf, "w").write(conf)
+    board.fw("install", board.bundle(tmp_path), check=0)
+    board.boot()
+    r = board.fw("confirm", check=0)
+    assert "not delivered" in r.err and f"127.0.0.1:{port}" in r.err, r.err
+    assert "s3cret" not in r.err + r.out and "fleet:" not in r.err, r.err
+    r = board.fw("status", "--json")
+    assert "s3cret" not in r.out + r.err
+
+
 def test_rollback_is_reported_at_once(board, tmp_path):
     port = free_port()
     set_url(board, port)
