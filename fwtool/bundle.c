@@ -57,12 +57,8 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
 	}
 }
 
-void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *flag)
-{
-	r->cancel = flag;
-}
-
-int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
+int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_atomic_t *cancel,
+		struct fw_err *err)
 {
 	struct bundle_reader *r = calloc(1, sizeof(*r));
 	int ret;
@@ -71,6 +67,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 	if (!r)
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
 	r->fd = -1;
+	r->cancel = cancel;
 	r->a = archive_read_new();
 	r->block = malloc(READ_BLOCK);
 	if (!r->a || !r->block) {
@@ -102,7 +99,8 @@ int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err)
 		int e = archive_errno(r->a);
 
 		ret = e == EISDIR ? FW_EUSAGE
-		      : e == ENOENT || e == EACCES || e == EIO || e == EPERM || e == ENXIO
+		      : e == ENOENT || e == EACCES || e == EIO || e == EPERM || e == ENXIO ||
+				      e == EINTR
 			      ? FW_EIO
 			      : FW_EFORMAT;
 		fw_error(err, ret, "bundle %s: %s", path, archive_error_string(r->a));

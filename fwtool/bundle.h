@@ -43,16 +43,14 @@ struct bundle_reader;
 
 /**
  * bundle_open() - open a bundle file, or standard input for "-"
+ * @cancel: NULL, or a flag a signal handler sets: from the first read on
+ * (libarchive reads at open to recognise the format), a read that a signal
+ * interrupted stops the bundle with FW_EIO once *@cancel is non-zero
  * Return: 0, FW_EUSAGE (no such file, a folder, no permission), FW_EIO,
  * FW_EFORMAT (not a tar), FW_ENOMEM.
  */
-int bundle_open(struct bundle_reader **rp, const char *path, struct fw_err *err) FW_MUST;
-
-/**
- * bundle_set_cancel() - a read interrupted by a signal stops the bundle
- * with FW_EIO (not the bundle's fault) once *@flag is non-zero
- */
-void bundle_set_cancel(struct bundle_reader *r, const volatile sig_atomic_t *flag);
+int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_atomic_t *cancel,
+		struct fw_err *err) FW_MUST;
 
 /**
  * bundle_open_mem() - read a bundle held in memory (fuzzing); @buf must

@@ -57,7 +57,7 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 		ret = cmd_policy(&cfg, &pol, CMD_CHECK_NONE, &b, &vp, err);
 	vp.no_verify = no_verify;
 	if (!ret)
-		ret = bundle_open(&r, path, err);
+		ret = bundle_open(&r, path, NULL, err);
 	if (!ret)
 		ret = verify_header(r, &vp, &v, err);
 	if (!ret) {

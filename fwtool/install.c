@@ -396,12 +396,10 @@ static int current_policy(struct txn_ctx *x, const struct verify_policy *vp,
 static int open_verified(struct job *j, const char *path, const struct verify_policy *vp,
 			 struct bundle_reader **rp, struct verified *v, struct fw_err *err)
 {
-	int ret = bundle_open(rp, path, err);
+	int ret = bundle_open(rp, path, &interrupted, err);
 
-	if (!ret) {
-		bundle_set_cancel(*rp, &interrupted);
+	if (!ret)
 		ret = verify_header(*rp, vp, v, err);
-	}
 	if (!ret) {
 		snprintf(j->txn->version, sizeof(j->txn->version), "%s", v->m.version);
 		j->txn->security_version = v->m.security_version;

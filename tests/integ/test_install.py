@@ -136,6 +136,32 @@ def test_tampered_first_chunk_leaves_the_slot_as_it_was(board, tmp_path):
     assert open(board.slot_file("B"), "rb").read() == before
 
 
+def test_sigterm_stops_an_install_waiting_for_its_first_byte(board, tmp_path):
+    """stdin open but silent before the bundle header: SIGTERM ends the
+    install at once, with its lock released and nothing begun (issue 11)."""
+    import signal
+    import subprocess
+    import time
+    from conftest import FWTOOL
+    env = dict(os.environ, FWTOOL_CONF=board.conf)
+    p = subprocess.Popen([FWTOOL, "install", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(1)
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=20)  # stdin stays open: communicate() would close it
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("install ignored SIGTERM while waiting for stdin")
+    finally:
+        p.stdin.close()
+    err = p.stderr.read()
+    assert p.returncode not in (0, -signal.SIGTERM), (p.returncode, err)
+    assert b"interrupted" in err, err
+    # the lock is free: the next install goes through
+    board.fw("install", board.bundle(tmp_path), check=0)
+
+
 def test_reinstall_is_skipped_unless_forced(board, tmp_path):
     b = board.bundle(tmp_path)
     board.fw("install", b, check=0)
