@@ -279,7 +279,10 @@ int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		snprintf(retry, sizeof(retry), "%s.retry", path);
-		if (!due(retry, &attempts)) {
+		/* a sink that failed once in this flush is down: the rest wait
+		 * for the next one (the timer's), so a confirm never pays one
+		 * report_timeout per queued report */
+		if (res->failed || !due(retry, &attempts)) {
 			res->waiting++;
 			continue;
 		}

@@ -42,7 +42,8 @@ struct outbox_result {
 void outbox_sink(const struct config *cfg, char *out, size_t size);
 
 /**
- * outbox_flush() - try every queued report whose wait is over
+ * outbox_flush() - try every queued report whose wait is over, until one
+ * delivery fails: the others then count as waiting
  * Return: 0; FW_ENOTSUP for report_url when built without CONFIG_REPORT_HTTP.
  */
 int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err) FW_MUST;

@@ -84,6 +84,32 @@ def test_credentials_in_the_report_url_are_never_printed(board, tmp_path):
     assert "s3cret" not in r.out + r.err
 
 
+def test_a_sink_that_never_answers_costs_confirm_one_timeout(board, tmp_path):
+    """Once a delivery failed, the other queued reports wait for the next
+    flush (the timer's): confirm pays one report_timeout, never one per
+    report (issue 11)."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)  # accepts the connection, never answers
+    try:
+        set_url(board, hole.getsockname()[1])
+        board.set_conf("confirm", "report_timeout = 2")
+        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), check=0)
+        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.2.0"), check=0)
+        board.fw("install", board.bundle(tmp_path, version="1.3.0"), check=0)
+        board.boot()
+        r = board.fw("confirm", "--json", check=0)
+        assert json.loads(r.out)["state"] == "confirmed"
+        outbox = board.p("state", "outbox")
+        queued = [n for n in os.listdir(outbox) if n.endswith(".json")]
+        tried = [n for n in os.listdir(outbox) if n.endswith(".retry")]
+        assert len(queued) == 3 and len(tried) == 1, os.listdir(outbox)
+        r = board.fw("report", "--json", check=1)
+        assert json.loads(r.out)["waiting"] >= 1
+    finally:
+        hole.close()
+
+
 def test_rollback_is_reported_at_once(board, tmp_path):
     port = free_port()
     set_url(board, port)
