@@ -233,6 +233,19 @@ int keyring_verify_chain(struct keyring *k, const char *chain, size_t len, struc
 		ret = flags_error(flags, err);
 		goto out;
 	}
+	/* mbedTLS passes both usage checks when the extension is absent */
+	if (crt.version != 3 || !(crt.ext_types & MBEDTLS_X509_EXT_KEY_USAGE)) {
+		ret = fw_error(err, FW_EVERIFY,
+			       "signer certificate: no keyUsage extension (an X.509 v3 "
+			       "certificate with digitalSignature is required)");
+		goto out;
+	}
+	if (!(crt.ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE)) {
+		ret = fw_error(err, FW_EVERIFY,
+			       "signer certificate: no extendedKeyUsage extension (codeSigning "
+			       "is required)");
+		goto out;
+	}
 	if (mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) {
 		ret = fw_error(err, FW_EVERIFY,
 			       "signer certificate: key usage lacks digitalSignature");

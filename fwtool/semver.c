@@ -23,15 +23,20 @@ static const char *parse_num(const char *s, uint64_t *out)
 	return p;
 }
 
-/* Dot-separated identifiers of [0-9A-Za-z-]; returns the end. */
-static const char *parse_idents(const char *p)
+/*
+ * Dot-separated identifiers of [0-9A-Za-z-]; returns the end. In a
+ * pre-release a numeric identifier has no leading zero (SemVer 2.0.0 9);
+ * build metadata may have one.
+ */
+static const char *parse_idents(const char *p, int prerelease)
 {
 	for (;;) {
 		const char *start = p;
+		int digits = 1;
 
-		while (isalnum((unsigned char)*p) || *p == '-')
-			p++;
-		if (p == start)
+		for (; isalnum((unsigned char)*p) || *p == '-'; p++)
+			digits &= isdigit((unsigned char)*p) != 0;
+		if (p == start || (prerelease && digits && *start == '0' && p - start > 1))
 			return NULL;
 		if (*p != '.')
 			return p;
@@ -54,7 +59,7 @@ int semver_parse(const char *s, struct semver *v)
 	if (!p)
 		return -1;
 	if (*p == '-') {
-		const char *end = parse_idents(p + 1);
+		const char *end = parse_idents(p + 1, 1);
 
 		if (!end)
 			return -1;
@@ -63,7 +68,7 @@ int semver_parse(const char *s, struct semver *v)
 		p = end;
 	}
 	if (*p == '+') {
-		p = parse_idents(p + 1);
+		p = parse_idents(p + 1, 0);
 		if (!p)
 			return -1;
 	}

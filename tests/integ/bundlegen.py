@@ -34,6 +34,10 @@ class Keys:
         self.expired = self._leaf("expired", "ca", days="-1")
         self.stranger = self._leaf("stranger", "otherca")
         self.noeku = self._leaf("noeku", "ca", eku="serverAuth")
+        # no extension at all: mbedTLS would let any usage through
+        self.no_ku_ext = self._leaf("noku", "ca", ku=None)
+        self.no_eku_ext = self._leaf("noekuext", "ca", eku=None)
+        self.v1 = self._leaf("v1", "ca", ku=None, eku=None)
         self.other_key = self.p("otherkey.key")
         run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
             "ec_paramgen_curve:P-256", "-out", self.other_key)
@@ -56,7 +60,7 @@ class Keys:
             "-out", self.p(name + ".pem"), "-subj", "/CN=" + name, "-days", "3650",
             "-config", self.p("ca.cnf"), "-extensions", "v3")
 
-    def _leaf(self, name, ca, rsa=False, days="365", eku="codeSigning"):
+    def _leaf(self, name, ca, rsa=False, days="365", eku="codeSigning", ku="digitalSignature"):
         key, crt = self.p(name + ".key"), self.p(name + ".pem")
         if rsa:
             run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
@@ -66,14 +70,17 @@ class Keys:
                 "ec_paramgen_curve:P-256", "-out", key)
         run("openssl", "req", "-new", "-key", key, "-out", self.p(name + ".csr"),
             "-subj", "/CN=" + name)
+        ext = [] if ku is None and eku is None else ["basicConstraints=CA:FALSE"]
+        ext += [f"keyUsage=critical,{ku}"] if ku else []
+        ext += [f"extendedKeyUsage={eku}"] if eku else []
         with open(self.p(name + ".ext"), "w") as f:
-            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                    f"extendedKeyUsage={eku}\n")
-        # days="-1" makes a certificate that expired a day before it began
+            f.write("".join(line + "\n" for line in ext))
+        # days="-1" makes a certificate that expired a day before it began;
+        # no extensions at all makes an X.509 v1 certificate
         run("openssl", "x509", "-req", "-in", self.p(name + ".csr"), "-CA",
             self.p(ca + ".pem"), "-CAkey", self.p(ca + ".key"), "-set_serial",
             str(sum(map(ord, name)) * 7919), "-out", crt, "-days", days,
-            "-extfile", self.p(name + ".ext"))
+            *(["-extfile", self.p(name + ".ext")] if ext else []))
         return (key, crt)
 
     def _crl(self):

@@ -23,6 +23,9 @@ static void test_semver_orders_by_precedence(void **state)
 	assert_true(cmp("1.0.0-beta.2", "1.0.0-beta.11") < 0);
 	assert_true(cmp("1.0.0-rc.1", "1.0.0") < 0);
 	assert_int_equal(cmp("1.0.0+build.1", "1.0.0+build.2"), 0);
+	/* leading zeros: fine in build metadata and inside a non-numeric id */
+	assert_int_equal(cmp("1.0.0+007", "1.0.0"), 0);
+	assert_true(cmp("1.0.0-0a", "1.0.0-0") > 0);
 }
 
 static void test_semver_rejects_malformed(void **state)
@@ -38,6 +41,8 @@ static void test_semver_rejects_malformed(void **state)
 		"1.0.0 ",
 		"",
 		"1.0.0-é",
+		"1.2.3-01",
+		"1.2.3-rc.007",
 		"99999999999999999999.0.0",
 	};
 	struct semver v;
