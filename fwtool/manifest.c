@@ -338,6 +338,112 @@ static int parse_root(struct ctx *c, json_object *root, struct manifest *m)
 	return parse_images(c, root, m);
 }
 
+/* A growing list of per-object key counts, in document order. */
+struct counts {
+	unsigned *v;
+	size_t n, cap;
+	int oom;
+};
+
+static size_t counts_add(struct counts *k)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 64;
+		unsigned *v = realloc(k->v, cap * sizeof(*v));
+
+		if (!v) {
+			k->oom = 1;
+			return SIZE_MAX;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n] = 0;
+	return k->n++;
+}
+
+/*
+ * What json-c lets through and a signed manifest must not hold: a raw
+ * control character in a string (RFC 8259 wants it escaped; info would
+ * print it to a terminal), and a repeated key (json-c keeps the last: two
+ * readers of one signed manifest could see two versions). The raw text's
+ * objects, in document order, each with its number of keys, are compared
+ * with the parsed tree's below; any repeat makes them differ.
+ */
+static int raw_scan(const char *buf, size_t len, struct counts *k, struct fw_err *err)
+{
+	size_t stack[64];
+	unsigned depth = 0;
+	int in_str = 0, esc = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (in_str) {
+			if (ch < 0x20)
+				return fw_error(
+					err, FW_EFORMAT,
+					"manifest: raw control character in a string at byte %zu",
+					i);
+			if (esc)
+				esc = 0;
+			else if (ch == '\\')
+				esc = 1;
+			else if (ch == '"')
+				in_str = 0;
+			continue;
+		}
+		if (ch == '"') {
+			in_str = 1;
+		} else if (ch == '{' || ch == '[') {
+			if (depth == sizeof(stack) / sizeof(*stack))
+				return 0; /* json-c refuses such depth itself */
+			stack[depth++] = ch == '{' ? counts_add(k) : SIZE_MAX;
+			if (k->oom)
+				return fw_error(err, FW_ENOMEM, "manifest: out of memory");
+		} else if ((ch == '}' || ch == ']') && depth) {
+			depth--;
+		} else if (ch == ':' && depth && stack[depth - 1] != SIZE_MAX) {
+			k->v[stack[depth - 1]]++;
+		}
+	}
+	return 0;
+}
+
+static void tree_counts(json_object *o, struct counts *k)
+{
+	if (json_object_is_type(o, json_type_object)) {
+		size_t at = counts_add(k);
+
+		if (k->oom)
+			return;
+		k->v[at] = (unsigned)json_object_object_length(o);
+		json_object_object_foreach (o, key, val) {
+			(void)key;
+			tree_counts(val, k);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			tree_counts(json_object_array_get_idx(o, i), k);
+	}
+}
+
+static int no_repeated_keys(const char *buf, size_t len, json_object *root, struct fw_err *err)
+{
+	struct counts raw = {0}, tree = {0};
+	int ret = raw_scan(buf, len, &raw, err);
+
+	if (!ret)
+		tree_counts(root, &tree);
+	if (!ret && tree.oom)
+		ret = fw_error(err, FW_ENOMEM, "manifest: out of memory");
+	if (!ret && (raw.n != tree.n || (raw.n && memcmp(raw.v, tree.v, raw.n * sizeof(*raw.v)))))
+		ret = fw_error(err, FW_EFORMAT, "manifest: a key appears twice in one object");
+	free(raw.v);
+	free(tree.v);
+	return ret;
+}
+
 int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_err *err)
 {
 	struct ctx c = {.err = err, .where = ""};
@@ -371,7 +477,9 @@ int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_er
 			ret = fw_error(err, FW_EFORMAT, "manifest: trailing data at byte %zu", end);
 			goto out;
 		}
-	ret = parse_root(&c, root, m);
+	ret = no_repeated_keys(buf, len, root, err);
+	if (!ret)
+		ret = parse_root(&c, root, m);
 out:
 	json_object_put(root);
 	json_tokener_free(tok);

@@ -31,6 +31,14 @@ def img_set(key, value):
     return {"manifest": lambda p: p["manifest"]["images"][0].update({key: value})}
 
 
+def resigned(fn):
+    """the manifest's bytes changed by @fn, then signed as they are"""
+    def mutate(p):
+        p["mjson"] = fn(p["mjson"])
+        p["sig"] = bg.openssl_sign(p["key"], p["mjson"])
+    return {"signed": mutate}
+
+
 def members(fn):
     return {"members": fn}
 
@@ -55,6 +63,16 @@ def cases(keys):
         ("signer-without-extkeyusage", {"signer": keys.no_eku_ext}, 3, "no extendedKeyUsage", ()),
         ("signer-x509-v1", {"signer": keys.v1}, 3, "X.509 v3", ()),
         ("semver-leading-zero", m_set("version", "1.2.3-01"), 3, "semantic version", ()),
+        ("manifest-repeated-key", resigned(lambda j: j.replace(
+            b'"version": "1.0.0"', b'"version": "1.0.0",\n "version": "9.0.0"', 1)),
+         3, "a key appears twice", ()),
+        ("manifest-repeated-key-nested", resigned(lambda j: j.replace(
+            b'"class": "rootfs"', b'"class": "rootfs",\n "class": "rootfs"', 1)),
+         3, "a key appears twice", ()),
+        ("manifest-raw-control-char", resigned(lambda j: j.replace(
+            b'"created": "2026-11-25T00:00:00Z"',
+            b'"created": "2026-11-25T00:00:00Z", "description": "\x1b[2J"', 1)),
+         3, "raw control character", ()),
         ("duplicate-member", members(lambda p: p["members"].insert(4, p["members"][3])), 3, "duplicate member", ()),
         ("unknown-member", members(lambda p: p["members"].insert(3, bg.member("extra.txt", b"hi"))),
          3, "unexpected member 'extra.txt'", ()),
