@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -273,13 +275,43 @@ int bundle_next_image(struct bundle_reader *r, const struct manifest_image *img,
 	return 0;
 }
 
+/*
+ * libarchive stops at the end-of-archive blocks; a writer on a pipe still
+ * has the tar record's padding to write. Read it (at most 1 MiB, waiting at
+ * most 2 s at a time), so that 'bundle create -o - | verify -' and
+ * 'curl | install -' do not end with their writer killed by SIGPIPE.
+ */
+static void drain_pipe(int fd)
+{
+	char buf[16384];
+	size_t total = 0;
+	struct stat st;
+
+	if (fstat(fd, &st) || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return;
+	while (total < (1u << 20)) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&p, 1, 2000) <= 0)
+			return;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		total += (size_t)n;
+	}
+}
+
 int bundle_end(struct bundle_reader *r, struct fw_err *err)
 {
 	struct archive_entry *e;
 	int ret = archive_read_next_header(r->a, &e);
 
-	if (ret == ARCHIVE_EOF)
+	if (ret == ARCHIVE_EOF) {
+		if (r->fd >= 0)
+			drain_pipe(r->fd);
 		return 0;
+	}
 	if (ret < ARCHIVE_WARN)
 		return fw_error(err, FW_EFORMAT, "bundle: after the last image: %s",
 				archive_error_string(r->a));

@@ -146,6 +146,27 @@ def test_usage_errors_exit_2(tmp_path):
     assert fw("verify", "--help").rc == 0
 
 
+def test_verify_from_a_pipe_reads_the_writers_padding(keys, tmp_path):
+    """A writer that sends the tar padding after the end-of-archive blocks,
+    a moment later, is not cut off by a broken pipe ('create | verify -',
+    'curl | install -' under pipefail)."""
+    import time
+    img = rand_file(tmp_path / "img", 100000)
+    b = bg.build(str(tmp_path / "b.fwb"), keys, [("rootfs", open(img, "rb").read(), "none")])
+    data = open(b, "rb").read() + bytes(8192)  # more zero padding: valid tar
+    env = dict(os.environ)
+    p = subprocess.Popen([os.environ.get("FWTOOL", "fwtool"), "verify", "--keyring",
+                          keys.keyring, "--compatible", "acme,1", "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env)
+    p.stdin.write(data[:-8192])
+    p.stdin.flush()
+    time.sleep(0.5)
+    p.stdin.write(data[-8192:])  # BrokenPipeError if verify is gone
+    p.stdin.close()
+    assert p.wait(60) == 0, p.stderr.read()
+
+
 @pytest.mark.skipif(os.environ.get("FWTOOL_SKIP_HUGE") == "1", reason="FWTOOL_SKIP_HUGE=1")
 def test_member_over_8_gib_streams_through_pax(keys, tmp_path):
     """A sparse 8.5 GiB image: created to stdout, piped into verify on stdin,
