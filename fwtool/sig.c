@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mbedtls/asn1.h>
+#include <mbedtls/asn1write.h>
+#include <mbedtls/bignum.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -15,6 +18,47 @@
 #include "hash.h"
 #include "limits.h"
 #include "sig.h"
+
+/*
+ * An ECDSA signature is DER: SEQUENCE { INTEGER r, INTEGER s }, each in its
+ * one shortest form. mbedTLS also takes long-form lengths, zero-padded and
+ * negative integers (openssl does not); a signature that verifies in more
+ * than one encoding is malleable. Read r and s, write them back, and take
+ * only a signature that is exactly what was written.
+ */
+static int canonical_der(const uint8_t *sig, size_t siglen)
+{
+	unsigned char *p = (unsigned char *)(uintptr_t)sig, *end = p + siglen;
+	unsigned char out[160], *q = out + sizeof(out);
+	mbedtls_mpi r, s;
+	size_t len = 0, n;
+	int ok = 0, w;
+
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	if (mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+	    p + n != end || mbedtls_asn1_get_mpi(&p, end, &r) ||
+	    mbedtls_asn1_get_mpi(&p, end, &s) || p != end)
+		goto out;
+	if ((w = mbedtls_asn1_write_mpi(&q, out, &s)) < 0)
+		goto out;
+	len += (size_t)w;
+	if ((w = mbedtls_asn1_write_mpi(&q, out, &r)) < 0)
+		goto out;
+	len += (size_t)w;
+	if ((w = mbedtls_asn1_write_len(&q, out, len)) < 0)
+		goto out;
+	len += (size_t)w;
+	if ((w = mbedtls_asn1_write_tag(&q, out,
+					MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
+		goto out;
+	len += (size_t)w;
+	ok = len == siglen && !memcmp(q, sig, len);
+out:
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	return ok;
+}
 
 int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_t *sig,
 	       size_t siglen, struct fw_err *err)
@@ -28,6 +72,11 @@ int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_
 	ret = mbedtls_pk_parse_public_key(&pk, s->pubkey, s->pubkey_len);
 	if (ret) {
 		ret = fw_error(err, FW_EVERIFY, "signature: bad signer key");
+		goto out;
+	}
+	if (mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA) && !canonical_der(sig, siglen)) {
+		ret = fw_error(err, FW_EVERIFY,
+			       "signature: the ECDSA signature is not in its canonical DER form");
 		goto out;
 	}
 	ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig, siglen);

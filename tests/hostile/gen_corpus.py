@@ -39,6 +39,20 @@ def resigned(fn):
     return {"signed": mutate}
 
 
+def der_long_length(sig):
+    """SEQUENCE length in long form (0x81 LL) where the short form fits"""
+    assert sig[0] == 0x30 and sig[1] < 0x80
+    return b"\x30\x81" + sig[1:]
+
+
+def der_padded_r(sig):
+    """r with one more leading zero byte than its shortest form"""
+    assert sig[0] == 0x30 and sig[2] == 0x02
+    rlen = sig[3]
+    body = b"\x02" + bytes([rlen + 1]) + b"\x00" + sig[4:4 + rlen] + sig[4 + rlen:]
+    return bytes([0x30, len(body)]) + body
+
+
 def members(fn):
     return {"members": fn}
 
@@ -62,6 +76,10 @@ def cases(keys):
         ("signer-without-keyusage", {"signer": keys.no_ku_ext}, 3, "no keyUsage", ()),
         ("signer-without-extkeyusage", {"signer": keys.no_eku_ext}, 3, "no extendedKeyUsage", ()),
         ("signer-x509-v1", {"signer": keys.v1}, 3, "X.509 v3", ()),
+        ("sig-der-long-length", {"signed": lambda p: p.update(sig=der_long_length(p["sig"]))},
+         3, "canonical DER", ()),
+        ("sig-der-padded-integer", {"signed": lambda p: p.update(sig=der_padded_r(p["sig"]))},
+         3, "canonical DER", ()),
         ("semver-leading-zero", m_set("version", "1.2.3-01"), 3, "semantic version", ()),
         ("manifest-repeated-key", resigned(lambda j: j.replace(
             b'"version": "1.0.0"', b'"version": "1.0.0",\n "version": "9.0.0"', 1)),
