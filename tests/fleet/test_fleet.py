@@ -8,9 +8,11 @@ run again after each stop. Counted every time: hosts reported confirmed that
 are not (0), hosts touched after the first failure (0)."""
 import json
 import os
+import pathlib
 import shutil
 import stat
 import sys
+import tempfile
 
 import pytest
 
@@ -45,8 +47,12 @@ def sshd(tmp_path_factory):
 
 
 @pytest.fixture
-def fleet(keys, sshd, tmp_path):
-    return Fleet(str(tmp_path / "fleet"), keys, sshd, FWTOOL)
+def fleet(keys, sshd):
+    # not under pytest's basetemp: another pytest run of root's resets that
+    # to 0700 and locks the fleet's account out of its boards mid-play
+    d = tempfile.mkdtemp(prefix="fwtool-fleet-", dir="/tmp")
+    yield Fleet(os.path.join(d, "fleet"), keys, sshd, FWTOOL)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def check_truth(f):
@@ -160,10 +166,10 @@ def test_roll_stops_when_a_slot_hangs_until_the_watchdog(fleet):
     untouched_after(fleet, "h2")
 
 
-def test_power_cut_during_an_install(fleet, tmp_path):
+def test_power_cut_during_an_install(fleet):
     """h4's fwtool stops at a durable write in the middle of its install, as
     a power cut would leave it; the host comes back on its old slot."""
-    wrapper = tmp_path / "fwtool-cut"
+    wrapper = pathlib.Path(fleet.d) / "fwtool-cut"  # the fleet's account runs it
     wrapper.write_text("#!/bin/sh\nfor a; do [ \"$a\" = install ] && export "
                        f"FWTOOL_CUT_AFTER=12; done\nexec {FWTOOL} \"$@\"\n")
     wrapper.chmod(0o755)
