@@ -54,6 +54,43 @@ nomem:
 	return fw_error(err, FW_ENOMEM, "decompress: cannot set up %s decoder", comp_name(type));
 }
 
+/*
+ * At a boundary (d->finished) with more input to come: the next gzip
+ * member, xz stream or zstd frame starts. Build tools write all three
+ * (pigz and 'cat a.gz b.gz', 'xz' with stream padding, 'zstd' frames and
+ * skippable frames); each is one valid stream, read as such. xz stream
+ * padding is null bytes in multiples of four, between streams or after.
+ */
+static int restart(struct decomp *d, const uint8_t **in, size_t *inlen, struct fw_err *err)
+{
+	if (d->type == COMP_XZ) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		while (*inlen && !**in) {
+			(*in)++;
+			(*inlen)--;
+			d->xz_pad++;
+		}
+		d->in_pad = 1;
+		d->finished = d->xz_pad % 4 == 0; /* complete if the input ends here */
+		if (!*inlen)
+			return 0;
+		if (d->xz_pad % 4)
+			return fw_error(err, FW_EFORMAT, "xz stream: padding not a multiple of 4");
+		lzma_end(d->state);
+		*(lzma_stream *)d->state = init;
+		if (lzma_stream_decoder(d->state, DECOMP_XZ_MEMLIMIT, 0) != LZMA_OK)
+			return fw_error(err, FW_ENOMEM, "decompress: cannot set up xz decoder");
+	} else if (d->type == COMP_GZIP && inflateReset(d->state) != Z_OK) {
+		return fw_error(err, FW_EFORMAT, "gzip stream: cannot start the next member");
+	}
+	d->finished = 0;
+	d->in_pad = 0;
+	d->xz_pad = 0;
+	d->restarted = 1;
+	return 0;
+}
+
 static int step_gzip(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out,
 		     size_t *outlen, struct fw_err *err)
 {
@@ -113,8 +150,7 @@ static int step_zstd(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_
 	*outlen = ob.pos;
 	if (ZSTD_isError(ret))
 		return fw_error(err, FW_EFORMAT, "zstd stream: %s", ZSTD_getErrorName(ret));
-	/* 0 means a frame ended; a following frame would restart it, and the
-	 * bundle never holds more than one */
+	/* 0: a frame ended and all of it is out; another frame may follow */
 	if (ret == 0)
 		d->finished = 1;
 	return 0;
@@ -123,25 +159,31 @@ static int step_zstd(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_
 int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out, size_t *outlen,
 		struct fw_err *err)
 {
+	size_t cap = *outlen;
 	int ret;
 
-	if (d->finished) {
-		*outlen = 0;
-		if (*inlen)
-			return fw_error(err, FW_EFORMAT,
-					"%s stream: data after the end of the stream",
-					comp_name(d->type));
-		return 0;
+	*outlen = 0;
+	if (d->finished || d->in_pad) {
+		if (!*inlen)
+			return 0;
+		ret = restart(d, in, inlen, err);
+		if (ret || d->in_pad)
+			return ret; /* an error, or xz padding that used up the input */
 	}
+	*outlen = cap;
 	switch (d->type) {
 	case COMP_GZIP: ret = step_gzip(d, in, inlen, out, outlen, err); break;
 	case COMP_XZ: ret = step_xz(d, in, inlen, out, outlen, err); break;
 	case COMP_ZSTD: ret = step_zstd(d, in, inlen, out, outlen, err); break;
 	default: return fw_error(err, FW_ENOTSUP, "decompress: bad type");
 	}
-	if (!ret && d->finished && *inlen)
+	/* what follows a complete stream and is not another one is trailing
+	 * data, and said so rather than as the decoder's complaint */
+	if (ret && d->restarted)
 		return fw_error(err, FW_EFORMAT, "%s stream: data after the end of the stream",
 				comp_name(d->type));
+	if (*outlen || d->finished)
+		d->restarted = 0;
 	return ret;
 }
 

@@ -14,12 +14,16 @@
  * install use more memory than the flat budget allows.
  */
 #define DECOMP_XZ_MEMLIMIT (64u << 20)
-#define DECOMP_ZSTD_WINDOWLOG_MAX 24
+/* 2^27, 128 MiB: what 'zstd --long' writes by default */
+#define DECOMP_ZSTD_WINDOWLOG_MAX 27
 
 struct decomp {
 	enum comp type;
 	void *state; /* z_stream, lzma_stream or ZSTD_DStream */
-	int finished;
+	int finished; /* the input so far ends a complete stream */
+	int restarted; /* a next member/stream/frame began, nothing from it yet */
+	int in_pad; /* xz: in stream padding after a complete stream */
+	unsigned xz_pad; /* its null bytes so far */
 };
 
 /** decomp_init() - Return: 0, FW_ENOMEM, FW_ENOTSUP (COMP_NONE) */
@@ -30,7 +34,10 @@ int decomp_init(struct decomp *d, enum comp type, struct fw_err *err) FW_MUST;
  * @in, @inlen:   advanced past what was consumed
  * @outlen:       capacity on entry, bytes produced on return
  *
- * After the end of the stream d->finished is set; input after it is an error.
+ * d->finished is set whenever the input so far ends a complete stream:
+ * several gzip members, xz streams (with stream padding) or zstd frames
+ * (skippable ones too) in a row are one stream; anything else after a
+ * complete one is trailing data.
  * Return: 0, FW_EFORMAT (corrupt stream, trailing data).
  */
 int decomp_step(struct decomp *d, const uint8_t **in, size_t *inlen, uint8_t *out, size_t *outlen,

@@ -105,7 +105,25 @@ def openssl_sign(key, data, pss=False):
     return subprocess.run(args, input=data, check=True, capture_output=True).stdout
 
 
+def zstd(data, *args):
+    return subprocess.run(["zstd", "-q", "-c", *args], input=data, check=True,
+                          capture_output=True).stdout
+
+
 def compress(data, comp):
+    """@comp: none, gzip, xz, zstd, or a valid variant that build tools
+    write: gzip+members, xz+concat (with stream padding), zstd+frames
+    (after a skippable frame), zstd+long (a 128 MiB window)"""
+    half = len(data) // 2
+    if comp == "gzip+members":
+        return gzip.compress(data[:half]) + gzip.compress(data[half:])
+    if comp == "xz+concat":
+        return lzma.compress(data[:half]) + bytes(4) + lzma.compress(data[half:]) + bytes(8)
+    if comp == "zstd+frames":
+        skippable = b"\x50\x2a\x4d\x18" + (5).to_bytes(4, "little") + b"hello"
+        return skippable + zstd(data[:half]) + zstd(data[half:])
+    if comp == "zstd+long":
+        return zstd(data, "--long=27")
     if comp == "gzip":
         return gzip.compress(data)
     if comp == "xz":
@@ -118,6 +136,7 @@ def compress(data, comp):
 
 def image_entry(cls, data, comp="none", chunk=4096, file=None):
     stored = compress(data, comp)
+    comp = comp.split("+")[0]
     chunks = "".join(hashlib.sha256(stored[i:i + chunk]).hexdigest()
                      for i in range(0, len(stored), chunk))
     ext = {"none": "", "gzip": ".gz", "xz": ".xz", "zstd": ".zst"}[comp]

@@ -26,6 +26,18 @@ def test_create_then_verify_each_compression(keys, tmp_path, comp):
     assert im["compression"] == comp and im["installed_size"] == 5 << 20
 
 
+@pytest.mark.parametrize("comp", ["gzip+members", "xz+concat", "zstd+frames", "zstd+long"])
+def test_valid_streams_build_tools_write_are_taken(keys, tmp_path, comp):
+    """several gzip members, xz streams with stream padding, zstd frames
+    after a skippable frame, a zstd window of 2^27 ('zstd --long'): valid
+    streams, written by build systems; verify decodes each whole"""
+    data = open(rand_file(tmp_path / "root.img", 3 << 20, zero_tail=1 << 20), "rb").read()
+    b = bg.build(str(tmp_path / "b.fwb"), keys, [("rootfs", data, comp)])
+    r = fw("verify", "--json", "--keyring", keys.keyring, "--compatible", "acme,x1", b)
+    assert r.rc == 0, r.err
+    assert json.loads(r.out)["manifest"]["images"][0]["installed_size"] == 4 << 20
+
+
 def test_bundle_layout_is_plain_tar_in_order(mkbundle, tmp_path):
     a = rand_file(tmp_path / "a", 10000)
     b = rand_file(tmp_path / "b", 20000)

@@ -101,15 +101,71 @@ static void test_decomp_rejects_trailing_data(void **state)
 		size_t elen, olen;
 		uint8_t *enc = encode(types[i], in, sizeof(in), &elen), *ext;
 
-		ext = malloc(elen + 5);
+		/* long enough for every decoder to see it is no stream header (xz
+		 * waits for its 12 bytes; short junk is an unfinished stream) */
+		ext = malloc(elen + 16);
 		memcpy(ext, enc, elen);
-		memcpy(ext + elen, "JUNK!", 5);
-		assert_int_equal(decode(types[i], ext, elen + 5, out, sizeof(out), &olen, &d, &err),
-				 FW_EFORMAT);
+		memcpy(ext + elen, "JUNK!JUNK!JUNK!!", 16);
+		assert_int_equal(
+			decode(types[i], ext, elen + 16, out, sizeof(out), &olen, &d, &err),
+			FW_EFORMAT);
 		assert_non_null(strstr(err.msg, "after the end"));
 		decomp_free(&d);
 		free(enc);
 		free(ext);
+	}
+}
+
+/*
+ * Valid streams that build tools write: two gzip members ('cat a.gz b.gz',
+ * pigz), two xz streams with stream padding between and after them, two
+ * zstd frames with a skippable frame before them. Each decodes whole.
+ */
+static void test_decomp_reads_concatenated_streams(void **state)
+{
+	static const enum comp types[] = {COMP_GZIP, COMP_XZ, COMP_ZSTD};
+	static const uint8_t skippable[] = {0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'a', 'b', 'c'};
+	uint8_t a[5000], b[7000], out[20000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)(i * 7);
+	memset(b, 'b', sizeof(b));
+	for (unsigned i = 0; i < 3; i++) {
+		struct fw_err err = {0};
+		struct decomp d;
+		size_t la, lb, olen, n = 0;
+		uint8_t *ea = encode(types[i], a, sizeof(a), &la);
+		uint8_t *eb = encode(types[i], b, sizeof(b), &lb);
+		uint8_t *all = calloc(1, la + lb + 64);
+
+		if (types[i] == COMP_ZSTD) {
+			memcpy(all, skippable, sizeof(skippable));
+			n = sizeof(skippable);
+		}
+		memcpy(all + n, ea, la);
+		n += la + (types[i] == COMP_XZ ? 8 : 0); /* padding: null bytes, 4k */
+		memcpy(all + n, eb, lb);
+		n += lb + (types[i] == COMP_XZ ? 4 : 0);
+		assert_int_equal(decode(types[i], all, n, out, sizeof(out), &olen, &d, &err), 0);
+		assert_true(d.finished);
+		assert_int_equal(olen, sizeof(a) + sizeof(b));
+		assert_memory_equal(out, a, sizeof(a));
+		assert_memory_equal(out + sizeof(a), b, sizeof(b));
+		decomp_free(&d);
+		/* cut inside the second stream: never finished */
+		assert_int_equal(
+			decode(types[i], all, n - lb / 2, out, sizeof(out), &olen, &d, &err), 0);
+		assert_false(d.finished);
+		decomp_free(&d);
+		if (types[i] == COMP_XZ) { /* padding that is not a multiple of 4 */
+			decode(types[i], all, n - 1, out, sizeof(out), &olen, &d, &err);
+			assert_false(d.finished);
+			decomp_free(&d);
+		}
+		free(ea);
+		free(eb);
+		free(all);
 	}
 }
 
@@ -138,6 +194,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decomp_roundtrips_gzip, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_decomp_roundtrips_xz, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_decomp_roundtrips_zstd, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_decomp_reads_concatenated_streams, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_decomp_rejects_trailing_data, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_decomp_rejects_garbage, NULL, NULL),
 	};
