@@ -18,6 +18,7 @@ struct keyring {
 	mbedtls_x509_crl crl;
 	int check_time;
 	unsigned ncerts;
+	char path[FW_PATH_LEN];
 };
 
 static int load_file(struct keyring *k, const char *path, int want_crl, struct fw_err *err)
@@ -91,6 +92,7 @@ int keyring_load(struct keyring **kp, const char *path, int check_time, struct f
 	mbedtls_x509_crt_init(&k->ca);
 	mbedtls_x509_crl_init(&k->crl);
 	k->check_time = check_time;
+	snprintf(k->path, sizeof(k->path), "%s", path);
 	if (stat(path, &st)) {
 		ret = fw_error(err, FW_EIO, "keyring: %s: not found", path);
 		goto out;
@@ -229,6 +231,25 @@ int keyring_verify_chain(struct keyring *k, const char *chain, size_t len, struc
 	ret = mbedtls_x509_crt_verify_with_profile(&crt, &k->ca, k->crl.raw.len ? &k->crl : NULL,
 						   &mbedtls_x509_crt_profile_next, NULL, &flags,
 						   k->check_time ? NULL : ignore_time, NULL);
+	/* a fatal error sets every flag: say what it was, not "revoked" */
+	if (ret && flags == (uint32_t)-1) {
+		char why[128];
+
+		mbedtls_strerror(ret, why, sizeof(why));
+		ret = fw_error(err, FW_EVERIFY,
+			       "signer certificate: its chain cannot be checked (%s; at most %d "
+			       "intermediate CAs)",
+			       why, MBEDTLS_X509_MAX_INTERMEDIATE_CA);
+		goto out;
+	}
+	/* the device's keyring is wrong, not the bundle */
+	if (flags & MBEDTLS_X509_BADCRL_NOT_TRUSTED) {
+		ret = fw_error(err, FW_EUSAGE,
+			       "keyring %s: its CRL is not signed by the CA that it names (fix the "
+			       "keyring)",
+			       k->path);
+		goto out;
+	}
 	if (ret || flags) {
 		ret = flags_error(flags, err);
 		goto out;

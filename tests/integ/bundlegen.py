@@ -83,6 +83,52 @@ class Keys:
             *(["-extfile", self.p(name + ".ext")] if ext else []))
         return (key, crt)
 
+    def long_chain(self, n):
+        """a signer under @n intermediate CAs below ca: (key, chain file of
+        the leaf and its intermediates)"""
+        with open(self.p("int.cnf"), "w") as f:
+            f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n")
+        parent = "ca"
+        for i in range(n):
+            name = f"int{i}"
+            run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", self.p(name + ".key"),
+                "-out", self.p(name + ".csr"), "-subj", "/CN=" + name)
+            run("openssl", "x509", "-req", "-in", self.p(name + ".csr"), "-CA",
+                self.p(parent + ".pem"), "-CAkey", self.p(parent + ".key"), "-set_serial",
+                str(1000 + i), "-out", self.p(name + ".pem"), "-days", "365",
+                "-extfile", self.p("int.cnf"))
+            parent = name
+        key, crt = self._leaf(f"deep{n}", parent)
+        chain = self.p(f"deep{n}-chain.pem")
+        with open(chain, "w") as f:
+            for name in [f"deep{n}"] + [f"int{i}" for i in reversed(range(n))]:
+                f.write(open(self.p(name + ".pem")).read())
+        return key, chain
+
+    def forged_crl_keyring(self):
+        """the keyring's CA with a CRL that names it as issuer but is signed
+        by another key (a keyring put together wrongly, not a bad bundle)"""
+        d = self.p("forged")
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "index.txt"), "w").close()
+        with open(os.path.join(d, "crlnumber"), "w") as f:
+            f.write("01\n")
+        # a certificate with the CA's name and the wrong key
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", os.path.join(d, "ca.key"), "-out", os.path.join(d, "ca.pem"),
+            "-subj", "/CN=ca", "-days", "3650")
+        with open(os.path.join(d, "crl.cnf"), "w") as f:
+            f.write(f"[ca]\ndefault_ca=c\n[c]\ndatabase={d}/index.txt\n"
+                    f"crlnumber={d}/crlnumber\ndefault_md=sha256\ndefault_crl_days=3650\n")
+        run("openssl", "ca", "-config", os.path.join(d, "crl.cnf"), "-gencrl", "-keyfile",
+            os.path.join(d, "ca.key"), "-cert", os.path.join(d, "ca.pem"), "-out",
+            os.path.join(d, "ca.crl"))
+        path = self.p("keyring-forged-crl.pem")
+        with open(path, "w") as f:
+            f.write(open(self.p("ca.pem")).read() + open(os.path.join(d, "ca.crl")).read())
+        return path
+
     def _crl(self):
         d = self.p("cadb")
         os.makedirs(d, exist_ok=True)

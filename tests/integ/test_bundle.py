@@ -115,6 +115,29 @@ def test_keyring_directory_with_crl_file(mkbundle, keys, tmp_path):
     fw("verify", "--keyring", ring, "--compatible", "acme,1", out, check=0)
 
 
+def test_a_chain_too_long_is_named_as_such(keys, tmp_path):
+    """mbedTLS stops at 8 intermediate CAs with a fatal error and every flag
+    set: that read as 'revoked (validity expired)' (issue 11)"""
+    signer = keys.long_chain(10)
+    b = bg.build(str(tmp_path / "b.fwb"), keys, [("rootfs", b"x" * 5000, "none")],
+                 signer=signer)
+    r = fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b)
+    assert r.rc == 3 and "revoked" not in r.err and "expired" not in r.err, r.err
+    assert "chain" in r.err, r.err
+    # a short one is fine: the chain in signer.pem is used
+    b = bg.build(str(tmp_path / "ok.fwb"), keys, [("rootfs", b"x" * 5000, "none")],
+                 signer=keys.long_chain(2))
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b, check=0)
+
+
+def test_a_keyring_crl_signed_by_another_key_blames_the_keyring(mkbundle, keys, tmp_path):
+    """not the bundle's fault: exit 2 (the device's configuration), naming
+    the keyring's CRL"""
+    b = mkbundle([("rootfs", rand_file(tmp_path / "a", 5000))])
+    r = fw("verify", "--keyring", keys.forged_crl_keyring(), "--compatible", "acme,x1", b)
+    assert r.rc == 2 and "CRL" in r.err and "keyring" in r.err, r
+
+
 def test_check_time_false_accepts_expired_signer(keys, tmp_path):
     path = bg.build(str(tmp_path / "e.fwb"), keys, [("rootfs", b"x" * 100, "none")],
                     signer=keys.expired)
