@@ -32,6 +32,7 @@
 #define FW_PATH_LEN 4096
 #define FW_TRIES_MAX 9 /* boot tries per activation */
 #define FW_CHECKS_MAX 32 /* health checks */
+#define FW_OUTBOX_MAX 64 /* queued reports: the newest are kept */
 #define FW_CHECK_TAIL 2048 /* output tail kept per check */
 #define FW_STATE_MAX (1u << 20) /* a state/transaction file */
 #define FW_HISTORY_LINE_MAX (64u << 10) /* one history record, as read */

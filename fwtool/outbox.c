@@ -50,6 +50,50 @@ static json_object *host_json(const struct config *cfg)
 	return h;
 }
 
+/*
+ * A sink that stays down must not fill the state disk: before a report is
+ * queued, the oldest ones go until FW_OUTBOX_MAX - 1 remain. They stay in
+ * history (fwtool history --since), which is the record; the queue is only
+ * what is still to be sent.
+ */
+static void trim(const char *dir)
+{
+	char path[FW_PATH_LEN + 300];
+
+	for (;;) {
+		char oldest[256] = "";
+		time_t when = 0;
+		unsigned n = 0;
+		struct dirent *de;
+		DIR *d = opendir(dir);
+
+		while (d && (de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+			struct stat st;
+
+			if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (stat(path, &st))
+				continue;
+			n++;
+			if (!oldest[0] || st.st_mtime < when) {
+				when = st.st_mtime;
+				snprintf(oldest, sizeof(oldest), "%s", de->d_name);
+			}
+		}
+		if (d)
+			closedir(d);
+		if (n < FW_OUTBOX_MAX || !oldest[0])
+			return;
+		snprintf(path, sizeof(path), "%s/%s.retry", dir, oldest);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", dir, oldest);
+		if (unlink(path))
+			return;
+	}
+}
+
 int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN], path[FW_PATH_LEN + 48], *json;
@@ -62,6 +106,8 @@ int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err
 	mkdir(cfg->statedir, 0755);
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s.json", dir, t->id);
+	if (access(path, F_OK))
+		trim(dir);
 	json = state_txn_json(t);
 	o = json ? json_tokener_parse(json) : NULL;
 	free(json);

@@ -110,6 +110,28 @@ def test_a_sink_that_never_answers_costs_confirm_one_timeout(board, tmp_path):
         hole.close()
 
 
+def test_the_queue_keeps_the_newest_reports_only(board, tmp_path):
+    """a sink that stays down must not fill the state disk: the queue keeps
+    the newest 64 reports (history keeps them all)"""
+    set_url(board, free_port())
+    outbox = board.p("state", "outbox")
+    os.makedirs(outbox, exist_ok=True)
+    for i in range(70):
+        p = os.path.join(outbox, f"old-{i:02d}.json")
+        open(p, "w").write("{}")
+        open(p + ".retry", "w").write("1 0\n")
+        os.utime(p, (1000 + i, 1000 + i))
+    b = bytearray(open(board.bundle(tmp_path), "rb").read())
+    b[b.index(b"fwtool-demo rootfs 1.1.0") + 10] ^= 1  # fails: a report to queue
+    open(tmp_path / "bad.fwb", "wb").write(bytes(b))
+    board.fw("install", tmp_path / "bad.fwb", check=3)
+    names = sorted(n for n in os.listdir(outbox) if n.endswith(".json"))
+    assert len(names) == 64, len(names)
+    assert board.txn()["id"] + ".json" in names
+    assert "old-00.json" not in names and "old-69.json" in names  # the oldest went
+    assert not os.path.exists(os.path.join(outbox, "old-00.json.retry"))
+
+
 def test_rollback_is_reported_at_once(board, tmp_path):
     port = free_port()
     set_url(board, port)
