@@ -30,7 +30,7 @@ obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o outbox.o txn.o txn_manual.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
-	 cmd_confirm.o
+	 cmd_confirm.o cmd_checkconf.o
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_mkbundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o

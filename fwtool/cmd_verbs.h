@@ -9,6 +9,7 @@ int cmd_bundle(struct cmd *c, struct fw_err *err);
 int cmd_info(struct cmd *c, struct fw_err *err);
 int cmd_verify(struct cmd *c, struct fw_err *err);
 int cmd_board(struct cmd *c, struct fw_err *err);
+int cmd_check_config(struct cmd *c, struct fw_err *err);
 int cmd_install(struct cmd *c, struct fw_err *err);
 int cmd_recover(struct cmd *c, struct fw_err *err);
 int cmd_usb(struct cmd *c, struct fw_err *err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <ini.h>
 
@@ -407,6 +408,26 @@ static void identify(const char *device, struct ident *id)
 	snprintf(id->path, sizeof(id->path), "%s/%s", real ? real : dir,
 		 slash ? slash + 1 : device);
 	free(real);
+}
+
+void config_slot_identity(const struct config_slot *s, char *out, size_t size)
+{
+	struct ident id;
+
+	if (!strncmp(s->device, "dfu:", 4)) {
+		snprintf(out, size, "a USB DFU device");
+		return;
+	}
+	identify(s->device, &id);
+	if (id.kind == 'b' || id.kind == 'c')
+		snprintf(out, size, "%s device %u:%u", id.kind == 'b' ? "block" : "character",
+			 major(id.dev), minor(id.dev));
+	else if (id.kind == 'f')
+		snprintf(out, size, "file, inode %llu on %u:%u", (unsigned long long)id.ino,
+			 major(id.dev), minor(id.dev));
+	else
+		snprintf(out, size, "not there yet: %.*s", (int)(size > 20 ? size - 20 : 0),
+			 id.path);
 }
 
 static int same_ident(const struct ident *a, const struct ident *b)

@@ -99,4 +99,11 @@ int config_load_string(struct config *c, const char *text, const char *name,
 /** config_slot_by_name() - the slot called @name ("rootfs.1"), or NULL */
 const struct config_slot *config_slot_by_name(const struct config *c, const char *name);
 
+/**
+ * config_slot_identity() - what @s's device is, as the load compared it with
+ * the other slots' (a device number, a file's inode, or the real path of a
+ * file not made yet), for people to read
+ */
+void config_slot_identity(const struct config_slot *s, char *out, size_t size);
+
 #endif

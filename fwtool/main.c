@@ -42,6 +42,11 @@ static const struct verb {
 	{"board", cmd_board,
 	 "usage: fwtool board [--json] [--dtb FILE] [--compatible S]...\n"
 	 "Print this board's compatible strings (device tree, DMI, system.conf).\n"},
+	{"check-config", cmd_check_config,
+	 "usage: fwtool check-config [--json] [--conf FILE]\n"
+	 "Load system.conf as every verb does (exit 2 and the file:line of what\n"
+	 "is wrong) and print what it found: each slot's device and what it is\n"
+	 "(a device number, a file's inode), the checks and the timeouts.\n"},
 	{"install", cmd_install,
 	 "usage: fwtool install [--json] [--events] [--progress] [--no-activate]\n"
 	 "         [--force] [--skip-if-running] [--id ID] [--keyring PATH]\n"

@@ -108,3 +108,15 @@ def test_the_readme_example_loads(board, tmp_path):
 def test_the_shipped_configurations_load(board):
     """the boards' own system.conf files pass the same validation"""
     assert board.fw("status").rc == 0
+
+
+def test_check_config_says_what_it_found(board, tmp_path):
+    import json
+    doc = json.loads(board.fw("check-config", "--json", check=0).out)
+    assert doc["schema"] == "fwtool.config/1"
+    slots = {s["name"]: s for s in doc["slots"]}
+    assert slots["rootfs.0"]["identity"].startswith("file, inode ")
+    assert slots["router-fw.1"]["parent"] == "rootfs.1"
+    edit(board, "device = slots/rootfs-b.img", "device = slots/./rootfs-a.img")
+    r = board.fw("check-config")
+    assert r.rc == 2 and "[slot.rootfs.1] device is [slot.rootfs.0]'s" in r.err, r
