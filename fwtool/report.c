@@ -222,6 +222,24 @@ static json_object *txn_json(const struct txn *t)
 	return o ? o : json_object_new_null();
 }
 
+/*
+ * A check's output and the detail made from it are the check's words, not
+ * ours: on a terminal a control character (an escape sequence) is shown
+ * as \xNN, never obeyed.
+ */
+static void print_untrusted(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 && ch != '\t')
+			printf("\\x%02x", ch);
+		else if (ch == 0x7f)
+			printf("\\x7f");
+		else
+			putchar(ch);
+	}
+}
 static void print_txn(const struct txn *t)
 {
 	char when[32];
@@ -243,15 +261,21 @@ static void print_txn(const struct txn *t)
 			printf(" (%llu%%)", (unsigned long long)(t->done * 100 / t->total));
 		printf("\n");
 	}
-	if (t->detail[0])
-		printf("  %s\n", t->detail);
+	if (t->detail[0]) {
+		printf("  ");
+		print_untrusted(t->detail, strlen(t->detail));
+		printf("\n");
+	}
 	for (unsigned i = 0; i < t->nchecks; i++) {
 		const struct txn_check *c = &t->checks[i];
 
 		printf("  check %-16s %s%s (%u ms)\n", c->name, c->passed ? "passed" : "FAILED",
 		       c->required ? "" : " (wanted)", c->duration_ms);
-		if (!c->passed && c->tail[0])
-			printf("    | %.*s\n", (int)strcspn(c->tail, "\n"), c->tail);
+		if (!c->passed && c->tail[0]) {
+			printf("    | ");
+			print_untrusted(c->tail, strcspn(c->tail, "\n"));
+			printf("\n");
+		}
 	}
 }
 

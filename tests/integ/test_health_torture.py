@@ -105,6 +105,18 @@ def test_a_flood_of_binary_output_keeps_one_small_record(board, tmp_path):
     json.loads(line)
 
 
+def test_a_check_cannot_drive_the_terminal(board, tmp_path):
+    """what a failing check printed is shown, its escape sequences as text"""
+    add_check(board, "20-ansi", "printf '\\033[2J\\033]0;owned\\007down\\n'; exit 1")
+    on_trial(board, tmp_path)
+    r = board.fw("confirm")
+    assert r.rc == 6, r
+    assert "\x1b" not in r.out and "\x07" not in r.out, repr(r.out)
+    assert "\\x1b[2J" in r.out and "down" in r.out, r.out
+    r = board.fw("status")
+    assert "\x1b" not in r.out, repr(r.out)
+
+
 @pytest.mark.parametrize("mode", [0o777, 0o775])
 def test_a_check_others_can_write_is_refused(board, tmp_path, mode):
     path = add_check(board, "20-loose", "exit 0", mode=mode)
