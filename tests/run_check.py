@@ -114,6 +114,15 @@ def run_integ(build, t, extra):
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     cmd = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
            "tests/integ"] + extra
+    # the tests are independent (each its own board, PKI and ports): one
+    # worker per core, when pytest-xdist is there (scripts/install-deps)
+    import importlib.util
+    if extra:
+        pass  # a selection (make integ ARGS): one worker, in order
+    elif importlib.util.find_spec("xdist"):
+        cmd += ["-n", str(min(os.cpu_count() or 1, 4))]
+    else:
+        print("integ: one worker (python3-pytest-xdist is not installed)", flush=True)
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     out = p.stdout + p.stderr
     print(out if p.returncode else "\n".join(
