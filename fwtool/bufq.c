@@ -4,13 +4,25 @@
 
 #include "bufq.h"
 
-int bufq_init(struct bufq *q, size_t bufsize, struct fw_err *err)
+int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t bufsize,
+	      struct fw_err *err)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
+	for (unsigned i = 0; i < BUFQ_MAX_STAGES; i++)
+		pthread_cond_init(&q->cv[i], NULL);
 	q->size = bufsize;
-	for (unsigned i = 0; i < FW_IO_BUFS; i++) {
+	q->nstages = nstages;
+	memcpy(q->threads, threads, nstages * sizeof(*threads));
+	/* one buffer for each thread to hold, and one more in hand-off;
+	 * larger buffers get fewer, but never fewer than four */
+	for (unsigned i = 0; i < nstages; i++)
+		q->nbufs += threads[i];
+	q->nbufs++;
+	if (q->nbufs > FW_IO_RING / bufsize)
+		q->nbufs = FW_IO_RING / bufsize;
+	q->nbufs = q->nbufs < 4 ? 4 : q->nbufs > FW_IO_BUFS ? FW_IO_BUFS : q->nbufs;
+	for (unsigned i = 0; i < q->nbufs; i++) {
 		/* page-aligned, so that O_DIRECT slot writers can use them */
 		if (posix_memalign((void **)&q->data[i], 4096, bufsize)) {
 			q->data[i] = NULL;
@@ -29,63 +41,61 @@ void bufq_free(struct bufq *q)
 	}
 	if (q->size) {
 		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->cv);
+		for (unsigned i = 0; i < BUFQ_MAX_STAGES; i++)
+			pthread_cond_destroy(&q->cv[i]);
 		q->size = 0;
 	}
 }
 
-uint8_t *bufq_get_empty(struct bufq *q)
+int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b)
 {
-	uint8_t *p = NULL;
+	unsigned i;
+	int got = 0;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->full[q->wr] && !q->aborted)
-		pthread_cond_wait(&q->cv, &q->mu);
-	if (!q->aborted)
-		p = q->data[q->wr];
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-void bufq_put_full(struct bufq *q, size_t len)
-{
-	pthread_mutex_lock(&q->mu);
-	q->len[q->wr] = len;
-	q->full[q->wr] = 1;
-	q->wr = (q->wr + 1) % FW_IO_BUFS;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-void bufq_close(struct bufq *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->eof = 1;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-uint8_t *bufq_get_full(struct bufq *q, size_t *lenp)
-{
-	uint8_t *p = NULL;
-
-	pthread_mutex_lock(&q->mu);
-	while (!q->full[q->rd] && !q->eof && !q->aborted)
-		pthread_cond_wait(&q->cv, &q->mu);
-	if (!q->aborted && q->full[q->rd]) {
-		p = q->data[q->rd];
-		*lenp = q->len[q->rd];
+	i = q->pos[stage];
+	q->pos[stage] = (i + 1) % q->nbufs;
+	/*
+	 * A buffer another thread of this stage still holds is the previous
+	 * lap's, not ours: a stage of several threads can claim a full ring
+	 * ahead of its slowest. A stage's threads close only after their last
+	 * put, so a closed predecessor and a buffer not yet ours means the
+	 * stream has ended.
+	 */
+	while ((q->stage[i] != stage || q->held[i]) && !q->aborted &&
+	       !(stage && q->closed[stage - 1] == q->threads[stage - 1]))
+		pthread_cond_wait(&q->cv[stage], &q->mu);
+	if (!q->aborted && q->stage[i] == stage && !q->held[i]) {
+		q->held[i] = 1;
+		b->data = q->data[i];
+		b->len = stage ? q->len[i] : q->size;
+		b->seq = stage ? q->seq[i] : q->next_seq++;
+		b->idx = i;
+		got = 1;
 	}
 	pthread_mutex_unlock(&q->mu);
-	return p;
+	return got;
 }
 
-void bufq_put_empty(struct bufq *q)
+void bufq_put(struct bufq *q, unsigned stage, const struct bufq_buf *b)
 {
 	pthread_mutex_lock(&q->mu);
-	q->full[q->rd] = 0;
-	q->rd = (q->rd + 1) % FW_IO_BUFS;
-	pthread_cond_broadcast(&q->cv);
+	q->len[b->idx] = b->len;
+	q->seq[b->idx] = b->seq;
+	q->held[b->idx] = 0;
+	q->stage[b->idx] = (stage + 1) % q->nstages;
+	/* the next stage waits for this buffer; with several threads there,
+	 * any of them may have claimed it, so wake them all */
+	pthread_cond_broadcast(&q->cv[(stage + 1) % q->nstages]);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void bufq_close(struct bufq *q, unsigned stage)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed[stage]++;
+	if (stage + 1 < q->nstages)
+		pthread_cond_broadcast(&q->cv[stage + 1]);
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -93,6 +103,7 @@ void bufq_abort(struct bufq *q)
 {
 	pthread_mutex_lock(&q->mu);
 	q->aborted = 1;
-	pthread_cond_broadcast(&q->cv);
+	for (unsigned i = 0; i < q->nstages; i++)
+		pthread_cond_broadcast(&q->cv[i]);
 	pthread_mutex_unlock(&q->mu);
 }

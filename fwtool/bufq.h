@@ -9,41 +9,64 @@
 #include "err.h"
 #include "limits.h"
 
+#define BUFQ_MAX_STAGES 4
+
 /*
- * A ring of FW_IO_BUFS equal buffers between one producer and one consumer
- * thread. The producer fills buffers in ring order, the consumer drains them
- * in the same order; either side can abort, which wakes the other. Memory is
- * allocated once, so it does not grow with the image.
+ * A ring of equal buffers, one per thread and one more (at least 4, at
+ * most FW_IO_BUFS, within FW_IO_RING bytes unless that is under 4), passed through up to BUFQ_MAX_STAGES
+ * stages. Stage 0 fills a buffer, stage 1 takes it next, and so on; after
+ * the last stage it is stage 0's to fill again. A stage may have several
+ * threads: each claims the next buffer in ring order, so they work on
+ * different buffers side by side, and the next stage still takes them in
+ * stream order. A stage whose threads are all done has closed, which ends
+ * the next stage once it has taken what came before; any thread can abort,
+ * which stops them all. Memory is allocated once: it does not grow with
+ * the image.
  */
 struct bufq {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv[BUFQ_MAX_STAGES]; /* a stage's threads wait on theirs */
 	uint8_t *data[FW_IO_BUFS];
 	size_t len[FW_IO_BUFS];
-	int full[FW_IO_BUFS];
-	unsigned wr, rd;
+	uint64_t seq[FW_IO_BUFS]; /* the buffer's place in the stream */
+	unsigned stage[FW_IO_BUFS]; /* the stage each buffer waits for */
+	int held[FW_IO_BUFS]; /* a thread has it (a claim a lap ahead waits) */
+	unsigned pos[BUFQ_MAX_STAGES]; /* the buffer each stage claims next */
+	unsigned threads[BUFQ_MAX_STAGES], closed[BUFQ_MAX_STAGES];
+	unsigned nstages, nbufs;
+	uint64_t next_seq;
 	size_t size;
-	int eof, aborted;
+	int aborted;
 };
 
-/** bufq_init() - Return: 0, FW_ENOMEM */
-int bufq_init(struct bufq *q, size_t bufsize, struct fw_err *err) FW_MUST;
-/** bufq_free() - free the buffers (both threads stopped); idempotent */
+/** struct bufq_buf - a buffer a stage holds: its data, length and place */
+struct bufq_buf {
+	uint8_t *data;
+	size_t len; /* stage 0 gets the buffer's size */
+	uint64_t seq; /* 0, 1, 2 ... in stream order */
+	unsigned idx;
+};
+
+/**
+ * bufq_init() - @nstages (2..BUFQ_MAX_STAGES), with @threads[i] threads in
+ * stage i; Return: 0, FW_ENOMEM
+ */
+int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t bufsize,
+	      struct fw_err *err) FW_MUST;
+/** bufq_free() - free the buffers (all threads stopped); idempotent */
 void bufq_free(struct bufq *q);
 
-/** bufq_get_empty() - producer: next buffer to fill, NULL once aborted */
-uint8_t *bufq_get_empty(struct bufq *q);
-/** bufq_put_full() - producer: hand the buffer over with @len bytes */
-void bufq_put_full(struct bufq *q, size_t len);
-/** bufq_close() - producer: no more buffers */
-void bufq_close(struct bufq *q);
-
-/** bufq_get_full() - consumer: next buffer, NULL at the end or on abort */
-uint8_t *bufq_get_full(struct bufq *q, size_t *lenp);
-/** bufq_put_empty() - consumer: done with the buffer */
-void bufq_put_empty(struct bufq *q);
-
-/** bufq_abort() - either side: stop both */
+/**
+ * bufq_get() - claim the next buffer for @stage and wait until it is
+ * @stage's; Return: 1, or 0 once aborted or at the end of the stream
+ * (stage 0 never sees an end)
+ */
+int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b) FW_MUST;
+/** bufq_put() - hand @b on to the next stage, with b->len bytes */
+void bufq_put(struct bufq *q, unsigned stage, const struct bufq_buf *b);
+/** bufq_close() - this thread of @stage hands over no more buffers */
+void bufq_close(struct bufq *q, unsigned stage);
+/** bufq_abort() - any thread: stop them all */
 void bufq_abort(struct bufq *q);
 
 #endif

@@ -31,3 +31,15 @@ void faultpoint(const char *what)
 	if (limit > 0 && count >= limit)
 		_exit(FAULTPOINT_STATUS);
 }
+
+void faultpoint_corrupt_read(uint64_t off, void *buf, size_t len)
+{
+	const char *s;
+	uint64_t at;
+
+	if (!IS_ENABLED(CONFIG_FAULT_INJECT) || !(s = getenv("FWTOOL_CORRUPT_READ")))
+		return;
+	at = strtoull(s, NULL, 0);
+	if (at >= off && at - off < len)
+		((uint8_t *)buf)[at - off] ^= 0x01;
+}

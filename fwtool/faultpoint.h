@@ -14,6 +14,17 @@
  */
 #define FAULTPOINT_STATUS 99
 
+#include <stddef.h>
+#include <stdint.h>
+
 void faultpoint(const char *what);
+
+/*
+ * A medium that returns other bytes than were written, for the read-back
+ * tests (the kernel here has no dm-flakey): with FWTOOL_CORRUPT_READ=OFF,
+ * a read-back of @len bytes at device offset @off into @buf that covers
+ * OFF gets that byte flipped. Only with CONFIG_FAULT_INJECT.
+ */
+void faultpoint_corrupt_read(uint64_t off, void *buf, size_t len);
 
 #endif

@@ -105,13 +105,41 @@ static int record(struct job *j, const struct config_slot *slot, const struct ma
 	return state_slot_put(j->cfg->statedir, slot->name, &rec, err);
 }
 
+static int sink_check(void *ctx, const void *buf, size_t len, struct fw_err *err)
+{
+	struct job *j = ctx;
+
+	return slotio_check(&j->io, buf, len, err);
+}
+
+/* Read the whole slot back and compare it with the manifest's sha256. */
+static int read_back(const struct config_slot *slot, const struct manifest_image *img,
+		     struct fw_err *err)
+{
+	uint8_t digest[HASH_LEN];
+	int ret = slotio_hash(slot, img->installed_size, digest, err);
+
+	if (!ret && memcmp(digest, img->sha256, HASH_LEN))
+		ret = fw_error(err, FW_EVERIFY,
+			       "slot %s: content read back does not match the manifest's sha256",
+			       slot->name);
+	return ret;
+}
+
+/*
+ * With verify_writes, what is on the medium must be what was authenticated.
+ * A slot that reads its writes back as they land compares them with the
+ * authenticated buffers, beside the writing; any other slot is read back
+ * whole after the flush and hashed (a writer that verifies itself does
+ * that in finish).
+ */
 static int write_image(struct job *j, struct bundle_reader *r, const struct manifest *m,
 		       const struct manifest_image *img, const struct config_slot *slot,
 		       struct pipeline_progress *pp, int skip, struct fw_err *err)
 {
-	struct pipeline_sink sink = {sink_write, j, j->cfg->verify_writes};
+	struct pipeline_sink sink = {.write = sink_write, .ctx = j};
 	struct pipeline_sink none = {0};
-	uint8_t digest[HASH_LEN];
+	int readback = j->cfg->verify_writes && !slotio_verifies_itself(slot);
 	int ret;
 
 	ret = bundle_next_image(r, img, err);
@@ -122,21 +150,19 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 	ret = record(j, slot, m, img, "writing", err);
 	if (!ret)
 		ret = slotio_open(&j->io, slot, err);
-	if (!ret)
+	if (!ret) {
+		if (readback && slotio_checks_writes(&j->io))
+			sink.check = sink_check;
+		else
+			sink.checks_content = readback;
 		ret = pipeline_image(r, img, &sink, pp, err);
+	}
 	if (!ret)
 		ret = slotio_finish(&j->io, err);
+	readback = readback && (!sink.check || j->io.unchecked);
 	slotio_close(&j->io);
-	/* with verify_writes the read-back is the final content check (a
-	 * writer that verifies itself has done it in finish) */
-	if (!ret && j->cfg->verify_writes && !slotio_verifies_itself(slot)) {
-		ret = slotio_hash(slot, img->installed_size, digest, err);
-		if (!ret && memcmp(digest, img->sha256, HASH_LEN))
-			ret = fw_error(
-				err, FW_EVERIFY,
-				"slot %s: content read back does not match the manifest's sha256",
-				slot->name);
-	}
+	if (!ret && readback)
+		ret = read_back(slot, img, err);
 	if (!ret)
 		ret = record(j, slot, m, img, "ok", err);
 	return ret;

@@ -41,6 +41,7 @@
 #define FW_SIMENV_MAX (64u << 10)
 
 #define FW_IO_BUF (1u << 20) /* install hand-off buffer */
-#define FW_IO_BUFS 4 /* buffers in flight */
+#define FW_IO_BUFS 8 /* at most this many buffers in flight */
+#define FW_IO_RING (8u << 20) /* ... and at least 4 of them, within this */
 
 #endif

@@ -8,38 +8,75 @@
 #include "hash.h"
 #include "pipeline.h"
 
-struct writer {
-	struct bufq q;
+/*
+ * The threads behind the reader, in stream order: chunk checkers (two, for
+ * an uncompressed image: chunks are independent, and SHA-256 is most of the
+ * work), the writer, and the checker of what the writer wrote.
+ */
+enum role { AUTH, WRITE, CHECK };
+
+struct stage {
+	struct bufq *q;
+	unsigned n;
+	enum role role;
+	const struct manifest_image *img;
 	const struct pipeline_sink *sink;
-	struct hash content;
+	struct hash content; /* the writer's, for compressed images */
+	int hash_content;
 	uint64_t bytes;
 	int ret;
 	struct fw_err err;
 };
 
-static void *writer_main(void *arg)
+/* An uncompressed image's buffer is its chunk number seq. */
+static int auth_chunk(struct stage *st, const struct bufq_buf *b)
 {
-	struct writer *w = arg;
+	const struct manifest_image *img = st->img;
+	uint8_t digest[HASH_LEN];
+
+	hash_buf(b->data, b->len, digest);
+	if (memcmp(digest, img->chunks + b->seq * HASH_LEN, HASH_LEN))
+		return fw_error(&st->err, FW_EVERIFY,
+				"image %s: chunk %llu (offset %llu) does not match the "
+				"signed manifest",
+				img->file, (unsigned long long)b->seq,
+				(unsigned long long)(b->seq * img->chunk_size));
+	return 0;
+}
+
+static int stage_step(struct stage *st, const struct bufq_buf *b)
+{
+	switch (st->role) {
+	case AUTH: return auth_chunk(st, b);
+	case WRITE:
+		if (st->hash_content)
+			hash_update(&st->content, b->data, b->len);
+		st->bytes += b->len;
+		return st->sink->write ? st->sink->write(st->sink->ctx, b->data, b->len, &st->err)
+				       : 0;
+	case CHECK: return st->sink->check(st->sink->ctx, b->data, b->len, &st->err);
+	}
+	return 0;
+}
+
+static void *stage_main(void *arg)
+{
+	struct stage *st = arg;
+	struct bufq_buf b;
 	sigset_t all;
-	uint8_t *buf;
-	size_t len;
 
 	/* signals go to the reading thread, whose blocking read they break */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	while ((buf = bufq_get_full(&w->q, &len))) {
-		if (!w->sink->checks_content)
-			hash_update(&w->content, buf, len);
-		w->bytes += len;
-		if (w->sink->write) {
-			w->ret = w->sink->write(w->sink->ctx, buf, len, &w->err);
-			if (w->ret) {
-				bufq_abort(&w->q);
-				break;
-			}
+	while (bufq_get(st->q, st->n, &b)) {
+		st->ret = stage_step(st, &b);
+		if (st->ret) {
+			bufq_abort(st->q);
+			break;
 		}
-		bufq_put_empty(&w->q);
+		bufq_put(st->q, st->n, &b);
 	}
+	bufq_close(st->q, st->n);
 	return NULL;
 }
 
@@ -47,10 +84,11 @@ struct reader {
 	struct bundle_reader *r;
 	const struct manifest_image *img;
 	const struct pipeline_progress *progress;
-	struct writer *w;
+	struct bufq *q;
 	struct decomp dc;
 	uint8_t *in; /* chunk buffer when decompressing */
-	uint8_t *obuf; /* output buffer being filled */
+	struct bufq_buf ob; /* output buffer being filled */
+	int have_ob;
 	size_t ofill;
 	uint64_t out;
 };
@@ -62,20 +100,20 @@ struct reader {
  */
 static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct fw_err *err)
 {
-	struct bufq *q = &rd->w->q;
+	struct bufq *q = rd->q;
 
 	while (len || !rd->dc.finished) {
 		size_t n;
 		int ret;
 
-		if (!rd->obuf) {
-			rd->obuf = bufq_get_empty(q);
+		if (!rd->have_ob) {
+			if (!bufq_get(q, 0, &rd->ob))
+				return FW_EIO; /* a later stage failed; its error wins */
+			rd->have_ob = 1;
 			rd->ofill = 0;
-			if (!rd->obuf)
-				return FW_EIO; /* writer failed; its error wins */
 		}
 		n = q->size - rd->ofill;
-		ret = decomp_step(&rd->dc, &in, &len, rd->obuf + rd->ofill, &n, err);
+		ret = decomp_step(&rd->dc, &in, &len, rd->ob.data + rd->ofill, &n, err);
 		if (ret)
 			return ret;
 		if (n > rd->img->installed_size - rd->out)
@@ -86,8 +124,9 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct
 		rd->out += n;
 		rd->ofill += n;
 		if (rd->ofill == q->size || (rd->dc.finished && rd->ofill)) {
-			bufq_put_full(q, rd->ofill);
-			rd->obuf = NULL;
+			rd->ob.len = rd->ofill;
+			bufq_put(q, 0, &rd->ob);
+			rd->have_ob = 0;
 		}
 		if (!n && !len)
 			break; /* needs the next chunk */
@@ -95,40 +134,47 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct
 	return 0;
 }
 
+/*
+ * Read the image chunk by chunk. An uncompressed chunk goes into a ring
+ * buffer as it is and is checked by the next stage; a compressed one is
+ * checked here, before the decompressor sees a byte of it.
+ */
 static int read_chunks(struct reader *rd, struct fw_err *err)
 {
 	const struct manifest_image *img = rd->img;
-	struct bufq *q = &rd->w->q;
 	uint64_t left = img->size;
 
 	for (uint32_t i = 0; i < img->nchunks; i++) {
 		size_t n = left < img->chunk_size ? (size_t)left : img->chunk_size;
-		uint8_t digest[HASH_LEN], *buf = rd->in;
+		uint8_t digest[HASH_LEN];
+		struct bufq_buf b;
 		int ret;
 
 		if (img->compression == COMP_NONE) {
-			buf = bufq_get_empty(q);
-			if (!buf)
+			if (!bufq_get(rd->q, 0, &b))
 				return FW_EIO;
-		}
-		ret = bundle_read(rd->r, buf, n, err);
-		if (ret)
-			return ret;
-		hash_buf(buf, n, digest);
-		if (memcmp(digest, img->chunks + (size_t)i * HASH_LEN, HASH_LEN))
-			return fw_error(err, FW_EVERIFY,
-					"image %s: chunk %u (offset %llu) does not match the "
-					"signed manifest",
-					img->file, i, (unsigned long long)(img->size - left));
-		left -= n;
-		if (img->compression == COMP_NONE) {
-			bufq_put_full(q, n);
+			ret = bundle_read(rd->r, b.data, n, err);
+			if (ret)
+				return ret;
+			b.len = n;
+			bufq_put(rd->q, 0, &b);
 			rd->out += n;
 		} else {
-			ret = feed_decoder(rd, buf, n, err);
+			ret = bundle_read(rd->r, rd->in, n, err);
+			if (ret)
+				return ret;
+			hash_buf(rd->in, n, digest);
+			if (memcmp(digest, img->chunks + (size_t)i * HASH_LEN, HASH_LEN))
+				return fw_error(err, FW_EVERIFY,
+						"image %s: chunk %u (offset %llu) does not match "
+						"the signed manifest",
+						img->file, i,
+						(unsigned long long)(img->size - left));
+			ret = feed_decoder(rd, rd->in, n, err);
 			if (ret)
 				return ret;
 		}
+		left -= n;
 		if (rd->progress && rd->progress->fn)
 			rd->progress->fn(rd->progress->ctx, rd->progress->base + img->size - left,
 					 rd->progress->total);
@@ -139,7 +185,14 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 	return 0;
 }
 
-static int check_result(const struct reader *rd, struct writer *w, struct fw_err *err)
+/*
+ * What the stream proved. An uncompressed image is its chunks, each one
+ * checked against the signed list: a second pass over the whole image
+ * would prove nothing more. A decompressor's output is hashed whole and
+ * compared with the manifest's sha256, unless the caller reads the slot
+ * back and compares that instead.
+ */
+static int check_result(const struct reader *rd, struct stage *w, struct fw_err *err)
 {
 	const struct manifest_image *img = rd->img;
 	uint8_t digest[HASH_LEN];
@@ -149,7 +202,7 @@ static int check_result(const struct reader *rd, struct writer *w, struct fw_err
 				"image %s: %llu bytes installed, the manifest says %llu", img->file,
 				(unsigned long long)w->bytes,
 				(unsigned long long)img->installed_size);
-	if (w->sink->checks_content)
+	if (!w->hash_content)
 		return 0;
 	hash_final(&w->content, digest);
 	if (memcmp(digest, img->sha256, HASH_LEN))
@@ -163,19 +216,34 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		   const struct pipeline_sink *sink, const struct pipeline_progress *progress,
 		   struct fw_err *err)
 {
+	enum { MAX_THREADS = 4 };
 	struct reader rd = {.r = r, .img = img, .progress = progress};
-	struct writer *w = calloc(1, sizeof(*w));
-	size_t bufsize;
-	pthread_t th;
+	struct {
+		struct bufq q;
+		struct stage st[MAX_THREADS];
+		pthread_t th[MAX_THREADS];
+	} *p = calloc(1, sizeof(*p));
+	enum role roles[MAX_THREADS];
+	unsigned threads[BUFQ_MAX_STAGES] = {1}, nstages = 1, nth = 0, started = 0;
+	struct stage *writer = NULL;
 	int ret;
 
-	if (!w)
+	if (!p)
 		return fw_error(err, FW_ENOMEM, "out of memory");
-	w->sink = sink;
-	hash_init(&w->content);
-	rd.w = w;
-	bufsize = img->compression == COMP_NONE ? img->chunk_size : FW_IO_BUF;
-	ret = bufq_init(&w->q, bufsize, err);
+	if (img->compression == COMP_NONE) {
+		roles[nth++] = AUTH;
+		roles[nth++] = AUTH;
+		threads[nstages++] = 2;
+	}
+	roles[nth++] = WRITE;
+	threads[nstages++] = 1;
+	if (sink->check) {
+		roles[nth++] = CHECK;
+		threads[nstages++] = 1;
+	}
+	rd.q = &p->q;
+	ret = bufq_init(&p->q, nstages, threads,
+			img->compression == COMP_NONE ? img->chunk_size : FW_IO_BUF, err);
 	if (ret)
 		goto out_free;
 	if (img->compression != COMP_NONE) {
@@ -185,28 +253,46 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		if (ret)
 			goto out_q;
 	}
-	if (pthread_create(&th, NULL, writer_main, w)) {
-		ret = fw_error(err, FW_EIO, "cannot start the writer thread");
-		goto out_q;
+	for (unsigned t = 0, n = 1; t < nth; t++) {
+		struct stage *st = &p->st[t];
+
+		n += t && roles[t] != roles[t - 1];
+		*st = (struct stage){
+			.q = &p->q, .n = n, .role = roles[t], .img = img, .sink = sink};
+		if (st->role == WRITE) {
+			writer = st;
+			st->hash_content = img->compression != COMP_NONE && !sink->checks_content;
+			hash_init(&st->content);
+		}
+		if (pthread_create(&p->th[t], NULL, stage_main, st)) {
+			ret = fw_error(err, FW_EIO, "cannot start a pipeline thread");
+			break;
+		}
+		started = t + 1;
 	}
-	ret = read_chunks(&rd, err);
+	if (!ret)
+		ret = read_chunks(&rd, err);
 	if (ret)
-		bufq_abort(&w->q);
+		bufq_abort(&p->q);
 	else
-		bufq_close(&w->q);
-	pthread_join(th, NULL);
-	if (w->ret) {
-		/* the sink failed first: report that, not the aborted read */
-		*err = w->err;
-		ret = w->ret;
-	} else if (!ret) {
-		ret = check_result(&rd, w, err);
+		bufq_close(&p->q, 0);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(p->th[t], NULL);
+	for (unsigned t = 0; t < started; t++) {
+		/* a later stage failed first: report that, not the aborted read */
+		if (p->st[t].ret) {
+			*err = p->st[t].err;
+			ret = p->st[t].ret;
+			break;
+		}
 	}
+	if (!ret)
+		ret = check_result(&rd, writer, err);
 out_q:
 	decomp_free(&rd.dc);
 	free(rd.in);
-	bufq_free(&w->q);
+	bufq_free(&p->q);
 out_free:
-	free(w);
+	free(p);
 	return ret;
 }

@@ -11,14 +11,18 @@
 /**
  * struct pipeline_sink - where authenticated, decompressed bytes go
  * @write: called on the writer thread, in order; NULL for verify-only
- * @ctx:   passed to @write
+ * @check: optional; called in order on a third thread with each buffer
+ *         @write has written, to compare the medium with it
+ * @ctx:   passed to @write and @check
+ * @checks_content: the caller reads the whole slot back after the stream
+ *         and compares it with the manifest's sha256, so a decompressed
+ *         stream is not hashed here too (the same check twice, on bytes
+ *         less final than the slot's)
  */
 struct pipeline_sink {
 	int (*write)(void *ctx, const void *buf, size_t len, struct fw_err *err);
+	int (*check)(void *ctx, const void *buf, size_t len, struct fw_err *err);
 	void *ctx;
-	/* the caller reads the slot back and compares it with the manifest's
-	 * sha256 before anything may boot it: hashing the stream too would
-	 * be the same check done twice, on bytes less final than the slot's */
 	int checks_content;
 };
 
@@ -37,9 +41,11 @@ struct pipeline_progress {
  *
  * Each chunk is read whole, and its SHA-256 checked against the signed
  * manifest before it reaches the decompressor or the sink. The installed
- * bytes are counted (a stream that exceeds installed_size stops at once)
- * and hashed on the writer thread; the hash is compared at the end. Reading
- * and checking overlap with hashing and writing on a second thread.
+ * bytes are counted (a stream that exceeds installed_size stops at once).
+ * A decompressed stream is hashed on the writer thread and compared with
+ * the manifest's sha256 at the end; an uncompressed one is its checked
+ * chunks, and is not hashed twice. Reading and checking, writing, and the
+ * sink's check overlap on up to three threads.
  *
  * Return: 0; FW_EVERIFY (chunk or image hash); FW_EFORMAT (truncated,
  * corrupt stream, size mismatch); the sink's error; FW_ENOMEM.

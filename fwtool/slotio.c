@@ -64,6 +64,19 @@ int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *
 	return ret;
 }
 
+int slotio_checks_writes(const struct slotio *io)
+{
+	return io->ops->check && io->can_check;
+}
+
+int slotio_check(struct slotio *io, const void *buf, size_t len, struct fw_err *err)
+{
+	int ret = io->ops->check(io, io->checked, buf, len, err);
+
+	io->checked += len;
+	return ret;
+}
+
 int slotio_finish(struct slotio *io, struct fw_err *err)
 {
 	int ret = io->ops->finish(io, err);

@@ -20,6 +20,11 @@ struct slotio_ops {
 	int (*open)(struct slotio *io, struct fw_err *err);
 	int (*write)(struct slotio *io, const void *buf, size_t len, struct fw_err *err);
 	int (*finish)(struct slotio *io, struct fw_err *err); /* fsync etc. */
+	/* optional: compare the medium at @off with @buf, which was written
+	 * there; runs on its own thread beside write. A range it cannot read
+	 * back yet it keeps for finish (a short tail) or sets io->unchecked */
+	int (*check)(struct slotio *io, uint64_t off, const void *buf, size_t len,
+		     struct fw_err *err);
 	void (*close)(struct slotio *io); /* never fails */
 	/* optional: read @len bytes back where a plain read would not do */
 	int (*hash)(const struct config_slot *slot, uint64_t len, struct hash *h,
@@ -32,6 +37,9 @@ struct slotio {
 	const struct slotio_ops *ops;
 	const struct config_slot *slot;
 	uint64_t capacity, written;
+	uint64_t checked; /* bytes given to check, on the checking thread */
+	int can_check; /* open found a way to read writes back as they land */
+	int unchecked; /* some bytes were not compared: read the slot back */
 	int fd, fd_direct;
 	void *priv; /* the writer's own state */
 };
@@ -44,6 +52,22 @@ int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err
 
 /** slotio_write() - append; FW_ENOSPC past the capacity */
 int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err) FW_MUST;
+
+/**
+ * slotio_checks_writes() - can slotio_check() compare writes as they land
+ * (a block slot with O_DIRECT)? Otherwise the caller reads the slot back
+ * after slotio_finish().
+ */
+int slotio_checks_writes(const struct slotio *io);
+
+/**
+ * slotio_check() - compare what the medium holds with @buf, the next @len
+ * bytes written, on a thread beside the writer; a short unaligned tail is
+ * compared in slotio_finish(), after the flush. When io->unchecked is set
+ * after finish, some bytes could not be compared this way.
+ * Return: 0, FW_EVERIFY (the medium differs), FW_EIO.
+ */
+int slotio_check(struct slotio *io, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /** slotio_finish() - make everything written durable */
 int slotio_finish(struct slotio *io, struct fw_err *err) FW_MUST;

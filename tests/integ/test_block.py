@@ -88,3 +88,48 @@ def test_image_larger_than_block_slot_fails_cleanly(keys, tmp_path, loops):
     r = board.fw("install", out)
     assert r.rc == 1 and "larger than the slot" in r.err, r
     assert board.bootenv()["BOOT_ORDER"] == "A"
+
+
+def _block_board(keys, tmp_path, loops, size, verify="true"):
+    """a board whose B slot is a loop device, and a bundle of @size bytes"""
+    board = SimBoard(tmp_path / "board", keys)
+    board.drop_class("router-fw")
+    conf = open(board.conf).read().replace(
+        "device = slots/rootfs-b.img\ntype = file", f"device = {loops[1]}\ntype = block")
+    conf = conf.replace("[system]\n", f"[system]\nverify_writes = {verify}\n", 1)
+    open(board.conf, "w").write(conf)
+    img = tmp_path / "img"
+    img.write_bytes(os.urandom(size))
+    from conftest import fw
+    out = tmp_path / "b.fwb"
+    fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
+       "--version", "2.0.0", "--compatible", "fwtool,sim", "--image", f"rootfs={img}:none",
+       check=0)
+    return board, out
+
+
+# The kernel here has no dm-flakey, so the test build flips one byte of what
+# the read-back returns (FWTOOL_CORRUPT_READ): a medium that hands back other
+# bytes than were written, at a place the test chooses.
+@needs_root
+@pytest.mark.parametrize("size,at,where", [
+    (3 << 20, (1 << 20) + 5, "0x100000"),  # compared beside the writes
+    ((2 << 20) + 1000, (2 << 20) + 999, "0x200000"),  # the unaligned tail, after the flush
+])
+def test_read_back_refuses_a_medium_that_returns_other_bytes(keys, tmp_path, loops, size, at,
+                                                             where):
+    board, b = _block_board(keys, tmp_path, loops, size)
+    r = board.fw("install", b, env={"FWTOOL_CORRUPT_READ": str(at)})
+    assert r.rc == 3, r
+    assert f"the device returns other bytes than were written at {where}" in r.err, r
+    assert board.bootenv()["BOOT_ORDER"] == "A"
+    slots = json.loads(board.fw("status", "--json").out)
+    assert slots["transaction"]["state"] == "failed", slots
+
+
+@needs_root
+def test_read_back_off_does_not_read(keys, tmp_path, loops):
+    """the same medium with verify_writes = false: nothing reads it back"""
+    board, b = _block_board(keys, tmp_path, loops, 3 << 20, verify="false")
+    r = board.fw("install", b, env={"FWTOOL_CORRUPT_READ": str((1 << 20) + 5)})
+    assert r.rc == 0, r
