@@ -25,7 +25,7 @@ export KCONFIG_CONFIG
 
 # ---- sources ---------------------------------------------------------------
 obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
-	 keyring.o sig.o decomp.o board.o config.o bufq.o \
+	 keyring.o sig.o decomp.o board.o config.o bufq.o iobuf.o \
 	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o outbox.o txn.o txn_manual.o \

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bufq.h"
+#include "iobuf.h"
 
 int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t bufsize,
 	      struct fw_err *err)
@@ -22,23 +23,22 @@ int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t 
 	if (q->nbufs > FW_IO_RING / bufsize)
 		q->nbufs = FW_IO_RING / bufsize;
 	q->nbufs = q->nbufs < 4 ? 4 : q->nbufs > FW_IO_BUFS ? FW_IO_BUFS : q->nbufs;
-	for (unsigned i = 0; i < q->nbufs; i++) {
-		/* page-aligned, so that O_DIRECT slot writers can use them */
-		if (posix_memalign((void **)&q->data[i], 4096, bufsize)) {
-			q->data[i] = NULL;
-			bufq_free(q);
-			return fw_error(err, FW_ENOMEM, "out of memory for I/O buffers");
-		}
+	/* one allocation: the buffers share huge pages (page-aligned within
+	 * them too, so that O_DIRECT slot writers can use them) */
+	q->mem = iobuf_alloc(q->nbufs * bufsize);
+	if (!q->mem) {
+		bufq_free(q);
+		return fw_error(err, FW_ENOMEM, "out of memory for I/O buffers");
 	}
+	for (unsigned i = 0; i < q->nbufs; i++)
+		q->data[i] = q->mem + i * bufsize;
 	return 0;
 }
 
 void bufq_free(struct bufq *q)
 {
-	for (unsigned i = 0; i < FW_IO_BUFS; i++) {
-		free(q->data[i]);
-		q->data[i] = NULL;
-	}
+	iobuf_free(q->mem, q->nbufs * q->size);
+	q->mem = NULL;
 	if (q->size) {
 		pthread_mutex_destroy(&q->mu);
 		for (unsigned i = 0; i < BUFQ_MAX_STAGES; i++)

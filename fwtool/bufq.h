@@ -26,6 +26,7 @@
 struct bufq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv[BUFQ_MAX_STAGES]; /* a stage's threads wait on theirs */
+	uint8_t *mem; /* the buffers, in one allocation */
 	uint8_t *data[FW_IO_BUFS];
 	size_t len[FW_IO_BUFS];
 	uint64_t seq[FW_IO_BUFS]; /* the buffer's place in the stream */

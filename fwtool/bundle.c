@@ -13,6 +13,7 @@
 #include <archive_entry.h>
 
 #include "bundle.h"
+#include "iobuf.h"
 
 #define READ_BLOCK (1u << 20)
 
@@ -71,7 +72,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_
 	r->fd = -1;
 	r->cancel = cancel;
 	r->a = archive_read_new();
-	r->block = malloc(READ_BLOCK);
+	r->block = iobuf_alloc(READ_BLOCK);
 	if (!r->a || !r->block) {
 		bundle_close(r);
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
@@ -330,6 +331,6 @@ void bundle_close(struct bundle_reader *r)
 		archive_read_free(r->a);
 	if (r->own_fd)
 		close(r->fd);
-	free(r->block);
+	iobuf_free(r->block, READ_BLOCK);
 	free(r);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "faultpoint.h"
+#include "iobuf.h"
 #include "kconfig.h"
 #include "limits.h"
 #include "slotio.h"
@@ -109,7 +110,8 @@ static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *
 		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name, slot->device,
 				strerror(errno));
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (posix_memalign((void **)&buf, 4096, FW_IO_BUF)) {
+	buf = iobuf_alloc(FW_IO_BUF);
+	if (!buf) {
 		close(fd);
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	}
@@ -132,7 +134,7 @@ static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *
 		hash_update(h, buf, (size_t)n);
 		len -= (uint64_t)n;
 	}
-	free(buf);
+	iobuf_free(buf, FW_IO_BUF);
 	close(fd);
 	return ret;
 }

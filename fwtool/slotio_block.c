@@ -26,6 +26,7 @@
 
 #include "faultpoint.h"
 #include "fdio.h"
+#include "iobuf.h"
 #include "limits.h"
 #include "slot.h"
 #include "slotio.h"
@@ -62,7 +63,9 @@ static int block_open(struct slotio *io, struct fw_err *err)
 	io->capacity = size;
 	io->fd_direct = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	b = calloc(1, sizeof(*b));
-	if (!b || posix_memalign((void **)&b->scratch, ALIGN, SCRATCH)) {
+	if (b)
+		b->scratch = iobuf_alloc(SCRATCH);
+	if (!b || !b->scratch) {
 		free(b);
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	}
@@ -163,7 +166,7 @@ static void block_close(struct slotio *io)
 	if (b) {
 		if (b->fd_read >= 0)
 			close(b->fd_read);
-		free(b->scratch);
+		iobuf_free(b->scratch, SCRATCH);
 		free(b);
 	}
 	io->priv = NULL;
