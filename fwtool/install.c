@@ -52,17 +52,26 @@ static int sink_write(void *ctx, const void *buf, size_t len, struct fw_err *err
 	return slotio_write(&j->io, buf, len, err);
 }
 
-/* Progress for people (bar/events) and for 'fwtool status' (the state). */
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Progress for people (bar/events) and for 'fwtool status' (the state),
+ * saved every 2 s from the start of the install: an install that takes
+ * less saves no progress at all (each save is two fsyncs and a rename).
+ */
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct job *j = ctx;
 	struct fw_err e = {0};
-	struct timespec ts;
-	double now;
+	double now = monotonic_now();
 
 	progress_pipeline_cb(j->prog, done, total);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	j->txn->done = done;
 	j->txn->total = total;
 	if (now - j->last_save >= 2.0) {
@@ -71,9 +80,15 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	}
 }
 
-static int phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err)
+/* What the install does now, for 'fwtool status': saved with the next save. */
+static void set_phase(struct job *j, const char *fmt, const char *arg)
 {
 	snprintf(j->txn->phase, sizeof(j->txn->phase), fmt, arg);
+}
+
+static int phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err)
+{
+	set_phase(j, fmt, arg);
 	return txn_save(j->x, j->txn, err);
 }
 
@@ -322,8 +337,11 @@ static int begin(struct job *j, struct fw_err *err)
 			      err);
 	}
 	j->txn->state = TXN_INSTALLING;
+	/* durable before the first byte: a cut from here on is reported as
+	 * an interrupted install of this target, never lost */
 	if (!ret)
-		ret = phase(j, "mark %s bad", j->txn->target, err);
+		ret = phase(j, "write %s", j->txn->slots[0], err);
+	j->last_save = monotonic_now();
 	return ret;
 }
 
@@ -380,9 +398,8 @@ static int stream_images(struct job *j, struct bundle_reader *r,
 		int *skipped = &res->skipped[first + i];
 
 		*skipped = !o->force && already_there(j, targets[i], img);
-		ret = phase(j, "write %s", targets[i]->name, err);
-		if (!ret)
-			ret = write_image(j, r, &v->m, img, targets[i], &pp, *skipped, err);
+		set_phase(j, "write %s", targets[i]->name);
+		ret = write_image(j, r, &v->m, img, targets[i], &pp, *skipped, err);
 		if (ret && !*skipped) {
 			struct fw_err e = {0};
 
@@ -443,6 +460,25 @@ static void fail(struct job *j, int code, const struct fw_err *why)
 		(void)!txn_end(j->x, j->txn, TXN_FAILED, reason_of(code), why->msg, &e);
 }
 
+/*
+ * The durable writes of an install, in order, and why each one is needed
+ * (a fresh install of one image: 6 commits and the slot's fsync):
+ *  1. bootloader store: the target out of the order before its first
+ *     byte, so that no cut boots a half-written slot;
+ *  2. transaction "installing": from here a cut is reported as an
+ *     interrupted install of this target, never lost;
+ *  3. slot record "writing": the record stops vouching for the slot's
+ *     old content before that content changes (mark-active and
+ *     --skip-if-running trust the record);
+ *  4. the slot's fsync, then 5. its record "ok": what may be activated
+ *     is on the medium and verified;
+ *  6. bootloader store: the one that activates;
+ *  7. transaction "activated": the outcome. A cut between 6 and 7 is
+ *     settled by txn_trial_target() from the bootloader's state.
+ * Replacing a pending transaction adds its end (state, history line)
+ * between 1 and 2. The phase text and progress go out with these, or
+ * with a progress save every 2 s of a long install.
+ */
 int install_run(const struct config *cfg, const struct verify_policy *vp,
 		const struct install_opts *o, struct progress *prog, struct install_result *res,
 		struct fw_err *err)
@@ -492,10 +528,12 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	ret = begin(&j, err);
 	if (!ret)
 		ret = stream_images(&j, r, targets, &v, o, 0, res, err);
+	/* the store that activates needs nothing saved before it: until the
+	 * next save, a cut leaves an installing transaction whichever side of
+	 * the store it falls, and txn_open() settles both the same way */
 	if (!ret && !o->no_activate) {
-		ret = phase(&j, "activate %s", res->txn.target, err);
-		if (!ret)
-			ret = boot_set_primary(&x->boot, res->txn.target, cfg->max_tries, err);
+		set_phase(&j, "activate %s", res->txn.target);
+		ret = boot_set_primary(&x->boot, res->txn.target, cfg->max_tries, err);
 	}
 	if (!ret) {
 		res->txn.state = o->no_activate ? TXN_INSTALLED : TXN_ACTIVATED;
