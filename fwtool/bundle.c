@@ -15,7 +15,7 @@
 #include "bundle.h"
 #include "iobuf.h"
 
-#define READ_BLOCK (1u << 20)
+#define READ_BLOCK (2u << 20) /* one huge page: iobuf.h */
 
 struct bundle_reader {
 	struct archive *a;

@@ -27,7 +27,10 @@ void *iobuf_alloc(size_t len)
 	if (head)
 		munmap(raw, head);
 	munmap(p + n, HUGE - head);
-	(void)madvise(p, n, MADV_HUGEPAGE); /* a hint; fine when refused */
+	/* a hint, fine when refused; only for whole huge pages, since the
+	 * first touch of one makes all 2 MiB of it resident */
+	if (n == len)
+		(void)madvise(p, n, MADV_HUGEPAGE);
 	return p;
 }
 

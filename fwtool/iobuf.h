@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /*
- * Large I/O buffers, aligned to 2 MiB and backed by transparent huge pages
- * where the kernel allows (THP "madvise" or "always"). On a VM each first
+ * Large I/O buffers, aligned to 2 MiB; those that fill whole 2 MiB pages
+ * are backed by transparent huge pages where the kernel allows (THP
+ * "madvise" or "always"). On a VM each first
  * touch of a 4 KiB page is a trip to the hypervisor: a fresh 1 MiB buffer
  * cost 2-9 ms to fill page by page here, and one huge page 0.1-0.4 ms.
  * Without THP they are plain pages, aligned for O_DIRECT all the same.
