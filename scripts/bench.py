@@ -184,7 +184,7 @@ def bench_scaling(fw, keys, d, sizes, runs, board, loop):
         dds.append(dwall)
         if size >= 1024:
             os.unlink(bundle)
-    for label, y in (("fwtool", ys), ("dd", dds)):
+    for label, y in (("fwtool", ys), ("dd", dds)) if len(set(xs)) > 1 else ():
         mx, my = statistics.mean(xs), statistics.mean(y)
         slope = sum((a - mx) * (b - my) for a, b in zip(xs, y)) / sum((a - mx) ** 2 for a in xs)
         print(f"  fit {label:6s}: {(my - slope * mx) * 1000:6.1f} ms fixed + {slope:5.3f} s per GiB")
