@@ -8,6 +8,7 @@
 #                   "N passed, N failed, N skipped"
 #   make demo       the whole update cycle on the simulated board
 #   make bench      ratios against dd / openssl / sha256sum, one run
+#   make bench-peers  RAUC and SWUpdate from Debian, in the same rounds
 #   make fuzz       libFuzzer targets (clang) and the A/B model, longer runs
 #   make e2e        every real-reboot scenario in QEMU, both boards
 #   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
@@ -76,7 +77,7 @@ ifeq ($(CONFIG_SANITIZE),y)
 REL_EXTRA := $(SANFLAGS)
 endif
 
-.PHONY: all check demo bench fuzz e2e e2e-build clean distclean menuconfig savedefconfig \
+.PHONY: all check demo bench bench-peers fuzz e2e e2e-build clean distclean menuconfig savedefconfig \
 	format format-check deps unit integ fleet help
 .DEFAULT_GOAL := all
 
@@ -233,6 +234,12 @@ e2e: e2e-build
 bench: deps
 	@$(MAKE) --no-print-directory $(O)/fwtool
 	@scripts/bench.sh $(O)
+
+bench-peers:
+	@scripts/install-deps peers
+	@$(MAKE) --no-print-directory $(O)/fwtool
+	@$(PYTHON) scripts/bench_peers.py --build $(O) --runs $${BENCH_RUNS:-5} \
+		--size $${BENCH_SIZE:-1024}
 
 format:
 	clang-format -i fwtool/*.[ch] tests/unit/*.[ch] tests/unit/fakes/*.c tests/fuzz/*.[ch] tests/usb/*.[ch]
