@@ -36,8 +36,7 @@ static const struct verb {
 	{"verify", cmd_verify,
 	 "usage: fwtool verify [--json] [--keyring PATH] [--compatible S]...\n"
 	 "         [--dtb FILE] [--allow-downgrade] [--progress] BUNDLE|-\n"
-	 "Check the signature and chain, every chunk (and what a compressed image\n"
-	 "decompresses to) against the manifest, the board's\n"
+	 "Check the signature and chain, every chunk and image hash, the board's\n"
 	 "compatibility and the version policy. Exit 0 ok, 3 verification\n"
 	 "failed, 4 not for this board.\n"},
 	{"board", cmd_board,

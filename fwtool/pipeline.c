@@ -187,10 +187,11 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 
 /*
  * What the stream proved. An uncompressed image is its chunks, each one
- * checked against the signed list: a second pass over the whole image
- * would prove nothing more. A decompressor's output is hashed whole and
- * compared with the manifest's sha256, unless the caller reads the slot
- * back and compares that instead.
+ * checked against the signed list: for an install, a second pass over the
+ * whole image would prove nothing more about the bytes written. A
+ * decompressor's output is hashed whole and compared with the manifest's
+ * sha256, unless the caller reads the slot back and compares that
+ * instead; verify (hash_all) hashes every image whole.
  */
 static int check_result(const struct reader *rd, struct stage *w, struct fw_err *err)
 {
@@ -261,7 +262,8 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 			.q = &p->q, .n = n, .role = roles[t], .img = img, .sink = sink};
 		if (st->role == WRITE) {
 			writer = st;
-			st->hash_content = img->compression != COMP_NONE && !sink->checks_content;
+			st->hash_content = sink->hash_all ||
+					   (img->compression != COMP_NONE && !sink->checks_content);
 			hash_init(&st->content);
 		}
 		if (pthread_create(&p->th[t], NULL, stage_main, st)) {

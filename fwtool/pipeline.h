@@ -18,12 +18,16 @@
  *         and compares it with the manifest's sha256, so a decompressed
  *         stream is not hashed here too (the same check twice, on bytes
  *         less final than the slot's)
+ * @hash_all: hash an uncompressed image whole too, and compare it with the
+ *         manifest's sha256 (verify: a manifest whose sha256 disagrees with
+ *         its own chunk list is refused, though its chunks prove the bytes)
  */
 struct pipeline_sink {
 	int (*write)(void *ctx, const void *buf, size_t len, struct fw_err *err);
 	int (*check)(void *ctx, const void *buf, size_t len, struct fw_err *err);
 	void *ctx;
 	int checks_content;
+	int hash_all;
 };
 
 /**
@@ -44,7 +48,7 @@ struct pipeline_progress {
  * bytes are counted (a stream that exceeds installed_size stops at once).
  * A decompressed stream is hashed on the writer thread and compared with
  * the manifest's sha256 at the end; an uncompressed one is its checked
- * chunks, and is not hashed twice. Reading and checking, writing, and the
+ * chunks, and is hashed whole only for @sink->hash_all. Reading and checking, writing, and the
  * sink's check overlap on up to three threads.
  *
  * Return: 0; FW_EVERIFY (chunk or image hash); FW_EFORMAT (truncated,

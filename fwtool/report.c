@@ -155,8 +155,7 @@ void report_bundle(int json, const char *path, const struct verified *v, const c
 			       v->signer.subject[0] ? v->signer.subject : "no signer");
 		print_manifest(&v->m);
 		if (result)
-			printf("result:     %s: signature, chain, every chunk, decompressed "
-			       "images, "
+			printf("result:     %s: signature, chain, every chunk and image hash, "
 			       "compatibility and version policy\n",
 			       result);
 		return;
