@@ -28,26 +28,27 @@ struct stage {
 	struct fw_err err;
 };
 
-/* An uncompressed image's buffer is its chunk number seq. */
-static int auth_chunk(struct stage *st, const struct bufq_buf *b)
+/* Chunk @i of @img, @len bytes at @buf, against the signed list. */
+static int check_chunk(const struct manifest_image *img, uint64_t i, const uint8_t *buf, size_t len,
+		       struct fw_err *err)
 {
-	const struct manifest_image *img = st->img;
 	uint8_t digest[HASH_LEN];
 
-	hash_buf(b->data, b->len, digest);
-	if (memcmp(digest, img->chunks + b->seq * HASH_LEN, HASH_LEN))
-		return fw_error(&st->err, FW_EVERIFY,
+	hash_buf(buf, len, digest);
+	if (memcmp(digest, img->chunks + i * HASH_LEN, HASH_LEN))
+		return fw_error(err, FW_EVERIFY,
 				"image %s: chunk %llu (offset %llu) does not match the "
 				"signed manifest",
-				img->file, (unsigned long long)b->seq,
-				(unsigned long long)(b->seq * img->chunk_size));
+				img->file, (unsigned long long)i,
+				(unsigned long long)(i * img->chunk_size));
 	return 0;
 }
 
 static int stage_step(struct stage *st, const struct bufq_buf *b)
 {
 	switch (st->role) {
-	case AUTH: return auth_chunk(st, b);
+	case AUTH: /* an uncompressed image's buffer is its chunk number seq */
+		return check_chunk(st->img, b->seq, b->data, b->len, &st->err);
 	case WRITE:
 		if (st->hash_content)
 			hash_update(&st->content, b->data, b->len);
@@ -90,7 +91,7 @@ struct reader {
 	struct bufq_buf ob; /* output buffer being filled */
 	int have_ob;
 	size_t ofill;
-	uint64_t out;
+	uint64_t out; /* bytes decompressed */
 };
 
 /*
@@ -146,7 +147,6 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 
 	for (uint32_t i = 0; i < img->nchunks; i++) {
 		size_t n = left < img->chunk_size ? (size_t)left : img->chunk_size;
-		uint8_t digest[HASH_LEN];
 		struct bufq_buf b;
 		int ret;
 
@@ -158,19 +158,12 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 				return ret;
 			b.len = n;
 			bufq_put(rd->q, 0, &b);
-			rd->out += n;
 		} else {
 			ret = bundle_read(rd->r, rd->in, n, err);
-			if (ret)
-				return ret;
-			hash_buf(rd->in, n, digest);
-			if (memcmp(digest, img->chunks + (size_t)i * HASH_LEN, HASH_LEN))
-				return fw_error(err, FW_EVERIFY,
-						"image %s: chunk %u (offset %llu) does not match "
-						"the signed manifest",
-						img->file, i,
-						(unsigned long long)(img->size - left));
-			ret = feed_decoder(rd, rd->in, n, err);
+			if (!ret)
+				ret = check_chunk(img, i, rd->in, n, err);
+			if (!ret)
+				ret = feed_decoder(rd, rd->in, n, err);
 			if (ret)
 				return ret;
 		}
