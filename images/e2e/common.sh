@@ -7,9 +7,13 @@
 # shellcheck source=scripts/kernel.sh
 . "$top/scripts/kernel.sh"
 
+# the test build (make e2e: build/test); its fwtool makes the bundles here
+build=${FWTOOL_BUILD:-$top/build/test}
+fwhost="$build/fwtool"
+
 # fetch_kernel ARCH: Debian's kernel for ARCH into $out (sets KV kroot moddir)
 fetch_kernel() {
-	kernel_fetch "$1" "$out" "$work"
+	kernel_fetch "$1" "$out"
 }
 
 # dropbear_fetch ARCH: Debian's dropbear and the libraries it links, for
@@ -17,18 +21,17 @@ fetch_kernel() {
 # with ($out/keys/fleet_ed25519). The boards get an SSH server only for the
 # fleet scenario (tests/e2e/fleet.py): it starts where QEMU gave a NIC.
 dropbear_fetch() {
-	local arch=$1 d="$out/dropbear" p
+	local arch=$1 d="$out/dropbear" p deb
 	[ -f "$out/keys/fleet_ed25519" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C fwtool-e2e -f "$out/keys/fleet_ed25519"
-	local pkgs="dropbear-bin libtomcrypt1 libtommath1 libgmp10 libcrypt1 zlib1g libc6"
+	local pkgs="$DROPBEAR_PKGS"
 	[ "$(cat "$d/.packages" 2>/dev/null)" = "$pkgs" ] && return 0
-	rm -rf "$d" "$work/debs"
-	mkdir -p "$work/debs" "$d"
+	rm -rf "$d"
+	mkdir -p "$d"
 	for p in $pkgs; do
-		(cd "$work/debs" &&
-			apt-get download -q -o APT::Sandbox::User=root "$p:$arch" >/dev/null)
+		deb=$(deb_fetch "$p" "$arch") || return 1
+		dpkg-deb -x "$deb" "$d"
 	done
-	for p in "$work"/debs/*.deb; do dpkg-deb -x "$p" "$d"; done
 	echo "$pkgs" > "$d/.packages"
 }
 
@@ -148,7 +151,7 @@ bundle() {
 	mkdir -p "$work/data"
 	# E2E_BUNDLE_IMAGES is a list of words
 	# shellcheck disable=SC2086
-	"$top/build/fwtool" bundle create -o "$work/data/update-$1.fwb" \
+	"$fwhost" bundle create -o "$work/data/update-$1.fwb" \
 		--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 		--version "$1" --security-version 1 --compatible "$3" \
 		--image "rootfs=$2:zstd" ${E2E_BUNDLE_IMAGES:-} >/dev/null

@@ -3,7 +3,7 @@
 #
 # Build the arm64 router test machine for tests/e2e: QEMU virt with U-Boot
 # from Debian's u-boot-qemu, Debian's arm64 kernel, a busybox initramfs per
-# slot with a static arm64 fwtool (make O=build/arm64 CROSS_COMPILE=...).
+# slot with a static arm64 fwtool ($FWTOOL_BUILD/arm64: make e2e-images).
 #   p1 FAT  16M  boot.scr (mkimage from board/qemu-arm64-uboot/boot.cmd)
 #   p2 ext4 96M  slot A: /boot/Image, /boot/initrd.img (version 1.0.0)
 #   p3      96M  slot B: empty (factory state: not in BOOT_ORDER)
@@ -12,20 +12,19 @@
 set -euo pipefail
 out=$(realpath -m "${1:?usage: mkrouter.sh OUTDIR}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-fw="$top/build/arm64/fwtool"
-[ -x "$fw" ] || { echo "mkrouter: build $fw first (see README: cross build)" >&2; exit 1; }
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck source=images/e2e/common.sh
 . "$(dirname "$0")/common.sh"
+fw="$build/arm64/fwtool"
+[ -x "$fw" ] || { echo "mkrouter: build $fw first (make e2e-images)" >&2; exit 1; }
 fetch_kernel arm64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
 dropbear_fetch arm64
 if [ ! -x "$out/busybox-arm64/bin/busybox" ]; then
-	(cd "$work" && apt-get download -q busybox-static:arm64 >/dev/null)
-	dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$out/busybox-arm64"
+	dpkg-deb -x "$(deb_fetch busybox-static arm64)" "$out/busybox-arm64"
 fi
 
 printf '%s\n' 'mount -t ext4 /dev/vda6 /data || echo "FWTEST-WARN no /data"' > "$work/mounts.sh"
