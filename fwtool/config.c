@@ -356,10 +356,10 @@ void config_defaults(struct config *c)
 	strcpy(c->cmdline, "/proc/cmdline");
 	strcpy(c->dtb, "/sys/firmware/fdt");
 	strcpy(c->dmi, "/sys/class/dmi/id");
-	strcpy(c->keyring, "/etc/fwtool/keyring.pem");
+	snprintf(c->keyring, sizeof(c->keyring), "%s", FWTOOL_SYSCONFDIR "/fwtool/keyring.pem");
 	strcpy(c->fw_env_config, "/etc/fw_env.config");
 	strcpy(c->grubenv, "/boot/grub/grubenv");
-	strcpy(c->health_dir, "/etc/fwtool/health.d");
+	snprintf(c->health_dir, sizeof(c->health_dir), "%s", FWTOOL_SYSCONFDIR "/fwtool/health.d");
 	strcpy(c->reboot_cmd, "reboot");
 	c->max_tries = 3;
 	c->check_time = 1;

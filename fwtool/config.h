@@ -5,7 +5,11 @@
 #include "err.h"
 #include "limits.h"
 
-#define CONFIG_DEFAULT_PATH "/etc/fwtool/system.conf"
+/* make install's SYSCONFDIR (the Makefile passes it) */
+#ifndef FWTOOL_SYSCONFDIR
+#define FWTOOL_SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_PATH FWTOOL_SYSCONFDIR "/fwtool/system.conf"
 #define CONFIG_STR 256
 
 /**

@@ -12,7 +12,9 @@
 #include "log.h"
 #include "report.h"
 
-#define FWTOOL_VERSION "0.1.0"
+#ifndef FWTOOL_VERSION
+#error "FWTOOL_VERSION comes from the file VERSION (the Makefile passes it)"
+#endif
 
 static const struct verb {
 	const char *name;

@@ -206,7 +206,8 @@ def run_style(t):
     shells += glob.glob(os.path.join(ROOT, "scripts", "*.sh"))
     shells += glob.glob(os.path.join(ROOT, "images", "*.sh"))
     shells += glob.glob(os.path.join(ROOT, "images", "e2e", "*.sh"))
-    shells += glob.glob(os.path.join(ROOT, "board", "*", "fwtool-confirm.init"))
+    shells += [os.path.join(ROOT, "init", "fwtool-confirm.init"),
+               os.path.join(ROOT, "completion", "fwtool.bash")]
     shells += glob.glob(os.path.join(ROOT, "board", "*", "health.d", "*", "*"))
     if shutil.which("shellcheck"):
         p = subprocess.run(["shellcheck"] + shells, capture_output=True, text=True)

@@ -14,17 +14,20 @@
 # so an erase that did not happen shows. nandsim (a NAND chip with bad
 # blocks, loaded by the mtd scenario) gets its own config in /data/nand.
 # rescue.img is a recovery stick (scripts/mkrecovery) for this machine.
-# Usage: mkhost.sh OUTDIR   (needs scripts/install-deps e2e, build/fwtool)
+# The fwtool in the guest is the Debian package's (make deb-root unpacks it
+# into $FWTOOL_BUILD/deb/root): the reboot tests run what is shipped.
+# Usage: mkhost.sh OUTDIR   (needs scripts/install-deps e2e, make e2e-images)
 set -euo pipefail
 out=$(realpath -m "${1:?usage: mkhost.sh OUTDIR}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-fw="$top/build/fwtool"
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck source=images/e2e/common.sh
 . "$(dirname "$0")/common.sh"
+fw="$build/deb/root/usr/sbin/fwtool"
+[ -x "$fw" ] || { echo "mkhost: no packaged fwtool at $fw (make e2e-images)" >&2; exit 1; }
 fetch_kernel amd64
 [ -f "$out/keys/ca.pem" ] || "$top/scripts/mkkeys.sh" "$out/keys"
 dropbear_fetch amd64
@@ -56,23 +59,26 @@ head -c 3000037 /dev/urandom > "$work/firmware-1.5.0.bin"
 sha256sum < "$work/firmware-1.5.0.bin" | cut -d' ' -f1 > "$work/data/firmware-1.5.0.sha256"
 cp "$work/firmware-1.5.0.bin" "$out/firmware-1.5.0.bin"
 slotimage vmlinuz /bin/busybox "$fw" 64M 1.5.0 healthy "$work/slot-1.5.0.img"
-"$fw" bundle create -o "$work/data/update-1.5.0.fwb" \
+"$fwhost" bundle create -o "$work/data/update-1.5.0.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 1.5.0 --security-version 1 --compatible 'qemu,*' \
 	--image "rootfs=$work/slot-1.5.0.img:zstd" --image "firmware=$work/firmware-1.5.0.bin" \
 	>/dev/null
-# NAND: slot B of a sim-bootloader config is nandsim's /dev/mtd2
+# NAND: slot B of a second config is nandsim's /dev/mtd2, switched through a
+# GRUB env block of its own (the packaged fwtool has no sim bootloader)
 mkdir -p "$work/data/nand"
-printf '%s\n' '[system]' 'compatible = nandsim' 'bootloader = sim' \
+grub-editenv "$work/data/nand/grubenv" create
+grub-editenv "$work/data/nand/grubenv" set ORDER=A A_OK=1 A_TRY=0 A_LEFT=3 B_OK=0 B_TRY=0 B_LEFT=0
+printf '%s\n' '[system]' 'compatible = nandsim' 'bootloader = grub' \
 	'keyring = /etc/fwtool/keyring.pem' 'statedir = state' 'lock = state/lock' \
-	'cmdline = cmdline' 'check_time = false' '[sim]' 'env = state/bootenv' \
+	'cmdline = cmdline' 'check_time = false' '[grub]' 'grubenv = grubenv' \
 	'[slot.fw.0]' 'device = fw-a.bin' 'type = file' 'bootname = A' \
 	'[slot.fw.1]' 'device = /dev/mtd2' 'type = mtd' 'bootname = B' \
 	> "$work/data/nand/nand.conf"
 echo "fwtool.slot=A" > "$work/data/nand/cmdline"
 head -c 1234567 /dev/urandom > "$work/nand.bin"
 sha256sum < "$work/nand.bin" | cut -d' ' -f1 > "$work/data/nand/nand.sha256"
-"$fw" bundle create -o "$work/data/nand/nand.fwb" \
+"$fwhost" bundle create -o "$work/data/nand/nand.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 2.0.0 --compatible nandsim --image "fw=$work/nand.bin" >/dev/null
 
@@ -111,14 +117,15 @@ PT
 echo "mkhost: $img (kernel $KV)"
 
 # --- the recovery stick (scripts/mkrecovery) ---------------------------------------
-"$fw" bundle create -o "$work/other-board.fwb" \
+"$fwhost" bundle create -o "$work/other-board.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 9.0.0 --compatible 'acme,other' --image "rootfs=$work/slot-1.1.0.img:zstd" >/dev/null
-"$fw" bundle create -o "$work/rescue-1.1.0.fwb" \
+"$fwhost" bundle create -o "$work/rescue-1.1.0.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 1.1.0 --security-version 1 --compatible 'qemu,*' \
 	--image "rootfs=$work/slot-1.1.0.img:zstd" >/dev/null
 "$top/scripts/mkrecovery" -o "$out/rescue.img" --conf "$work/stick.conf" \
 	--keyring "$out/keys/ca.pem" --bundle "$work/rescue-1.1.0.fwb" \
 	--bundle "$work/other-board.fwb" --mount /dev/vda1:/boot:ext2 \
-	--mount /dev/vda4:/data:ext4 --cache "$out" --size 128 >/dev/null
+	--mount /dev/vda4:/data:ext4 --cache "$out" --size 128 \
+	--fwtool "$build/recovery/fwtool" >/dev/null

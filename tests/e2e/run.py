@@ -382,7 +382,7 @@ def run_fleet(outs, results, retries):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
+    ap.add_argument("--build", default="build/test")
     ap.add_argument("--only", action="append", help="scenario name")
     ap.add_argument("--board", action="append", choices=list(BOARDS))
     ap.add_argument("--retry", type=int, default=0)
@@ -402,6 +402,7 @@ def main():
             continue
         out = os.path.join(ROOT, a.build, "e2e", sub)
         r = subprocess.run([os.path.join(ROOT, "images", "e2e", builder), out],
+                           env=dict(os.environ, FWTOOL_BUILD=os.path.join(ROOT, a.build)),
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if r.returncode:
             print(f"e2e: {board}: image build FAILED: {r.stderr.strip()[-500:]}")

@@ -30,7 +30,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the test sshd and its login user (useradd)"),
 ]
 
-FWTOOL = os.path.join(os.environ.get("FWTOOL_BUILD", os.path.join(ROOT, "build")), "fwtool")
+FWTOOL = os.path.join(os.environ.get("FWTOOL_BUILD", os.path.join(ROOT, "build", "test")), "fwtool")
 ORDER = ["h1", "r1", "h2", "h3", "h4", "h5", "h6"]  # the order of the roll
 
 

@@ -11,7 +11,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bundlegen  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FWTOOL = os.environ.get("FWTOOL", os.path.join(ROOT, "build", "san", "fwtool"))
+FWTOOL = os.environ.get("FWTOOL", os.path.join(
+    os.environ.get("FWTOOL_BUILD", os.path.join(ROOT, "build", "test")), "san", "fwtool"))
 
 
 class Result:

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The static recovery binary (board/recovery/defconfig, built by make check
-into build/recovery/fwtool): static, and it verifies and recovers for real
+into build/test/recovery/fwtool): static, and it verifies and recovers for real
 on loop devices through a GRUB environment block."""
 import hashlib
 import json
@@ -13,7 +13,7 @@ from conftest import ROOT
 from simboard import SimBoard
 from test_block import loops, needs_root  # noqa: F401  (a fixture)
 
-STATIC = os.path.join(os.environ.get("FWTOOL_BUILD", os.path.join(ROOT, "build")),
+STATIC = os.path.join(os.environ.get("FWTOOL_BUILD", os.path.join(ROOT, "build", "test")),
                       "recovery", "fwtool")
 
 
@@ -36,7 +36,9 @@ def test_recovery_binary_is_static(static):
     assert "not a dynamic executable" in (r.stdout + r.stderr), r
     assert "statically linked" in run("file", static).stdout
     usage = run(static).stderr
-    assert "recover" in usage and "bundle" not in usage.split("verbs:")[1]
+    verbs = [line.split()[0] for line in usage.split("verbs:")[1].split("\n\n")[0].splitlines()
+             if line.strip()]
+    assert "recover" in verbs and "bundle" not in verbs, usage
 
 
 def test_static_binary_verifies(static, keys, tmp_path):
