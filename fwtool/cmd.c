@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "log.h"
 #include "state.h"
+
+/* -v and -q: in force from here on, and over system.conf's log_level */
+static int set_level(struct cmd *c, enum log_level level)
+{
+	c->log_level = (int)level;
+	log_set_level(level);
+	return 1;
+}
 
 int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, struct fw_err *err)
 {
 	switch (opt) {
 	case OPT_JSON: c->json = 1; return 1;
-	case OPT_CONF: c->conf = arg; return 1;
+	case 'c': c->conf = arg; return 1;
+	case 'v': return set_level(c, LOG_DEBUG);
+	case 'q': return set_level(c, LOG_ERROR);
 	case OPT_EVENTS: c->events = 1; return 1;
 	case OPT_PROGRESS: c->progress = 1; return 1;
 	case OPT_NO_PROGRESS: c->progress = 0; return 1;
@@ -32,12 +44,71 @@ int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, str
 	return 0;
 }
 
+/* "+:" (stop at the first argument, ':' for a missing value) and the
+ * table's letters: an option whose val is a letter has that short form */
+static void short_opts(const struct option *opts, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[n++] = '+';
+	buf[n++] = ':';
+	for (const struct option *o = opts; o->name && n + 3 < size; o++) {
+		if (o->val <= 0 || o->val > 127 || !isalpha(o->val))
+			continue;
+		buf[n++] = (char)o->val;
+		if (o->has_arg == required_argument)
+			buf[n++] = ':';
+	}
+	buf[n] = '\0';
+}
+
+/* Where an option a verb does not take is taken by another, say which. */
+static const char *opt_hint(const char *name)
+{
+	if (!strcmp(name, "--compatible") || !strcmp(name, "--dtb"))
+		return "--compatible and --dtb are for verify and board; install and recover "
+		       "take the board's identity from the board (--ignore-compatible skips the "
+		       "check where system.conf has allow_ignore_compatible = true)";
+	if (!strcmp(name, "--events") || !strcmp(name, "--progress") ||
+	    !strcmp(name, "--no-progress"))
+		return "progress is for install, recover and verify";
+	return NULL;
+}
+
+/* The one-line usage error for what getopt_long() refused at @bad. */
+static int opt_error(const struct cmd *c, int o, const char *bad, struct fw_err *err)
+{
+	char name[64];
+	const char *hint;
+
+	if (bad[0] == '-' && bad[1] == '-')
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(bad, "="), bad);
+	else if (optopt > 0 && optopt < 128)
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%s", bad);
+	if (o == ':')
+		return fw_error(err, FW_EUSAGE,
+				"%s: option '%s' needs a value (see 'fwtool %s --help')", c->name,
+				name, c->name);
+	if (optopt && strchr(bad, '='))
+		return fw_error(err, FW_EUSAGE, "%s: option '%s' takes no value", c->name, name);
+	hint = opt_hint(name);
+	if (hint)
+		return fw_error(err, FW_EUSAGE, "%s: unknown option '%s': %s", c->name, name, hint);
+	return fw_error(err, FW_EUSAGE, "%s: unknown option '%s' (see 'fwtool %s --help')", c->name,
+			name, c->name);
+}
+
 int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *pol,
 		 struct fw_err *err)
 {
+	char shorts[64];
 	int o, ret;
 
-	while ((o = getopt_long(c->argc, c->argv, "+ho:", opts, NULL)) != -1) {
+	short_opts(opts, shorts, sizeof(shorts));
+	opterr = 0;
+	while ((o = getopt_long(c->argc, c->argv, shorts, opts, NULL)) != -1) {
 		ret = cmd_opt(c, pol, o, optarg, err);
 		if (ret < 0)
 			return ret;
@@ -46,27 +117,63 @@ int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *po
 		if (o == 'h')
 			return cmd_help(c);
 		if (o == '?' || o == ':')
-			return cmd_bad_opt(c, err);
+			return opt_error(c, o, c->argv[optind - 1], err);
 		return o;
 	}
 	return 0;
 }
 
+int cmd_action(struct cmd *c, const char *action, struct fw_err *err)
+{
+	const char *verb = c->argv[0], *a = c->argc > 1 ? c->argv[1] : "";
+
+	if (!strcmp(a, action)) {
+		snprintf(c->name, sizeof(c->name), "%s %s", verb, action);
+		c->argc--;
+		c->argv++;
+		return 0;
+	}
+	if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+		return cmd_help(c);
+	if (a[0] && a[0] != '-')
+		return fw_error(err, FW_EUSAGE, "%s: unknown action '%s' (the action is %s)", verb,
+				a, action);
+	return fw_error(err, FW_EUSAGE,
+			"%s: needs an action: fwtool %s %s (see 'fwtool %s --help')", verb, verb,
+			action, verb);
+}
+
 int cmd_bad_opt(struct cmd *c, struct fw_err *err)
 {
-	return fw_error(err, FW_EUSAGE, "%s: bad option (see 'fwtool %s --help')", c->argv[0],
-			c->argv[0]);
+	/* the option, not its value: "--since X" leaves optind after X */
+	const char *bad = c->argv[optind - 1];
+
+	if (bad[0] != '-' && optind > 1)
+		bad = c->argv[optind - 2];
+	return fw_error(err, FW_EUSAGE, "%s: unknown option '%.*s' (see 'fwtool %s --help')",
+			c->name, (int)strcspn(bad, "="), bad, c->name);
 }
+
+/* what every verb's --help ends with */
+static const char common_help[] =
+	"\nEvery verb also takes:\n"
+	"  -c, --conf FILE  system.conf to use (default $FWTOOL_CONF, then\n"
+	"                   " CONFIG_DEFAULT_PATH ")\n"
+	"  --json           machine-readable output (docs/json.md)\n"
+	"  -v, --verbose    debug messages too\n"
+	"  -q, --quiet      errors only\n"
+	"  -h, --help       this text\n";
 
 int cmd_help(const struct cmd *c)
 {
-	printf("%s", c->usage);
+	printf("%s%s", c->usage, common_help);
 	return CMD_HELP;
 }
 
 int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_err *err)
 {
 	const char *path = c->conf;
+	int ret, level;
 
 	if (!path)
 		path = getenv("FWTOOL_CONF");
@@ -74,10 +181,19 @@ int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_
 		path = CONFIG_DEFAULT_PATH;
 		if (!required && access(path, F_OK)) {
 			config_defaults(cfg);
+			log_debug("no %s: built-in defaults", path);
 			return 0;
 		}
 	}
-	return config_load(cfg, path, err);
+	ret = config_load(cfg, path, err);
+	if (ret)
+		return ret;
+	level = log_level_parse(cfg->log_level);
+	if (c->log_level < 0 && level >= 0)
+		log_set_level((enum log_level)level);
+	log_debug("configuration %s: bootloader %s, %u slot(s), statedir %s", cfg->path,
+		  cfg->bootloader, cfg->nslots, cfg->statedir);
+	return 0;
 }
 
 static int policy_board(const struct config *cfg, const struct cmd_policy *pol, struct board *b,
@@ -103,11 +219,6 @@ static int policy_board(const struct config *cfg, const struct cmd_policy *pol, 
 /* On a device the board's identity comes from the board. */
 static int device_board(const struct config *cfg, const struct cmd_policy *pol, struct fw_err *err)
 {
-	if (pol->ncompat || pol->dtb)
-		return fw_error(err, FW_EUSAGE,
-				"--compatible and --dtb are for verify; install and recover take "
-				"the board's identity from the board (--ignore-compatible skips "
-				"the check where system.conf has allow_ignore_compatible = true)");
 	if (pol->ignore_compatible && !cfg->allow_ignore_compatible)
 		return fw_error(err, FW_EUSAGE,
 				"--ignore-compatible: %s does not allow it "
@@ -130,8 +241,6 @@ int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, enum cmd_
 		ret = device_board(cfg, pol, err);
 		if (ret)
 			return ret;
-	} else if (pol->ignore_compatible) {
-		return fw_error(err, FW_EUSAGE, "--ignore-compatible is for install and recover");
 	}
 	if (!pol->ignore_compatible) {
 		ret = policy_board(cfg, pol, b, err);

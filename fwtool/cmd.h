@@ -12,9 +12,10 @@
 
 /**
  * struct cmd - one invocation: the verb's arguments and the options every
- * verb takes (--json, --conf, --events, --progress/--no-progress, --help)
+ * verb takes (--json, -c/--conf, -v/--verbose, -q/--quiet, -h/--help)
  */
 struct cmd {
+	char name[32]; /* the verb as the user wrote it: "install", "bundle create" */
 	int argc;
 	char **argv;
 	const char *usage;
@@ -22,6 +23,7 @@ struct cmd {
 	int json;
 	int events;
 	int progress; /* -1: on when stderr is a terminal */
+	int log_level; /* enum log_level from -v/-q; -1: system.conf's, else info */
 	char txn_id[40]; /* set by a verb that has one: in its error document too */
 };
 
@@ -30,7 +32,6 @@ struct cmd {
 
 enum {
 	OPT_JSON = 1000,
-	OPT_CONF,
 	OPT_EVENTS,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
@@ -43,22 +44,46 @@ enum {
 	OPT_FIRST_VERB_OPT,
 };
 
+/*
+ * Option tables. A verb's table lists exactly the options its --help and
+ * fwtool(8) describe: tests/integ/test_cli.py checks both ways. An option
+ * whose val is a letter also has that short form.
+ */
 #define CMD_COMMON_OPTS                                                                            \
-	{"json", no_argument, NULL, OPT_JSON}, {"conf", required_argument, NULL, OPT_CONF},        \
-		{"events", no_argument, NULL, OPT_EVENTS},                                         \
-		{"progress", no_argument, NULL, OPT_PROGRESS},                                     \
-		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},                               \
+	{"json", no_argument, NULL, OPT_JSON}, {"conf", required_argument, NULL, 'c'},             \
+		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},            \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
-#define CMD_POLICY_OPTS                                                                            \
-	{"keyring", required_argument, NULL, OPT_KEYRING},                                         \
-		{"compatible", required_argument, NULL, OPT_COMPATIBLE},                           \
-		{"dtb", required_argument, NULL, OPT_DTB},                                         \
-		{"ignore-compatible", no_argument, NULL, OPT_IGNORE_COMPATIBLE},                   \
+/* the verbs that stream a bundle: install, recover, verify */
+#define CMD_PROGRESS_OPTS                                                                          \
+	{"events", no_argument, NULL, OPT_EVENTS}, {"progress", no_argument, NULL, OPT_PROGRESS},  \
+	{                                                                                          \
+		"no-progress", no_argument, NULL, OPT_NO_PROGRESS                                  \
+	}
+
+#define CMD_KEYRING_OPT                                                                            \
+	{                                                                                          \
+		"keyring", required_argument, NULL, OPT_KEYRING                                    \
+	}
+#define CMD_DOWNGRADE_OPT                                                                          \
 	{                                                                                          \
 		"allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE                          \
+	}
+#define CMD_IGNORE_COMPAT_OPT                                                                      \
+	{                                                                                          \
+		"ignore-compatible", no_argument, NULL, OPT_IGNORE_COMPATIBLE                      \
+	}
+/* the board given by hand: verify and board, never install or recover */
+#define CMD_BOARD_OPTS                                                                             \
+	{"compatible", required_argument, NULL, OPT_COMPATIBLE},                                   \
+	{                                                                                          \
+		"dtb", required_argument, NULL, OPT_DTB                                            \
+	}
+#define CMD_CMDLINE_OPT                                                                            \
+	{                                                                                          \
+		"cmdline", required_argument, NULL, OPT_CMDLINE                                    \
 	}
 
 /**
@@ -93,8 +118,15 @@ int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, str
 int cmd_next_opt(struct cmd *c, const struct option *opts, struct cmd_policy *pol,
 		 struct fw_err *err);
 
-/** cmd_bad_opt() - the usage error for an unknown option or missing arg */
+/** cmd_bad_opt() - the usage error for an option the verb does not take */
 int cmd_bad_opt(struct cmd *c, struct fw_err *err);
+
+/**
+ * cmd_action() - take a verb's action word ("bundle create", "usb list")
+ * off the arguments; a verb with actions always needs one
+ * Return: 0; CMD_HELP after --help; FW_EUSAGE for none or another
+ */
+int cmd_action(struct cmd *c, const char *action, struct fw_err *err);
 
 /** cmd_help() - print the verb's usage; Return: CMD_HELP */
 int cmd_help(const struct cmd *c);
@@ -102,7 +134,9 @@ int cmd_help(const struct cmd *c);
 /**
  * cmd_config() - load --conf, $FWTOOL_CONF or /etc/fwtool/system.conf;
  * when @required is 0 and no file was named and the default is absent,
- * the built-in defaults are used
+ * the built-in defaults are used. Sets the log level from [system]
+ * log_level unless -v or -q gave one.
+ * Return: 0; FW_EUSAGE for a file that is missing or invalid (exit 2).
  */
 int cmd_config(const struct cmd *c, struct config *cfg, int required, struct fw_err *err) FW_MUST;
 

@@ -7,7 +7,7 @@ int cmd_board(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		CMD_POLICY_OPTS,
+		CMD_BOARD_OPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cmd_policy pol = {0};

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cmd_verbs.h"
@@ -11,19 +12,23 @@
 
 enum { OPT_NO_VERIFY = OPT_FIRST_VERB_OPT };
 
-/* info and verify share their options */
+/* info's options, or verify's (@no_verify NULL) */
 static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify, const char **pathp,
 		      struct fw_err *err)
 {
-	static const struct option opts[] = {
+	static const struct option info_opts[] = {
 		CMD_COMMON_OPTS,
-		CMD_POLICY_OPTS,
+		CMD_KEYRING_OPT,
 		{"no-verify", no_argument, NULL, OPT_NO_VERIFY},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct option verify_opts[] = {
+		CMD_COMMON_OPTS, CMD_PROGRESS_OPTS, CMD_KEYRING_OPT,
+		CMD_BOARD_OPTS,	 CMD_DOWNGRADE_OPT, {NULL, 0, NULL, 0},
+	};
 	int o;
 
-	while ((o = cmd_next_opt(c, opts, pol, err)) > CMD_HELP) {
+	while ((o = cmd_next_opt(c, no_verify ? info_opts : verify_opts, pol, err)) > CMD_HELP) {
 		if (o == OPT_NO_VERIFY && no_verify)
 			*no_verify = 1;
 		else
@@ -55,6 +60,11 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 		ret = cmd_config(c, &cfg, 0, err);
 	if (!ret)
 		ret = cmd_policy(&cfg, &pol, CMD_CHECK_NONE, &b, &vp, err);
+	if (!ret && !no_verify && access(vp.keyring, F_OK))
+		ret = fw_error(err, FW_EUSAGE,
+			       "info: no keyring at %s: name one with --keyring PATH, or show the "
+			       "manifest unchecked with --no-verify",
+			       vp.keyring);
 	vp.no_verify = no_verify;
 	if (!ret)
 		ret = bundle_open(&r, path, NULL, err);
@@ -90,6 +100,10 @@ int cmd_verify(struct cmd *c, struct fw_err *err)
 		ret = cmd_config(c, &cfg, 0, err);
 	if (!ret)
 		ret = cmd_policy(&cfg, &pol, CMD_CHECK_VERIFY, &b, &vp, err);
+	if (!ret && access(vp.keyring, F_OK))
+		ret = fw_error(err, FW_EUSAGE,
+			       "verify: no keyring at %s: name one with --keyring PATH",
+			       vp.keyring);
 	if (!ret) {
 		cmd_progress(c, &prog);
 		progress_phase(&prog, "verify", path, 0);

@@ -24,10 +24,11 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 	};
 	int o;
 
+	/* a verb passes NULL for what it does not take */
 	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP) {
-		if (o == OPT_CMDLINE)
+		if (o == OPT_CMDLINE && cmdline)
 			*cmdline = optarg;
-		else if (o == OPT_NO_REBOOT)
+		else if (o == OPT_NO_REBOOT && no_reboot)
 			*no_reboot = 1;
 		else
 			return cmd_bad_opt(c, err);
@@ -35,7 +36,7 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 	if (o)
 		return o;
 	if (optind != c->argc)
-		return fw_error(err, FW_EUSAGE, "%s takes no arguments", c->argv[0]);
+		return fw_error(err, FW_EUSAGE, "%s takes no arguments", c->name);
 	return 0;
 }
 
@@ -59,10 +60,9 @@ int cmd_report(struct cmd *c, struct fw_err *err)
 {
 	struct outbox_result r;
 	struct config cfg;
-	int no_reboot = 0, ret;
-	const char *cmdline = NULL;
+	int ret;
 
-	ret = parse(c, &cmdline, &no_reboot, err);
+	ret = parse(c, NULL, NULL, err);
 	if (!ret)
 		ret = cmd_config(c, &cfg, 1, err);
 	if (!ret && !cfg.report_url[0] && !cfg.report_cmd[0])

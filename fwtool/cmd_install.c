@@ -24,8 +24,11 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		CMD_POLICY_OPTS,
-		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		CMD_PROGRESS_OPTS,
+		CMD_KEYRING_OPT,
+		CMD_IGNORE_COMPAT_OPT,
+		CMD_DOWNGRADE_OPT,
+		CMD_CMDLINE_OPT,
 		{"no-activate", no_argument, NULL, OPT_NO_ACTIVATE},
 		{"skip-if-running", no_argument, NULL, OPT_SKIP_IF_RUNNING},
 		{"id", required_argument, NULL, OPT_ID},
@@ -119,7 +122,10 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
-		CMD_POLICY_OPTS,
+		CMD_PROGRESS_OPTS,
+		CMD_KEYRING_OPT,
+		CMD_IGNORE_COMPAT_OPT,
+		CMD_DOWNGRADE_OPT,
 		{"bundle", required_argument, NULL, OPT_BUNDLE},
 		{"all-slots", no_argument, NULL, OPT_ALL_SLOTS},
 		{"target-root", required_argument, NULL, OPT_TARGET_ROOT},

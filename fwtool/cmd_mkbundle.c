@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* fwtool bundle create (CONFIG_BUNDLE_CREATE; devices do not need it) */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cmd_verbs.h"
@@ -23,6 +25,24 @@ enum {
 	OPT_CHUNK,
 	OPT_DESC,
 };
+
+/*
+ * Is ":WORD" at the end of --image's FILE a compression, or part of the
+ * name? A file that exists by the whole name is a file; otherwise a short
+ * word of letters and digits is meant as a compression ("rootfs.img:zst"
+ * is a typo, not a file), anything else ("a:b.img") is the name.
+ */
+static int comp_meant(const char *path, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (!access(path, F_OK) || n == 0 || n > 5)
+		return 0;
+	for (; *word; word++)
+		if (!isalnum((unsigned char)*word))
+			return 0;
+	return 1;
+}
 
 /* --image CLASS=FILE[:COMPRESSION] */
 static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
@@ -46,11 +66,14 @@ static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
 	img->path = path;
 	img->comp = COMP_NONE;
 	colon = strrchr(path, ':');
-	if (colon && !comp_parse(colon + 1, &img->comp))
+	if (colon && !comp_parse(colon + 1, &img->comp)) {
 		path[colon - path] = '\0';
-	else if (colon && !strchr(colon, '/'))
+	} else if (colon && comp_meant(path, colon + 1)) {
+		free(path);
+		img->path = NULL;
 		return fw_error(err, FW_EUSAGE, "--image %s: compression is none, gzip, xz or zstd",
 				arg);
+	}
 	mb->nimages++;
 	return 0;
 }
@@ -149,12 +172,7 @@ static int bundle_create(struct cmd *c, struct fw_err *err)
 
 int cmd_bundle(struct cmd *c, struct fw_err *err)
 {
-	/* "fwtool bundle create ..." and "fwtool bundle ..." both create */
-	if (c->argc > 1 && !strcmp(c->argv[1], "create")) {
-		c->argc--;
-		c->argv++;
-	} else if (c->argc > 1 && c->argv[1][0] != '-') {
-		return fw_error(err, FW_EUSAGE, "bundle: unknown action '%s'", c->argv[1]);
-	}
-	return bundle_create(c, err);
+	int ret = cmd_action(c, "create", err);
+
+	return ret ? ret : bundle_create(c, err);
 }

@@ -14,13 +14,9 @@ int cmd_usb(struct cmd *c, struct fw_err *err)
 	unsigned n;
 	int o, ret;
 
-	/* "fwtool usb list": list is the only action */
-	if (c->argc > 1 && !strcmp(c->argv[1], "list")) {
-		c->argc--;
-		c->argv++;
-	} else if (c->argc > 1 && c->argv[1][0] != '-') {
-		return fw_error(err, FW_EUSAGE, "usb: unknown action '%s'", c->argv[1]);
-	}
+	ret = cmd_action(c, "list", err);
+	if (ret)
+		return ret;
 	while ((o = cmd_next_opt(c, opts, NULL, err)) > CMD_HELP)
 		return cmd_bad_opt(c, err);
 	if (o)

@@ -11,6 +11,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "log.h"
 #include "manifest.h"
 
 #define STR_(x) #x
@@ -50,6 +51,7 @@ static const struct key system_keys[] = {
 	{"min_version", S(min_version)},
 	{"hostname", S(hostname)},
 	{"machine_id", P(machine_id)},
+	{"log_level", S(log_level)},
 	{NULL},
 };
 static const struct key uboot_keys[] = {
@@ -483,6 +485,10 @@ static int finish(struct parse *p)
 	if (c->max_tries == 0)
 		return fw_error(p->err, FW_EUSAGE, "%s: [system] max_tries must be 1..%d", p->name,
 				FW_TRIES_MAX);
+	if (c->log_level[0] && log_level_parse(c->log_level) < 0)
+		return fw_error(p->err, FW_EUSAGE,
+				"%s: [system] log_level: '%s' is not error, warning, info or debug",
+				p->name, c->log_level);
 	if (!c->lockfile[0])
 		snprintf(c->lockfile, sizeof(c->lockfile), "%.240s/lock", c->statedir);
 	if (!c->sim_env[0])
@@ -536,8 +542,9 @@ int config_load(struct config *c, const char *path, struct fw_err *err)
 	if (slash == path)
 		strcpy(p.dir, "/");
 	p.f = fopen(path, "r");
+	/* a configuration that cannot be read is the caller's to fix: exit 2 */
 	if (!p.f)
-		return fw_error(err, FW_EIO, "%s: %s", path, strerror(errno));
+		return fw_error(err, FW_EUSAGE, "configuration %s: %s", path, strerror(errno));
 	ret = run(&p);
 	fclose(p.f);
 	return ret;

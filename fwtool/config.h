@@ -48,6 +48,7 @@ struct config {
 	/* [system] */
 	char compatible[FW_COMPAT_LEN + 1]; /* auto | dtb | dmi | literal */
 	char bootloader[16];
+	char log_level[16]; /* "": info, or -v / -q */
 	char keyring[CONFIG_STR];
 	char statedir[CONFIG_STR];
 	char lockfile[CONFIG_STR];

@@ -14,6 +14,18 @@ enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
  */
 void log_msg(enum log_level level, const char *fmt, ...) FW_PRINTF(2, 3);
 
+/** log_set_level() - show messages up to @level (main.c, cmd_config()) */
+void log_set_level(enum log_level level);
+
+/** log_get_level() - the level in force */
+enum log_level log_get_level(void);
+
+/**
+ * log_level_parse() - "error", "warning", "info" or "debug"
+ * Return: the enum log_level, or -1 for any other name
+ */
+int log_level_parse(const char *name);
+
 #define log_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
