@@ -10,7 +10,7 @@
 #include "atomicfile.h"
 #include "faultpoint.h"
 #include "fdio.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 static int io_error(struct fw_err *err, const char *what, const char *path)
 {

@@ -3,7 +3,7 @@
 #define FW_BOARD_H
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "manifest.h"
 
 /**

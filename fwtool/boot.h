@@ -4,7 +4,7 @@
 
 #include "config.h"
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 #define BOOT_MAX 4
 

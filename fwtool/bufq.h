@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 #define BUFQ_MAX_STAGES 4
 

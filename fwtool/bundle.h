@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "manifest.h"
 
 #define BUNDLE_MANIFEST "manifest.json"

@@ -3,7 +3,7 @@
 #define FW_CONFIG_H
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 /* make install's SYSCONFDIR (the Makefile passes it) */
 #ifndef FWTOOL_SYSCONFDIR

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 /*
  * A GRUB environment block: "# GRUB Environment Block\n", comment lines,

@@ -11,7 +11,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "keyring.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 struct keyring {
 	mbedtls_x509_crt ca;

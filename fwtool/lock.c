@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "fwlimits.h"
 #include "lock.h"
 
 int lock_take(const char *path, int *fdp, struct fw_err *err)

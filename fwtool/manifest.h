@@ -7,7 +7,7 @@
 
 #include "err.h"
 #include "hash.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 enum comp { COMP_NONE = 0, COMP_GZIP, COMP_XZ, COMP_ZSTD };
 
@@ -57,7 +57,7 @@ void manifest_free(struct manifest *m);
  * manifest_parse() - parse and validate a manifest
  * @buf: the bytes, not NUL-terminated; never kept
  *
- * Every field is checked against limits.h; unknown keys are refused.
+ * Every field is checked against fwlimits.h; unknown keys are refused.
  * Return: 0; FW_EFORMAT for anything malformed or out of limits (the
  * message names the field); FW_ENOMEM.
  */

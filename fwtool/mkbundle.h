@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "manifest.h"
 
 struct mkbundle_image {

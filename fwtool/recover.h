@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "verify.h"
 
 #define RECOVER_CANDIDATES_MAX 16

@@ -16,7 +16,7 @@
 #include <mbedtls/pk.h>
 
 #include "hash.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "sig.h"
 
 /*

@@ -8,7 +8,7 @@
 #include "faultpoint.h"
 #include "iobuf.h"
 #include "kconfig.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "slotio.h"
 
 static const struct slotio_ops *const slotio_types[] = {

@@ -27,7 +27,7 @@
 #include "faultpoint.h"
 #include "fdio.h"
 #include "iobuf.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "slot.h"
 #include "slotio.h"
 

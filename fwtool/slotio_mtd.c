@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "slot.h"
 #include "slotio.h"
 

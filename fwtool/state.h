@@ -7,7 +7,7 @@
 
 #include "err.h"
 #include "hash.h"
-#include "limits.h"
+#include "fwlimits.h"
 
 /*
  * STATEDIR (on a persistent data partition):

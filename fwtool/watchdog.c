@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
-#include "limits.h"
+#include "fwlimits.h"
 #include "watchdog.h"
 
 enum { WD_NONE, WD_DEVICE, WD_SYSTEMD, WD_SIM };

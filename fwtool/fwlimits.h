@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every hard limit in one place. Anything sized by input is checked against
- * these before it is allocated or trusted.
+ * these before it is allocated or trusted. Not "limits.h": GCC's own
+ * limits.h reaches the C library's through #include_next, which found
+ * this file instead (MB_LEN_MAX went wrong, and _FORTIFY_SOURCE said so).
  */
 #ifndef FW_LIMITS_H
 #define FW_LIMITS_H
