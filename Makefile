@@ -254,6 +254,7 @@ test-build:
 
 check: deps $(TEST_O)/.config
 	@$(TEST_MAKE) test-build
+	@$(TEST_MAKE) deb-root
 	@if scripts/install-deps e2e; then $(TEST_MAKE) e2e-images; else \
 		echo "  (QEMU and the cross toolchain could not be installed: e2e will be skipped)"; fi
 	@$(PYTHON) tests/run_check.py --build $(TEST_O)
@@ -283,11 +284,11 @@ demo: deps $(TEST_O)/.config
 	@$(TEST_MAKE) $(TEST_O)/fwtool
 	@scripts/demo.sh $(TEST_O)
 
-# the machines of tests/e2e (called with O=$(TEST_O)): the product .deb that
-# the x86 host runs, the static recovery binary, and a static arm64 fwtool
-# for the router, cross-built against Debian's arm64 libraries (libfdt-dev
+# the machines of tests/e2e (called with O=$(TEST_O)), beside the product
+# .deb that the x86 host runs (deb-root) and the static recovery binary: a
+# static arm64 fwtool for the router, cross-built against Debian's arm64 libraries (libfdt-dev
 # is not Multi-Arch: same, so its cached arm64 .deb is unpacked instead)
-e2e-images: deb-root
+e2e-images:
 	@test -f $(O)/arm64-extra$(ARM64_LIBDIR)/libfdt.a || { \
 		mkdir -p $(O)/arm64-extra && . scripts/kernel.sh && \
 		dpkg-deb -x "$$(deb_fetch libfdt-dev arm64)" $(O)/arm64-extra; }
@@ -300,7 +301,7 @@ e2e-images: deb-root
 
 e2e: deps $(TEST_O)/.config
 	@scripts/install-deps e2e
-	@$(TEST_MAKE) test-build e2e-images
+	@$(TEST_MAKE) test-build deb-root e2e-images
 	@$(PYTHON) tests/e2e/run.py --build $(TEST_O)
 
 bench: deps $(TEST_O)/.config
