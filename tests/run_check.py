@@ -132,16 +132,16 @@ def run_integ(build, t, extra):
     t.add("integ", npass, nfail, nskip)
 
 
-def corpus_dirs(name):
+def corpus_dirs(build, name):
     base = os.path.join(ROOT, "tests", "fuzz", "corpus", name.replace("fuzz_", ""))
-    gen = os.path.join(ROOT, "build", "corpus", name.replace("fuzz_", ""))
+    gen = os.path.join(ROOT, build, "corpus", name.replace("fuzz_", ""))
     return [d for d in (base, gen) if os.path.isdir(d)]
 
 
 def run_replay(build, t):
     for b in sorted(glob.glob(os.path.join(build, "san", "fuzz", "fuzz_*"))):
         name = os.path.basename(b)
-        dirs = corpus_dirs(name)
+        dirs = corpus_dirs(build, name)
         files = [f for d in dirs for f in sorted(glob.glob(os.path.join(d, "*")))]
         if not files:
             print(f"fuzz-replay: {name}: no corpus", flush=True)
@@ -171,7 +171,7 @@ def run_fuzz(build, t, seconds):
         artifacts = os.path.join(build, "fuzz-artifacts") + "/"
         os.makedirs(artifacts, exist_ok=True)
         cmd = [b, f"-max_total_time={seconds}", "-rss_limit_mb=1024", "-timeout=10",
-               f"-artifact_prefix={artifacts}{name}-", work] + corpus_dirs(name)
+               f"-artifact_prefix={artifacts}{name}-", work] + corpus_dirs(build, name)
         p = subprocess.run(cmd, capture_output=True, text=True)
         ok = p.returncode == 0
         runs = re.findall(r"#(\d+)\s+DONE", p.stderr)
