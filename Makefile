@@ -370,6 +370,6 @@ distclean:
 	rm -rf $(O)
 
 help:
-	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(wildcard $(O)/obj/*.d $(O)/san/*.d)
