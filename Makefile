@@ -61,9 +61,9 @@ INSTALL		?= install
 # ---- sources ---------------------------------------------------------------
 obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
 	 keyring.o sig.o decomp.o board.o config.o bufq.o iobuf.o \
-	 pipeline.o verify.o report.o progress.o atomicfile.o faultpoint.o fdio.o \
+	 pipeline.o verify.o output.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
-	 install.o watchdog.o health.o confirm.o outbox.o txn.o txn_manual.o \
+	 install.o watchdog.o health.o confirm.o report_queue.o txn.o txn_manual.o \
 	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
 	 cmd_confirm.o cmd_checkconf.o
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_mkbundle.o

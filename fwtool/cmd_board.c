@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cmd.h"
 #include "cmd_verbs.h"
-#include "report.h"
+#include "output.h"
 
 int cmd_board(struct cmd *c, struct fw_err *err)
 {
@@ -27,6 +27,6 @@ int cmd_board(struct cmd *c, struct fw_err *err)
 	if (!ret)
 		ret = cmd_policy(&cfg, &pol, CMD_CHECK_VERIFY, &b, &vp, err);
 	if (!ret)
-		report_board(c->json, &b);
+		output_board(c->json, &b);
 	return ret;
 }

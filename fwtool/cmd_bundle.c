@@ -7,7 +7,7 @@
 #include "cmd.h"
 #include "cmd_verbs.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
 #include "verify.h"
 
 enum { OPT_NO_VERIFY = OPT_FIRST_VERB_OPT };
@@ -75,7 +75,7 @@ int cmd_info(struct cmd *c, struct fw_err *err)
 			log_warn("the signature of %s was NOT checked (--no-verify): nothing shown "
 				 "here is authenticated",
 				 path);
-		report_bundle(c->json, path, &v, NULL);
+		output_bundle(c->json, path, &v, NULL);
 	}
 	bundle_close(r);
 	verified_free(&v);
@@ -113,7 +113,7 @@ int cmd_verify(struct cmd *c, struct fw_err *err)
 		progress_end(&prog);
 	}
 	if (!ret)
-		report_bundle(c->json, path, &v, "ok");
+		output_bundle(c->json, path, &v, "ok");
 	verified_free(&v);
 	return ret;
 }

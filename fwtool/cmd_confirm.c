@@ -9,8 +9,8 @@
 #include "confirm.h"
 #include "txn.h"
 #include "lock.h"
-#include "outbox.h"
-#include "report.h"
+#include "report_queue.h"
+#include "output.h"
 
 enum { OPT_NO_REBOOT = OPT_FIRST_VERB_OPT };
 
@@ -43,14 +43,14 @@ static int parse(struct cmd *c, const char **cmdline, int *no_reboot, struct fw_
 /* Deliver queued reports; a failure is logged, never a reason to fail. */
 static void flush_reports(const struct config *cfg)
 {
-	struct outbox_result r;
+	struct report_queue_result r;
 	struct fw_err e = {0};
 	char sink[CONFIG_STR];
 
 	if (!cfg->report_url[0] && !cfg->report_cmd[0])
 		return;
-	outbox_sink(cfg, sink, sizeof(sink));
-	if (outbox_flush(cfg, &r, &e))
+	report_queue_sink(cfg, sink, sizeof(sink));
+	if (report_queue_flush(cfg, &r, &e))
 		log_warn("%s", e.msg);
 	else if (r.failed)
 		log_warn("%u report(s) not delivered (%s); retried later", r.failed, sink);
@@ -58,7 +58,7 @@ static void flush_reports(const struct config *cfg)
 
 int cmd_report(struct cmd *c, struct fw_err *err)
 {
-	struct outbox_result r;
+	struct report_queue_result r;
 	struct config cfg;
 	int ret;
 
@@ -68,7 +68,7 @@ int cmd_report(struct cmd *c, struct fw_err *err)
 	if (!ret && !cfg.report_url[0] && !cfg.report_cmd[0])
 		ret = fw_error(err, FW_EUSAGE, "no report_url or report_cmd in %s", cfg.path);
 	if (!ret)
-		ret = outbox_flush(&cfg, &r, err);
+		ret = report_queue_flush(&cfg, &r, err);
 	if (!ret && c->json)
 		printf("{\"schema\": \"fwtool.report/1\", \"sent\": %u, \"failed\": %u, "
 		       "\"waiting\": %u}\n",
@@ -118,7 +118,7 @@ int cmd_confirm(struct cmd *c, struct fw_err *err)
 			       "\"nothing-pending\"}\n");
 		goto out;
 	}
-	report_txn(c->json, t);
+	output_txn(c->json, t);
 	/* the document above said it all: exit status only */
 	if (out == CONFIRM_ROLLED_BACK)
 		ret = fw_error(err, FW_EROLLEDBACK, "%s", "");
@@ -153,7 +153,7 @@ int cmd_rollback(struct cmd *c, struct fw_err *err)
 	lock_release(&lockfd);
 	if (!ret) {
 		flush_reports(&cfg);
-		report_txn(c->json, t);
+		output_txn(c->json, t);
 		if (reboot && !no_reboot && cfg.reboot_cmd[0] && system(cfg.reboot_cmd) != 0)
 			ret = fw_error(err, FW_EIO, "'%s' failed", cfg.reboot_cmd);
 	}

@@ -7,7 +7,7 @@
 #include "cmd_verbs.h"
 #include "install.h"
 #include "lock.h"
-#include "report.h"
+#include "output.h"
 #include "slot.h"
 
 enum {
@@ -79,7 +79,7 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
 	}
 	if (!ret)
-		report_install(c->json, "fwtool.install/1", res);
+		output_install(c->json, "fwtool.install/1", res);
 	free(res);
 	return ret;
 }
@@ -176,7 +176,7 @@ int cmd_recover(struct cmd *c, struct fw_err *err)
 		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
 	}
 	if (!ret)
-		report_install(c->json, "fwtool.recover/1", res);
+		output_install(c->json, "fwtool.recover/1", res);
 	free(res);
 	return ret;
 }

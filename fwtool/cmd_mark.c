@@ -8,7 +8,7 @@
 #include "cmd_verbs.h"
 #include "txn.h"
 #include "lock.h"
-#include "report.h"
+#include "output.h"
 #include "slot.h"
 #include "state.h"
 
@@ -104,7 +104,7 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 		txn_close(x);
 	lock_release(&lockfd);
 	if (!ret)
-		report_mark(c->json, c->argv[0], what, bn, t->state ? t : NULL);
+		output_mark(c->json, c->argv[0], what, bn, t->state ? t : NULL);
 	free(x);
 	free(t);
 	return ret;

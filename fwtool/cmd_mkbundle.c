@@ -11,7 +11,7 @@
 #include "cmd_verbs.h"
 #include "log.h"
 #include "mkbundle.h"
-#include "report.h"
+#include "output.h"
 
 enum {
 	OPT_OUT = OPT_FIRST_VERB_OPT,
@@ -163,7 +163,7 @@ static int bundle_create(struct cmd *c, struct fw_err *err)
 	if (!ret)
 		ret = mkbundle_create(&mb, &m, err);
 	if (!ret)
-		report_created(c->json, mb.out, &m);
+		output_created(c->json, mb.out, &m);
 	for (unsigned i = 0; i < mb.nimages; i++)
 		free((char *)(uintptr_t)mb.images[i].path);
 	manifest_free(&m);

@@ -10,7 +10,7 @@
 #include "txn.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
-#include "report.h"
+#include "output.h"
 #include "slot.h"
 #include "state.h"
 
@@ -76,9 +76,9 @@ static void problem(struct problems *p, const struct fw_err *e)
 
 int cmd_status(struct cmd *c, struct fw_err *err)
 {
-	struct report_slot rows[FW_SLOTS_MAX];
+	struct output_slot rows[FW_SLOTS_MAX];
 	struct txn_running running;
-	struct report_status view;
+	struct output_status view;
 	struct slot_record recs[FW_SLOTS_MAX];
 	char primary[FW_BOOTNAME_LEN + 1] = "";
 	const char *cmdline = NULL, *errs[4];
@@ -119,7 +119,7 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 
 		if (env_ok)
 			boot_env_state(&env, bn, &st);
-		rows[i] = (struct report_slot){s->name,
+		rows[i] = (struct output_slot){s->name,
 					       s->class,
 					       bn,
 					       s->device,
@@ -138,7 +138,7 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 		errs[i] = pr.msg[i];
 	if (x->booted[0] && txn_running(x, &running, &e))
 		problem(&pr, &e);
-	view = (struct report_status){cfg.bootloader,
+	view = (struct output_status){cfg.bootloader,
 				      x->booted[0] ? x->booted : "?",
 				      primary,
 				      secver,
@@ -148,7 +148,7 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 				      x->booted[0] ? &running : NULL,
 				      errs,
 				      pr.n};
-	report_status(c->json, &view);
+	output_status(c->json, &view);
 	if (pr.n) /* printed above; the exit status says what kind */
 		ret = fw_error(err, pr.code, "%s", c->json ? "" : pr.msg[0]);
 out:
@@ -165,7 +165,7 @@ static void hist_item(void *ctx, const struct txn *t)
 {
 	struct hist *h = ctx;
 
-	report_history_item(h->json, t);
+	output_history_item(h->json, t);
 }
 
 int cmd_history(struct cmd *c, struct fw_err *err)
@@ -180,9 +180,9 @@ int cmd_history(struct cmd *c, struct fw_err *err)
 	if (ret)
 		return ret;
 	h.json = c->json;
-	report_history_begin(c->json);
+	output_history_begin(c->json);
 	ret = state_history_each(cfg.statedir, since, hist_item, &h, err);
-	report_history_end(c->json);
+	output_history_end(c->json);
 	return ret;
 }
 
@@ -258,7 +258,7 @@ int cmd_wait(struct cmd *c, struct fw_err *err)
 		sleep(1);
 	}
 	ret = outcome(t, ret, err);
-	report_wait(c->json, found ? t : NULL, ret, err->msg);
+	output_wait(c->json, found ? t : NULL, ret, err->msg);
 	/* said once: with the document, or by the ended transaction printed */
 	if (ret && (c->json || (found && txn_ended(t->state))))
 		err->msg[0] = '\0';

@@ -4,7 +4,7 @@
 
 #include "cmd.h"
 #include "cmd_verbs.h"
-#include "report.h"
+#include "output.h"
 #include "usb.h"
 
 int cmd_usb(struct cmd *c, struct fw_err *err)
@@ -26,7 +26,7 @@ int cmd_usb(struct cmd *c, struct fw_err *err)
 				c->argv[optind]);
 	ret = usb_list(&devs, &n, err);
 	if (!ret)
-		report_usb(c->json, devs, n);
+		output_usb(c->json, devs, n);
 	free(devs);
 	return ret;
 }

@@ -9,7 +9,7 @@
 #include "install.h"
 #include "txn.h"
 #include "log.h"
-#include "outbox.h"
+#include "report_queue.h"
 #include "pipeline.h"
 #include "slot.h"
 #include "slotio.h"

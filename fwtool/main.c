@@ -13,7 +13,7 @@
 
 #include "cmd_verbs.h"
 #include "log.h"
-#include "report.h"
+#include "output.h"
 
 #ifndef FWTOOL_VERSION
 #error "FWTOOL_VERSION comes from the file VERSION (the Makefile passes it)"
@@ -269,9 +269,9 @@ int main(int argc, char **argv)
 		if (ret == CMD_HELP)
 			return 0;
 		if (ret) {
-			report_set_compact(c.events);
+			output_set_compact(c.events);
 			if (err.msg[0]) /* empty: the verb reported already */
-				report_error(c.json, &err, c.txn_id);
+				output_error(c.json, &err, c.txn_id);
 			return fw_exit_status(ret);
 		}
 		return 0;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "outbox.h"
+#include "report_queue.h"
 #include "slot.h"
 #include "txn.h"
 #include "watchdog.h"
@@ -27,7 +27,7 @@ static int finish(struct txn_ctx *x, const struct txn *t, struct fw_err *err)
 			ret = state_secver_raise(dir, t->security_version, err);
 	}
 	if (!ret)
-		ret = outbox_put(x->cfg, t, err);
+		ret = report_queue_put(x->cfg, t, err);
 	if (!ret)
 		ret = state_history_append(dir, t, err);
 	if (ret)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#ifndef FW_OUTBOX_H
-#define FW_OUTBOX_H
+#ifndef FW_REPORT_QUEUE_H
+#define FW_REPORT_QUEUE_H
 
 #include "config.h"
 #include "err.h"
@@ -10,7 +10,7 @@
  * Final reports for [confirm] report_url or report_cmd. When a transaction
  * ends, its JSON (fwtool.transaction/1 and "host": hostname, machine-id,
  * the board's compatible strings) is queued in STATEDIR/outbox/ID.json
- * (atomically); outbox_flush() delivers what is queued and deletes what
+ * (atomically); report_queue_flush() delivers what is queued and deletes what
  * was taken: a POST to report_url answered 2xx, or report_cmd (a shell
  * command with the report on stdin, as static builds have no libcurl)
  * exiting 0, each within report_timeout seconds. A failed delivery waits
@@ -20,32 +20,33 @@
  */
 
 /**
- * outbox_put() - queue @t's final report (atomically; a report already
+ * report_queue_put() - queue @t's final report (atomically; a report already
  * queued under its id is replaced); nothing when no report_url.
  * Delivery is at least once: a cut can queue a report again that was
  * sent, so receivers deduplicate by transaction id.
  * Return: 0, FW_EIO, FW_ENOSPC, FW_ENOMEM.
  */
-int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err) FW_MUST;
+int report_queue_put(const struct config *cfg, const struct txn *t, struct fw_err *err) FW_MUST;
 
 /**
- * struct outbox_result - what a flush did
+ * struct report_queue_result - what a flush did
  */
-struct outbox_result {
+struct report_queue_result {
 	unsigned sent, failed, waiting;
 };
 
 /**
- * outbox_sink() - where reports go, fit to print: "report_cmd", or
+ * report_queue_sink() - where reports go, fit to print: "report_cmd", or
  * report_url without the user and password it may carry
  */
-void outbox_sink(const struct config *cfg, char *out, size_t size);
+void report_queue_sink(const struct config *cfg, char *out, size_t size);
 
 /**
- * outbox_flush() - try every queued report whose wait is over, until one
+ * report_queue_flush() - try every queued report whose wait is over, until one
  * delivery fails: the others then count as waiting
  * Return: 0; FW_ENOTSUP for report_url when built without CONFIG_REPORT_HTTP.
  */
-int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err) FW_MUST;
+int report_queue_flush(const struct config *cfg, struct report_queue_result *res,
+		       struct fw_err *err) FW_MUST;
 
 #endif

@@ -8,13 +8,13 @@
 
 #include "hex.h"
 #include "install.h"
-#include "report.h"
+#include "output.h"
 #include "txn.h"
 #include "state.h"
 
 static int compact;
 
-void report_set_compact(int c)
+void output_set_compact(int c)
 {
 	compact = c;
 }
@@ -57,7 +57,7 @@ static void fmt_time(time_t t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void report_error(int json, const struct fw_err *err, const char *txn_id)
+void output_error(int json, const struct fw_err *err, const char *txn_id)
 {
 	json_object *doc, *e;
 
@@ -142,7 +142,7 @@ static void print_manifest(const struct manifest *m)
 	}
 }
 
-void report_bundle(int json, const char *path, const struct verified *v, const char *result)
+void output_bundle(int json, const char *path, const struct verified *v, const char *result)
 {
 	json_object *doc, *s;
 
@@ -173,7 +173,7 @@ void report_bundle(int json, const char *path, const struct verified *v, const c
 	emit(doc);
 }
 
-void report_board(int json, const struct board *b)
+void output_board(int json, const struct board *b)
 {
 	json_object *doc, *arr;
 
@@ -195,7 +195,7 @@ void report_board(int json, const struct board *b)
 	emit(doc);
 }
 
-void report_created(int json, const char *path, const struct manifest *m)
+void output_created(int json, const char *path, const struct manifest *m)
 {
 	json_object *doc;
 
@@ -279,7 +279,7 @@ static void print_txn(const struct txn *t)
 	}
 }
 
-void report_txn(int json, const struct txn *t)
+void output_txn(int json, const struct txn *t)
 {
 	char *s;
 
@@ -293,7 +293,7 @@ void report_txn(int json, const struct txn *t)
 	free(s);
 }
 
-void report_install(int json, const char *schema, const struct install_result *res)
+void output_install(int json, const char *schema, const struct install_result *res)
 {
 	json_object *doc, *arr;
 	int running = !strcmp(res->nothing, "running");
@@ -348,7 +348,7 @@ static json_object *running_json(const struct txn_running *r)
 	return o;
 }
 
-static void print_status(const struct report_status *st)
+static void print_status(const struct output_status *st)
 {
 	const struct txn_running *r = st->running;
 
@@ -362,7 +362,7 @@ static void print_status(const struct report_status *st)
 				     : "not confirmed");
 	printf("security version floor: %llu\nslots:\n", (unsigned long long)st->secver);
 	for (unsigned i = 0; i < st->nslots; i++) {
-		const struct report_slot *s = &st->slots[i];
+		const struct output_slot *s = &st->slots[i];
 
 		printf("  %-12s %-2s %-8s %-7s %2u tries  %-10s %s%s\n", s->name, s->bootname,
 		       s->boot, s->type, s->left, s->rec ? s->rec->version : "-", s->device,
@@ -374,7 +374,7 @@ static void print_status(const struct report_status *st)
 		printf("cannot read: %s\n", st->errors[i]);
 }
 
-void report_status(int json, const struct report_status *st)
+void output_status(int json, const struct output_status *st)
 {
 	char hex[HASH_HEX_LEN + 1];
 	json_object *doc, *arr;
@@ -391,7 +391,7 @@ void report_status(int json, const struct report_status *st)
 	json_object_object_add(doc, "running", st->running ? running_json(st->running) : NULL);
 	arr = json_object_new_array();
 	for (unsigned i = 0; i < st->nslots; i++) {
-		const struct report_slot *s = &st->slots[i];
+		const struct output_slot *s = &st->slots[i];
 		json_object *o = json_object_new_object(), *b = json_object_new_object();
 
 		add_str(o, "name", s->name);
@@ -432,7 +432,7 @@ void report_status(int json, const struct report_status *st)
 	emit(doc);
 }
 
-void report_wait(int json, const struct txn *t, int code, const char *msg)
+void output_wait(int json, const struct txn *t, int code, const char *msg)
 {
 	static const struct {
 		int code;
@@ -479,14 +479,14 @@ void report_wait(int json, const struct txn *t, int code, const char *msg)
  */
 static unsigned history_items;
 
-void report_history_begin(int json)
+void output_history_begin(int json)
 {
 	history_items = 0;
 	if (json)
 		printf("{\"schema\": \"fwtool.history/1\", \"transactions\": [");
 }
 
-void report_history_item(int json, const struct txn *t)
+void output_history_item(int json, const struct txn *t)
 {
 	static const char prefix[] = "{\"schema\":\"fwtool.transaction/1\",";
 	char *s;
@@ -503,14 +503,14 @@ void report_history_item(int json, const struct txn *t)
 	free(s);
 }
 
-void report_history_end(int json)
+void output_history_end(int json)
 {
 	if (json)
 		printf("%s]}\n", history_items ? "\n" : "");
 	fflush(stdout);
 }
 
-void report_mark(int json, const char *action, const char *slot, const char *bootname,
+void output_mark(int json, const char *action, const char *slot, const char *bootname,
 		 const struct txn *t)
 {
 	json_object *doc;
@@ -529,7 +529,7 @@ void report_mark(int json, const char *action, const char *slot, const char *boo
 	emit(doc);
 }
 
-void report_usb(int json, const struct usb_info *u, unsigned n)
+void output_usb(int json, const struct usb_info *u, unsigned n)
 {
 	json_object *doc, *arr;
 

@@ -21,7 +21,7 @@
 #include "board.h"
 #include "fdio.h"
 #include "kconfig.h"
-#include "outbox.h"
+#include "report_queue.h"
 
 /* Who sends it: a fleet's server must tell its hosts apart. */
 static json_object *host_json(const struct config *cfg)
@@ -94,7 +94,7 @@ static void trim(const char *dir)
 	}
 }
 
-int outbox_put(const struct config *cfg, const struct txn *t, struct fw_err *err)
+int report_queue_put(const struct config *cfg, const struct txn *t, struct fw_err *err)
 {
 	char dir[FW_PATH_LEN], path[FW_PATH_LEN + 48], *json;
 	json_object *o;
@@ -285,7 +285,7 @@ static void backoff(const char *retry, unsigned attempts)
 	(void)!atomicfile_write(retry, text, strlen(text), &e);
 }
 
-void outbox_sink(const struct config *cfg, char *out, size_t size)
+void report_queue_sink(const struct config *cfg, char *out, size_t size)
 {
 	const char *url = cfg->report_url, *host = strstr(url, "://"), *at;
 
@@ -301,7 +301,8 @@ void outbox_sink(const struct config *cfg, char *out, size_t size)
 		snprintf(out, size, "%s", url);
 }
 
-int outbox_flush(const struct config *cfg, struct outbox_result *res, struct fw_err *err)
+int report_queue_flush(const struct config *cfg, struct report_queue_result *res,
+		       struct fw_err *err)
 {
 	char dir[FW_PATH_LEN];
 	struct dirent *de;
