@@ -64,14 +64,14 @@ obj-y := err.o log.o hex.o hash.o semver.o manifest.o bundle.o \
 	 pipeline.o verify.o output.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o report_queue.o txn.o txn_manual.o \
-	 cmd.o cmd_bundle.o cmd_board.o cmd_install.o cmd_state.o cmd_mark.o \
-	 cmd_confirm.o cmd_checkconf.o
-obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_mkbundle.o
+	 cmd.o cmd_verify.o cmd_board.o cmd_install.o cmd_recover.o cmd_state.o \
+	 cmd_mark.o cmd_confirm.o cmd_report.o cmd_check_config.o
+obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_bundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
 obj-$(CONFIG_SLOT_DFU)		+= slotio_dfu.o
 obj-$(CONFIG_USB)		+= usb.o cmd_usb.o
-obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim.o
+obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim_boot.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
 

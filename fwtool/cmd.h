@@ -25,6 +25,19 @@ struct cmd {
 	int progress; /* -1: on when stderr is a terminal */
 	int log_level; /* enum log_level from -v/-q; -1: system.conf's, else info */
 	char txn_id[40]; /* set by a verb that has one: in its error document too */
+	int reported; /* the verb printed its failure itself: main.c prints no error */
+};
+
+/**
+ * struct cmd_verb - one verb: its name, its handler, a line for fwtool
+ * --help and its own --help text
+ * @fn: 0, CMD_HELP after --help, or a negative FW_E* code with @err set
+ */
+struct cmd_verb {
+	const char *name;
+	int (*fn)(struct cmd *c, struct fw_err *err);
+	const char *what;
+	const char *usage;
 };
 
 /* A verb handler: 0 or a negative FW_E* code; CMD_HELP after --help. */

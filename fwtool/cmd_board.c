@@ -3,7 +3,7 @@
 #include "cmd_verbs.h"
 #include "output.h"
 
-int cmd_board(struct cmd *c, struct fw_err *err)
+static int cmd_board(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
@@ -30,3 +30,14 @@ int cmd_board(struct cmd *c, struct fw_err *err)
 		output_board(c->json, &b);
 	return ret;
 }
+
+const struct cmd_verb cmd_board_verb = {
+	"board",
+	cmd_board,
+	"print this board's compatible strings",
+	"usage: fwtool board [--compatible S]... [--dtb FILE]\n"
+	"Print this board's compatible strings (device tree, DMI, system.conf)\n"
+	"and where they came from.\n"
+	"  --compatible S  use S instead (repeatable)\n"
+	"  --dtb FILE      read them from FILE's root compatible\n",
+};

@@ -56,38 +56,7 @@ static void flush_reports(const struct config *cfg)
 		log_warn("%u report(s) not delivered (%s); retried later", r.failed, sink);
 }
 
-int cmd_report(struct cmd *c, struct fw_err *err)
-{
-	struct report_queue_result r;
-	struct config cfg;
-	int ret;
-
-	ret = parse(c, NULL, NULL, err);
-	if (!ret)
-		ret = cmd_config(c, &cfg, 1, err);
-	if (!ret && !cfg.report_url[0] && !cfg.report_cmd[0])
-		ret = fw_error(err, FW_EUSAGE, "no report_url or report_cmd in %s", cfg.path);
-	if (!ret)
-		ret = report_queue_flush(&cfg, &r, err);
-	if (!ret && c->json)
-		printf("{\"schema\": \"fwtool.report/1\", \"sent\": %u, \"failed\": %u, "
-		       "\"waiting\": %u}\n",
-		       r.sent, r.failed, r.waiting);
-	else if (!ret)
-		printf("reports: %u sent, %u failed (retried later), %u waiting\n", r.sent,
-		       r.failed, r.waiting);
-	/* a timer runs this until the queue is empty: say so while it is not */
-	if (!ret && (r.failed || r.waiting))
-		ret = fw_error(err, FW_EIO,
-			       "%u report(s) still queued (%u failed now, %u waiting "
-			       "for their next try)",
-			       r.failed + r.waiting, r.failed, r.waiting);
-	if (ret && c->json && r.sent + r.failed + r.waiting)
-		err->msg[0] = '\0'; /* the document above says it; the exit status stays */
-	return ret;
-}
-
-int cmd_confirm(struct cmd *c, struct fw_err *err)
+static int cmd_confirm(struct cmd *c, struct fw_err *err)
 {
 	const char *cmdline = NULL;
 	enum confirm_outcome out;
@@ -121,15 +90,18 @@ int cmd_confirm(struct cmd *c, struct fw_err *err)
 	output_txn(c->json, t);
 	/* the document above said it all: exit status only */
 	if (out == CONFIRM_ROLLED_BACK)
-		ret = fw_error(err, FW_EROLLEDBACK, "%s", "");
+		ret = fw_error(err, FW_EROLLEDBACK, "confirm: %s rolled back", t->id);
 	else if (out == CONFIRM_KEPT)
-		ret = fw_error(err, FW_EIO, "%s", "");
+		ret = fw_error(err, FW_EIO,
+			       "confirm: %s failed its checks, with no slot to fall back to",
+			       t->id);
+	c->reported = ret != 0;
 out:
 	free(t);
 	return ret;
 }
 
-int cmd_rollback(struct cmd *c, struct fw_err *err)
+static int cmd_rollback(struct cmd *c, struct fw_err *err)
 {
 	const char *cmdline = NULL;
 	struct txn_ctx *x = calloc(1, sizeof(*x));
@@ -161,3 +133,27 @@ int cmd_rollback(struct cmd *c, struct fw_err *err)
 	free(t);
 	return ret;
 }
+
+const struct cmd_verb cmd_confirm_verb = {
+	"confirm",
+	cmd_confirm,
+	"at boot: health checks under the watchdog, keep or roll back",
+	"usage: fwtool confirm [--no-reboot] [--cmdline FILE]\n"
+	"At boot: if this slot is on trial, run the health checks under the\n"
+	"watchdog and mark it good, or bad and reboot (exit 6). After a fallback,\n"
+	"record why. Otherwise a quiet no-op. Safe to run at every boot.\n"
+	"  --no-reboot     after marking the slot bad, do not run reboot_cmd\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};
+
+const struct cmd_verb cmd_rollback_verb = {
+	"rollback",
+	cmd_rollback,
+	"leave the trial, or go back to the other good slot",
+	"usage: fwtool rollback [--no-reboot] [--cmdline FILE]\n"
+	"Leave a trial (the trial slot marked bad), or with nothing on trial\n"
+	"switch to the other slot with confirmed content; recorded as manual.\n"
+	"Then reboot.\n"
+	"  --no-reboot     switch, but do not run reboot_cmd\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_install.h"
 #include "cmd_verbs.h"
 #include "install.h"
 #include "lock.h"
@@ -15,12 +16,32 @@ enum {
 	OPT_SKIP_IF_RUNNING,
 	OPT_ID,
 	OPT_FORCE,
-	OPT_BUNDLE,
-	OPT_ALL_SLOTS,
-	OPT_TARGET_ROOT,
 };
 
-int cmd_install(struct cmd *c, struct fw_err *err)
+int cmd_install_locked(struct cmd *c, const struct config *cfg, const struct verify_policy *vp,
+		       const struct install_opts *io, int recover, struct fw_err *err)
+{
+	struct install_result *res = calloc(1, sizeof(*res));
+	struct progress prog;
+	int ret, lockfd = -1;
+
+	if (!res)
+		return fw_error(err, FW_ENOMEM, "out of memory");
+	ret = lock_take(cfg->lockfile, &lockfd, err);
+	if (!ret) {
+		cmd_progress(c, &prog);
+		ret = recover ? install_recover(cfg, vp, io, &prog, res, err)
+			      : install_run(cfg, vp, io, &prog, res, err);
+		lock_release(&lockfd);
+		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
+	}
+	if (!ret)
+		output_install(c->json, recover ? "fwtool.recover/1" : "fwtool.install/1", res);
+	free(res);
+	return ret;
+}
+
+static int cmd_install(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
@@ -37,12 +58,10 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	};
 	struct install_opts io = {0};
 	struct cmd_policy pol = {0};
-	struct install_result *res;
 	struct verify_policy vp;
-	struct progress prog;
 	struct config cfg;
 	struct board b;
-	int o, ret, lockfd = -1;
+	int o, ret;
 
 	while ((o = cmd_next_opt(c, opts, &pol, err)) > CMD_HELP) {
 		switch (o) {
@@ -68,115 +87,31 @@ int cmd_install(struct cmd *c, struct fw_err *err)
 	if (!io.cmdline)
 		io.cmdline = cfg.cmdline;
 	io.ignore_compatible = pol.ignore_compatible;
-	res = calloc(1, sizeof(*res));
-	if (!res)
-		return fw_error(err, FW_ENOMEM, "out of memory");
-	ret = lock_take(cfg.lockfile, &lockfd, err);
-	if (!ret) {
-		cmd_progress(c, &prog);
-		ret = install_run(&cfg, &vp, &io, &prog, res, err);
-		lock_release(&lockfd);
-		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
-	}
-	if (!ret)
-		output_install(c->json, "fwtool.install/1", res);
-	free(res);
-	return ret;
+	return cmd_install_locked(c, &cfg, &vp, &io, 0, err);
 }
 
-/*
- * --target-root DEVICE: the bootname of the slot on DEVICE; else the first
- * that is not running (on recovery media none is: the kernel command line
- * names no slot).
- */
-static int recover_bootname(const struct config *cfg, const char *device, const char **out,
-			    struct fw_err *err)
-{
-	const struct config_slot *s;
-	const char *names[FW_SLOTS_MAX];
-	char booted[FW_BOOTNAME_LEN + 1] = "";
-	struct fw_err e = {0};
-	unsigned n;
-
-	if (!device) {
-		n = slot_bootnames(cfg, names, FW_SLOTS_MAX);
-		if (slot_booted(cfg, cfg->cmdline, booted, &e))
-			booted[0] = '\0';
-		for (unsigned i = 0; i < n; i++)
-			if (strcmp(names[i], booted)) {
-				*out = names[i];
-				return 0;
-			}
-		return fw_error(err, FW_EUSAGE, "%s has no bootable slot that is not running",
-				cfg->path);
-	}
-	s = slot_by_device(cfg, device);
-	if (!s)
-		return fw_error(err, FW_EUSAGE, "recover: no slot in %s has device %s", cfg->path,
-				device);
-	*out = slot_bootname(cfg, s);
-	return 0;
-}
-
-int cmd_recover(struct cmd *c, struct fw_err *err)
-{
-	static const struct option opts[] = {
-		CMD_COMMON_OPTS,
-		CMD_PROGRESS_OPTS,
-		CMD_KEYRING_OPT,
-		CMD_IGNORE_COMPAT_OPT,
-		CMD_DOWNGRADE_OPT,
-		{"bundle", required_argument, NULL, OPT_BUNDLE},
-		{"all-slots", no_argument, NULL, OPT_ALL_SLOTS},
-		{"target-root", required_argument, NULL, OPT_TARGET_ROOT},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{NULL, 0, NULL, 0},
-	};
-	struct install_opts io = {0};
-	struct cmd_policy pol = {0};
-	struct install_result *res;
-	const char *where = NULL, *device = NULL;
-	struct verify_policy vp;
-	struct progress prog;
-	struct config cfg;
-	struct board b;
-	int o, ret, lockfd = -1;
-
-	while ((o = cmd_next_opt(c, opts, &pol, err)) > CMD_HELP) {
-		switch (o) {
-		case OPT_BUNDLE: where = optarg; break;
-		case OPT_ALL_SLOTS: io.all_slots = 1; break;
-		case OPT_TARGET_ROOT: device = optarg; break;
-		case OPT_FORCE: io.force = 1; break;
-		default: return cmd_bad_opt(c, err);
-		}
-	}
-	if (o)
-		return o;
-	if (optind != c->argc)
-		return fw_error(err, FW_EUSAGE, "recover: unexpected argument %s (--bundle PATH)",
-				c->argv[optind]);
-	ret = cmd_config(c, &cfg, 1, err);
-	if (!ret)
-		ret = cmd_policy(&cfg, &pol, CMD_CHECK_DEVICE, &b, &vp, err);
-	if (!ret)
-		ret = recover_bootname(&cfg, device, &io.recover_into, err);
-	if (ret)
-		return ret;
-	io.ignore_compatible = pol.ignore_compatible;
-	io.bundle = where;
-	res = calloc(1, sizeof(*res));
-	if (!res)
-		return fw_error(err, FW_ENOMEM, "out of memory");
-	ret = lock_take(cfg.lockfile, &lockfd, err);
-	if (!ret) {
-		cmd_progress(c, &prog);
-		ret = install_recover(&cfg, &vp, &io, &prog, res, err);
-		lock_release(&lockfd);
-		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);
-	}
-	if (!ret)
-		output_install(c->json, "fwtool.recover/1", res);
-	free(res);
-	return ret;
-}
+const struct cmd_verb cmd_install_verb = {
+	"install",
+	cmd_install,
+	"verify a bundle and stream it into the slots not running",
+	"usage: fwtool install [--no-activate] [--force] [--skip-if-running] [--id ID]\n"
+	"         [--keyring PATH] [--ignore-compatible] [--allow-downgrade]\n"
+	"         [--cmdline FILE] [--events] [--progress|--no-progress] BUNDLE|-\n"
+	"Verify, then stream every image into the slot that is not running (marked\n"
+	"bad first), read it back, and make it primary with max_tries tries.\n"
+	"  --no-activate        write and record, but leave the boot order alone\n"
+	"  --force              rewrite images already in their slot (never skips\n"
+	"                       a verification)\n"
+	"  --skip-if-running    nothing to do (exit 0, \"skipped\") when the bundle\n"
+	"                       runs confirmed or is the pending trial\n"
+	"  --id ID              the transaction's id, chosen by the caller (hex\n"
+	"                       digits and dashes, a UUID)\n"
+	"  --keyring PATH       CA certificates (and CRLs) to trust\n"
+	"  --ignore-compatible  skip the board check where system.conf has\n"
+	"                       allow_ignore_compatible = true (recorded)\n"
+	"  --allow-downgrade    accept an older version where system.conf allows it\n"
+	"  --cmdline FILE       read the booted slot from FILE, not /proc/cmdline\n"
+	"  --events             progress as JSON lines on stderr\n"
+	"  --progress           a progress bar even when stderr is not a terminal\n"
+	"  --no-progress        no progress bar\n",
+};

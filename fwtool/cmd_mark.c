@@ -49,7 +49,7 @@ static int resolve(const struct config *cfg, const char *cmdline, const char *wh
 	return fw_error(err, FW_EUSAGE, "no slot or bootname '%s'", what);
 }
 
-int cmd_mark(struct cmd *c, struct fw_err *err)
+static int cmd_mark(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
@@ -109,3 +109,33 @@ int cmd_mark(struct cmd *c, struct fw_err *err)
 	free(t);
 	return ret;
 }
+
+const struct cmd_verb cmd_mark_good_verb = {
+	"mark-good",
+	cmd_mark,
+	"give a slot full tries; ends its trial as confirmed",
+	"usage: fwtool mark-good [--cmdline FILE] [booted|other|SLOT|BOOTNAME]\n"
+	"Full tries for the slot (default: booted); ends a trial of it as\n"
+	"confirmed, recorded with the reason marked-good.\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};
+
+const struct cmd_verb cmd_mark_bad_verb = {
+	"mark-bad",
+	cmd_mark,
+	"take a slot out of the boot order",
+	"usage: fwtool mark-bad [--cmdline FILE] [booted|other|SLOT|BOOTNAME]\n"
+	"Take the slot (default: booted) out of the boot order; ends a trial of\n"
+	"it as rolled back. Never the last slot that would boot.\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};
+
+const struct cmd_verb cmd_mark_active_verb = {
+	"mark-active",
+	cmd_mark,
+	"make a slot primary with max_tries tries",
+	"usage: fwtool mark-active [--cmdline FILE] [booted|other|SLOT|BOOTNAME]\n"
+	"Make the slot (default: booted) primary with max_tries tries; content\n"
+	"that was never confirmed goes on trial.\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};

@@ -74,7 +74,7 @@ static void problem(struct problems *p, const struct fw_err *e)
 		p->code = e->code;
 }
 
-int cmd_status(struct cmd *c, struct fw_err *err)
+static int cmd_status(struct cmd *c, struct fw_err *err)
 {
 	struct output_slot rows[FW_SLOTS_MAX];
 	struct txn_running running;
@@ -149,8 +149,10 @@ int cmd_status(struct cmd *c, struct fw_err *err)
 				      errs,
 				      pr.n};
 	output_status(c->json, &view);
-	if (pr.n) /* printed above; the exit status says what kind */
-		ret = fw_error(err, pr.code, "%s", c->json ? "" : pr.msg[0]);
+	if (pr.n) { /* printed above; the exit status says what kind */
+		ret = fw_error(err, pr.code, "%s", pr.msg[0]);
+		c->reported = c->json;
+	}
 out:
 	txn_close(x);
 	free(x);
@@ -168,7 +170,7 @@ static void hist_item(void *ctx, const struct txn *t)
 	output_history_item(h->json, t);
 }
 
-int cmd_history(struct cmd *c, struct fw_err *err)
+static int cmd_history(struct cmd *c, struct fw_err *err)
 {
 	struct hist h = {0};
 	const char *since = NULL;
@@ -221,7 +223,7 @@ static int outcome(const struct txn *t, int ret, struct fw_err *err)
 	return 0;
 }
 
-int cmd_wait(struct cmd *c, struct fw_err *err)
+static int cmd_wait(struct cmd *c, struct fw_err *err)
 {
 	const char *id = NULL;
 	long timeout = -1; /* none: until it ends; 0: look once */
@@ -261,8 +263,39 @@ int cmd_wait(struct cmd *c, struct fw_err *err)
 	output_wait(c->json, found ? t : NULL, ret, err->msg);
 	/* said once: with the document, or by the ended transaction printed */
 	if (ret && (c->json || (found && txn_ended(t->state))))
-		err->msg[0] = '\0';
+		c->reported = 1;
 out:
 	free(t);
 	return ret;
 }
+
+const struct cmd_verb cmd_status_verb = {
+	"status",
+	cmd_status,
+	"slots, boot state and the current transaction",
+	"usage: fwtool status [--cmdline FILE]\n"
+	"Booted and primary slot, every slot's boot state and content, and the\n"
+	"current or last transaction with its phase.\n"
+	"  --cmdline FILE  read the booted slot from FILE, not /proc/cmdline\n",
+};
+
+const struct cmd_verb cmd_history_verb = {
+	"history",
+	cmd_history,
+	"every ended transaction",
+	"usage: fwtool history [--since ID]\n"
+	"Every ended transaction, oldest first.\n"
+	"  --since ID  only those after transaction ID\n",
+};
+
+const struct cmd_verb cmd_wait_verb = {
+	"wait",
+	cmd_wait,
+	"block until the transaction ends; its outcome is the exit code",
+	"usage: fwtool wait [--timeout SECONDS] [--id ID]\n"
+	"Block until the transaction (the current one, or ID) ends. Exit 0\n"
+	"confirmed, 1 failed, 6 rolled back, 7 timed out, 8 installed but not\n"
+	"activated, 10 no such transaction.\n"
+	"  --timeout SECONDS  give up after SECONDS (0: look once; default: wait)\n"
+	"  --id ID            the transaction to wait for\n",
+};

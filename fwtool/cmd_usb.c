@@ -7,7 +7,7 @@
 #include "output.h"
 #include "usb.h"
 
-int cmd_usb(struct cmd *c, struct fw_err *err)
+static int cmd_usb(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {CMD_COMMON_OPTS, {NULL, 0, NULL, 0}};
 	struct usb_info *devs;
@@ -30,3 +30,12 @@ int cmd_usb(struct cmd *c, struct fw_err *err)
 	free(devs);
 	return ret;
 }
+
+const struct cmd_verb cmd_usb_verb = {
+	"usb",
+	cmd_usb,
+	"list USB devices, mass storage and DFU interfaces",
+	"usage: fwtool usb list\n"
+	"USB devices: VID:PID, bus-port path, product, serial, which are mass\n"
+	"storage, and every DFU interface with its alt settings and names.\n",
+};

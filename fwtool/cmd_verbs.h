@@ -4,22 +4,28 @@
 
 #include "cmd.h"
 
-/* Each verb: 0, CMD_HELP, or a negative FW_E* code with @err set. */
-int cmd_bundle(struct cmd *c, struct fw_err *err);
-int cmd_info(struct cmd *c, struct fw_err *err);
-int cmd_verify(struct cmd *c, struct fw_err *err);
-int cmd_board(struct cmd *c, struct fw_err *err);
-int cmd_check_config(struct cmd *c, struct fw_err *err);
-int cmd_install(struct cmd *c, struct fw_err *err);
-int cmd_recover(struct cmd *c, struct fw_err *err);
-int cmd_usb(struct cmd *c, struct fw_err *err);
-int cmd_status(struct cmd *c, struct fw_err *err);
-int cmd_history(struct cmd *c, struct fw_err *err);
-int cmd_wait(struct cmd *c, struct fw_err *err);
-int cmd_mark(struct cmd *c, struct fw_err *err);
-int cmd_confirm(struct cmd *c, struct fw_err *err);
-int cmd_rollback(struct cmd *c, struct fw_err *err);
-int cmd_sim_boot(struct cmd *c, struct fw_err *err);
-int cmd_report(struct cmd *c, struct fw_err *err);
+/*
+ * The verbs, each defined beside its handler in the cmd_*.c named after
+ * it (cmd_state.c: status, history, wait; cmd_mark.c: mark-*; cmd_confirm.c:
+ * confirm, rollback). main.c lists them in the order --help shows.
+ */
+extern const struct cmd_verb cmd_bundle_verb;
+extern const struct cmd_verb cmd_info_verb;
+extern const struct cmd_verb cmd_verify_verb;
+extern const struct cmd_verb cmd_board_verb;
+extern const struct cmd_verb cmd_check_config_verb;
+extern const struct cmd_verb cmd_install_verb;
+extern const struct cmd_verb cmd_recover_verb;
+extern const struct cmd_verb cmd_usb_verb;
+extern const struct cmd_verb cmd_status_verb;
+extern const struct cmd_verb cmd_history_verb;
+extern const struct cmd_verb cmd_wait_verb;
+extern const struct cmd_verb cmd_mark_good_verb;
+extern const struct cmd_verb cmd_mark_bad_verb;
+extern const struct cmd_verb cmd_mark_active_verb;
+extern const struct cmd_verb cmd_confirm_verb;
+extern const struct cmd_verb cmd_rollback_verb;
+extern const struct cmd_verb cmd_report_verb;
+extern const struct cmd_verb cmd_sim_boot_verb;
 
 #endif

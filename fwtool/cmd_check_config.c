@@ -57,7 +57,7 @@ static void print_json(const struct config *cfg)
 	json_object_put(o);
 }
 
-int cmd_check_config(struct cmd *c, struct fw_err *err)
+static int cmd_check_config(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
@@ -82,3 +82,13 @@ int cmd_check_config(struct cmd *c, struct fw_err *err)
 		print_text(&cfg);
 	return 0;
 }
+
+const struct cmd_verb cmd_check_config_verb = {
+	"check-config",
+	cmd_check_config,
+	"load system.conf and say what it resolved to",
+	"usage: fwtool check-config\n"
+	"Load system.conf as every verb does (exit 2 and the file:line of what\n"
+	"is wrong) and print what it found: each slot's device and what it is\n"
+	"(a device number, a file's inode), the checks and the timeouts.\n",
+};

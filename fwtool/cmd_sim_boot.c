@@ -20,7 +20,7 @@
 
 enum { OPT_WDRESET = OPT_FIRST_VERB_OPT };
 
-int cmd_sim_boot(struct cmd *c, struct fw_err *err)
+static int cmd_sim_boot(struct cmd *c, struct fw_err *err)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTS,
@@ -63,3 +63,12 @@ out:
 	boot_close(&b);
 	return ret;
 }
+
+const struct cmd_verb cmd_sim_boot_verb = {
+	"sim-boot",
+	cmd_sim_boot,
+	"the simulated board's bootloader (sim builds only)",
+	"usage: fwtool sim-boot [--watchdog-reset]\n"
+	"The simulated board's bootloader: pick a slot as boot.cmd does.\n"
+	"  --watchdog-reset  this boot follows a watchdog reset\n",
+};
