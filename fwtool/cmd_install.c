@@ -7,6 +7,7 @@
 #include "cmd_install.h"
 #include "cmd_verbs.h"
 #include "install.h"
+#include "recover.h"
 #include "lock.h"
 #include "output.h"
 #include "slot.h"
@@ -30,7 +31,7 @@ int cmd_install_locked(struct cmd *c, const struct config *cfg, const struct ver
 	ret = lock_take(cfg->lockfile, &lockfd, err);
 	if (!ret) {
 		cmd_progress(c, &prog);
-		ret = recover ? install_recover(cfg, vp, io, &prog, res, err)
+		ret = recover ? recover_run(cfg, vp, io, &prog, res, err)
 			      : install_run(cfg, vp, io, &prog, res, err);
 		lock_release(&lockfd);
 		snprintf(c->txn_id, sizeof(c->txn_id), "%s", res->txn.id);

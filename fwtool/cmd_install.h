@@ -8,7 +8,7 @@
 /**
  * cmd_install_locked() - what install and recover share once their
  * options, configuration and policy are settled: take the lock, run
- * install_run() (or install_recover() with @recover), keep the
+ * install_run() (or recover_run() with @recover), keep the
  * transaction's id for the error document, print the outcome
  * Return: what the run returned
  */

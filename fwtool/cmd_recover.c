@@ -7,7 +7,7 @@
 #include "cmd.h"
 #include "cmd_install.h"
 #include "cmd_verbs.h"
-#include "install.h"
+#include "recover.h"
 #include "slot.h"
 
 enum {

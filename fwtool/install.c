@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 
 #include "boot.h"
 #include "install.h"
+#include "install_job.h"
 #include "txn.h"
 #include "log.h"
 #include "report_queue.h"
@@ -14,15 +14,15 @@
 #include "slot.h"
 #include "slotio.h"
 
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t job_interrupted;
 
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	job_interrupted = sig;
 }
 
 /* No SA_RESTART: a read from a pipe returns EINTR and the install stops. */
-static void catch_signals(void)
+void job_catch_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -33,22 +33,12 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-struct job {
-	const struct config *cfg;
-	struct txn_ctx *x;
-	struct txn *txn;
-	struct progress *prog;
-	struct slotio io;
-	double last_save;
-	const char *recover_into; /* recovery: the bootname written, not "not booted" */
-};
-
 static int sink_write(void *ctx, const void *buf, size_t len, struct fw_err *err)
 {
 	struct job *j = ctx;
 
-	if (interrupted)
-		return fw_error(err, FW_EIO, "interrupted by signal %d", (int)interrupted);
+	if (job_interrupted)
+		return fw_error(err, FW_EIO, "interrupted by signal %d", (int)job_interrupted);
 	return slotio_write(&j->io, buf, len, err);
 }
 
@@ -86,7 +76,7 @@ static void set_phase(struct job *j, const char *fmt, const char *arg)
 	snprintf(j->txn->phase, sizeof(j->txn->phase), fmt, arg);
 }
 
-static int phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err)
+int job_phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err)
 {
 	set_phase(j, fmt, arg);
 	return txn_save(j->x, j->txn, err);
@@ -184,7 +174,7 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 }
 
 /* The booted slot on trial is settled by confirm (or rollback) first. */
-static int refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
+int job_refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
 {
 	const struct txn *p = txn_pending(x);
 
@@ -201,7 +191,7 @@ static int refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
  * the boot order (marked bad by hand), taking the target out too would
  * leave nothing to boot.
  */
-static int refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
+int job_refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
 {
 	struct boot_slot_state st;
 	int ret;
@@ -322,7 +312,7 @@ static int check_group(struct txn_ctx *x, const struct manifest *m, const char *
  * one begins. Saved only now, a transaction that says "installing" never
  * names a target that something else activated.
  */
-static int begin(struct job *j, struct fw_err *err)
+int job_begin(struct job *j, struct fw_err *err)
 {
 	struct txn_ctx *x = j->x;
 	struct txn *p = txn_pending(x);
@@ -340,14 +330,13 @@ static int begin(struct job *j, struct fw_err *err)
 	/* durable before the first byte: a cut from here on is reported as
 	 * an interrupted install of this target, never lost */
 	if (!ret)
-		ret = phase(j, "write %s", j->txn->slots[0], err);
+		ret = job_phase(j, "write %s", j->txn->slots[0], err);
 	j->last_save = monotonic_now();
 	return ret;
 }
 
-static int resolve_targets(struct job *j, const struct manifest *m, const char *booted,
-			   const struct config_slot **targets, struct install_result *res,
-			   struct fw_err *err)
+int job_targets(struct job *j, const struct manifest *m, const char *booted,
+		const struct config_slot **targets, struct install_result *res, struct fw_err *err)
 {
 	unsigned first = res->nimages;
 
@@ -383,10 +372,10 @@ static int resolve_targets(struct job *j, const struct manifest *m, const char *
 	return 0;
 }
 
-static int stream_images(struct job *j, struct bundle_reader *r,
-			 const struct config_slot *const *targets, const struct verified *v,
-			 const struct install_opts *o, unsigned first, struct install_result *res,
-			 struct fw_err *err)
+int job_stream_images(struct job *j, struct bundle_reader *r,
+		      const struct config_slot *const *targets, const struct verified *v,
+		      const struct install_opts *o, unsigned first, struct install_result *res,
+		      struct fw_err *err)
 {
 	struct pipeline_progress pp = {on_progress, j, 0, v->stored_total};
 	const char *into = j->recover_into ? j->recover_into : j->txn->target;
@@ -415,7 +404,7 @@ static int stream_images(struct job *j, struct bundle_reader *r,
 
 static const char *reason_of(int code)
 {
-	if (interrupted)
+	if (job_interrupted)
 		return "interrupted";
 	if (code == FW_EVERIFY || code == FW_EFORMAT)
 		return "verification-failed";
@@ -428,18 +417,18 @@ static const char *reason_of(int code)
  * The floor as it is now: txn_open() may just have finished a confirm
  * that a cut left half done, and raised it since the caller read it.
  */
-static int current_policy(struct txn_ctx *x, const struct verify_policy *vp,
-			  struct verify_policy *now, struct fw_err *err)
+int job_current_policy(struct txn_ctx *x, const struct verify_policy *vp, struct verify_policy *now,
+		       struct fw_err *err)
 {
 	*now = *vp;
 	return state_secver_get(x->cfg->statedir, &now->secver_floor, err);
 }
 
 /* Open and verify a bundle: nothing is written before this passes. */
-static int open_verified(struct job *j, const char *path, const struct verify_policy *vp,
-			 struct bundle_reader **rp, struct verified *v, struct fw_err *err)
+int job_open_verified(struct job *j, const char *path, const struct verify_policy *vp,
+		      struct bundle_reader **rp, struct verified *v, struct fw_err *err)
 {
-	int ret = bundle_open(rp, path, &interrupted, err);
+	int ret = bundle_open(rp, path, &job_interrupted, err);
 
 	if (!ret)
 		ret = verify_header(*rp, vp, v, err);
@@ -452,7 +441,7 @@ static int open_verified(struct job *j, const char *path, const struct verify_po
 }
 
 /* Ends a transaction that began (it is saved) as failed, with the reason. */
-static void fail(struct job *j, int code, const struct fw_err *why)
+void job_fail(struct job *j, int code, const struct fw_err *why)
 {
 	struct fw_err e = {0};
 
@@ -493,7 +482,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 
 	if (!x)
 		return fw_error(err, FW_ENOMEM, "out of memory");
-	catch_signals();
+	job_catch_signals();
 	verified_init(&v);
 	ret = txn_open(x, cfg, o->cmdline, 1, err);
 	if (!ret && x->boot.single_copy)
@@ -501,22 +490,22 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 			 "BOOT_ORDER (U-Boot then boots its default)",
 			 cfg->fw_env_config);
 	if (!ret)
-		ret = refuse_on_trial(x, err);
+		ret = job_refuse_on_trial(x, err);
 	if (!ret)
-		ret = refuse_without_fallback(x, err);
+		ret = job_refuse_without_fallback(x, err);
 	if (!ret)
-		ret = current_policy(x, vp, &now, err);
+		ret = job_current_policy(x, vp, &now, err);
 	txn_begin(x, &res->txn, "install", "");
 	res->txn.ignored_compatible = o->ignore_compatible;
 	if (!ret && o->id)
 		ret = take_id(x, o->id, &res->txn, err);
 	progress_transaction(prog, res->txn.id);
 	if (!ret)
-		ret = open_verified(&j, o->bundle, &now, &r, &v, err);
+		ret = job_open_verified(&j, o->bundle, &now, &r, &v, err);
 	if (!ret && o->skip_if_running && nothing_to_do(x, &v.m, res))
 		goto out; /* done already: nothing written, no transaction */
 	if (!ret)
-		ret = resolve_targets(&j, &v.m, x->booted, targets, res, err);
+		ret = job_targets(&j, &v.m, x->booted, targets, res, err);
 	if (!ret)
 		ret = check_group(x, &v.m, res->txn.target, err);
 	if (ret)
@@ -525,9 +514,9 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		log_warn("board compatibility ignored (--ignore-compatible): the bundle is for "
 			 "[%s%s]; recorded in transaction %s",
 			 v.m.compatible[0], v.m.ncompatible > 1 ? ", ..." : "", res->txn.id);
-	ret = begin(&j, err);
+	ret = job_begin(&j, err);
 	if (!ret)
-		ret = stream_images(&j, r, targets, &v, o, 0, res, err);
+		ret = job_stream_images(&j, r, targets, &v, o, 0, res, err);
 	/* the store that activates needs nothing saved before it: until the
 	 * next save, a cut leaves an installing transaction whichever side of
 	 * the store it falls, and txn_open() settles both the same way */
@@ -537,223 +526,16 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	}
 	if (!ret) {
 		res->txn.state = o->no_activate ? TXN_INSTALLED : TXN_ACTIVATED;
-		ret = phase(&j, o->no_activate ? "installed, not activated" : "reboot to try %s",
-			    res->txn.target, err);
+		ret = job_phase(&j,
+				o->no_activate ? "installed, not activated" : "reboot to try %s",
+				res->txn.target, err);
 	} else {
-		fail(&j, ret, err);
+		job_fail(&j, ret, err);
 	}
 out:
 	bundle_close(r);
 	txn_close(x);
 	free(x);
 	verified_free(&v);
-	return ret;
-}
-
-/* A bootname not written now is bootable only if each of its slots holds
- * what slots.json says fwtool wrote there, read back now. */
-static int still_good(const struct config *cfg, const char *bootname)
-{
-	unsigned nslots = 0;
-
-	for (unsigned i = 0; i < cfg->nslots; i++) {
-		const struct config_slot *s = &cfg->slots[i];
-		struct slot_record rec;
-		uint8_t digest[HASH_LEN];
-		struct fw_err e = {0};
-
-		if (strcmp(slot_bootname(cfg, s), bootname))
-			continue;
-		nslots++;
-		if (state_slot_get(cfg->statedir, s->name, &rec, &e) || strcmp(rec.status, "ok") ||
-		    rec.factory || slotio_hash(s, rec.size, digest, &e) ||
-		    memcmp(digest, rec.sha256, HASH_LEN))
-			return 0;
-	}
-	return nslots > 0;
-}
-
-/* One bootname from one bundle: verified again (the file is read once per
- * bootname), out of the order before its first byte, streamed. */
-static int recover_bootname(struct job *j, const char *path, const char *bootname,
-			    const struct verify_policy *vp, const struct install_opts *o,
-			    struct install_result *res, struct fw_err *err)
-{
-	const struct config_slot *targets[FW_IMAGES_MAX];
-	struct bundle_reader *r = NULL;
-	unsigned first = res->nimages;
-	struct verified v;
-	int ret;
-
-	verified_init(&v);
-	j->recover_into = bootname;
-	ret = open_verified(j, path, vp, &r, &v, err);
-	if (!ret)
-		ret = resolve_targets(j, &v.m, NULL, targets, res, err);
-	if (!ret && j->txn->state == TXN_NONE) {
-		ret = begin(j, err);
-	} else if (!ret) {
-		ret = phase(j, "mark %s bad", bootname, err);
-		if (!ret)
-			ret = boot_mark(&j->x->boot, bootname, BOOT_MARK_BAD, err);
-	}
-	if (!ret)
-		ret = stream_images(j, r, targets, &v, o, first, res, err);
-	bundle_close(r);
-	verified_free(&v);
-	return ret;
-}
-
-/*
- * A recovery is not in a hurry, and the slot it overwrites may be the only
- * one left: a bundle in a file is read through once, every chunk and
- * image checked, before its first byte is written. (From stdin it cannot
- * be; then, as for an I/O error midway, the next candidate is the fallback.)
- */
-static int read_whole(const char *path, const struct verify_policy *vp, struct fw_err *err)
-{
-	struct verified v;
-	int ret;
-
-	if (!strcmp(path, "-"))
-		return 0;
-	verified_init(&v);
-	ret = verify_bundle(path, vp, &v, NULL, err);
-	verified_free(&v);
-	return ret;
-}
-
-/* Every bootname the recovery writes: the chosen one, or all but the booted. */
-static unsigned recover_list(struct txn_ctx *x, const struct install_opts *o, const char **list)
-{
-	unsigned n = 0;
-
-	list[n++] = o->recover_into;
-	for (unsigned i = 0; o->all_slots && i < x->boot.nnames; i++)
-		if (strcmp(x->boot.names[i], o->recover_into) &&
-		    strcmp(x->boot.names[i], x->booted))
-			list[n++] = x->boot.names[i];
-	return n;
-}
-
-/* One candidate bundle into every bootname of the list. */
-static int recover_from(struct job *j, const char *path, const char *const *list, unsigned n,
-			const struct verify_policy *vp, const struct install_opts *o,
-			struct install_result *res, struct fw_err *err)
-{
-	int ret = 0;
-
-	res->nimages = 0;
-	j->txn->nslots = 0;
-	for (unsigned i = 0; !ret && i < n; i++)
-		ret = recover_bootname(j, path, list[i], vp, o, res, err);
-	return ret;
-}
-
-/* Afterwards bootable: what was written (the target first, on trial),
- * what still reads back as recorded, and the running slot if there is one. */
-static int recover_reset(struct job *j, const char *const *list, unsigned n, struct fw_err *err)
-{
-	struct txn_ctx *x = j->x;
-	const char *good[BOOT_MAX];
-	unsigned ngood = 0;
-	enum txn_content c;
-	int ret = 0;
-
-	for (unsigned i = 0; i < n && ngood < BOOT_MAX; i++)
-		good[ngood++] = list[i];
-	for (unsigned i = 0; !ret && i < x->boot.nnames && ngood < BOOT_MAX; i++) {
-		const char *bn = x->boot.names[i];
-		unsigned k;
-
-		for (k = 0; k < ngood && strcmp(good[k], bn); k++)
-			;
-		if (k < ngood)
-			continue;
-		if (!strcmp(bn, x->booted)) {
-			ret = txn_content(x, bn, &c, NULL, 0, err);
-			if (!ret && (c == TXN_CONTENT_CONFIRMED || c == TXN_CONTENT_VERIFIED))
-				good[ngood++] = bn;
-		} else if (still_good(j->cfg, bn)) {
-			good[ngood++] = bn;
-		}
-	}
-	if (!ret)
-		ret = phase(j, "make %s primary", list[0], err);
-	if (!ret)
-		ret = boot_reset(&x->boot, good, ngood, j->cfg->max_tries, err);
-	return ret;
-}
-
-int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, struct progress *prog, struct install_result *res,
-		    struct fw_err *err)
-{
-	struct recover_candidates *cands = malloc(sizeof(*cands));
-	struct txn_ctx *x = malloc(sizeof(*x));
-	struct job j = {.cfg = cfg, .x = x, .txn = &res->txn, .prog = prog};
-	struct verify_policy now;
-	char passed[256] = "";
-	const char *list[BOOT_MAX];
-	unsigned n = 0;
-	int ret;
-
-	if (!x || !cands) {
-		free(x);
-		free(cands);
-		return fw_error(err, FW_ENOMEM, "out of memory");
-	}
-	catch_signals();
-	ret = txn_open(x, cfg, cfg->cmdline, 0, err);
-	if (!ret && x->booted[0] && !strcmp(o->recover_into, x->booted))
-		ret = fw_error(err, FW_EUSAGE,
-			       "recover: slot %s is the one booted (fwtool.slot on the kernel "
-			       "command line): recovery never writes it",
-			       o->recover_into);
-	if (!ret)
-		ret = refuse_on_trial(x, err);
-	if (!ret)
-		ret = refuse_without_fallback(x, err);
-	if (!ret)
-		ret = current_policy(x, vp, &now, err);
-	if (!ret)
-		ret = recover_find(o->bundle, &now, cands, err);
-	if (!ret && o->all_slots && !strcmp(cands->path[0], "-"))
-		ret = fw_error(err, FW_EUSAGE,
-			       "recover --all-slots reads the bundle once per "
-			       "slot: give a file, not stdin");
-	if (ret)
-		goto out;
-	txn_begin(x, &res->txn, "recover", o->recover_into);
-	res->txn.state = TXN_NONE; /* begun only when the first store is made */
-	progress_transaction(prog, res->txn.id);
-	n = recover_list(x, o, list);
-	ret = FW_ENOTFOUND;
-	for (unsigned i = 0; ret && i < cands->n; i++) {
-		ret = read_whole(cands->path[i], &now, err);
-		if (!ret)
-			ret = recover_from(&j, cands->path[i], list, n, &now, o, res, err);
-		if (!ret || interrupted || ret == FW_EUSAGE || ret == FW_ENOMEM ||
-		    i + 1 == cands->n)
-			break;
-		log_warn("recover: passing over %s: %s", cands->path[i], err->msg);
-		snprintf(passed + strlen(passed), sizeof(passed) - strlen(passed), "%s%s",
-			 passed[0] ? ", " : "; passed over ", cands->path[i]);
-	}
-	if (!ret)
-		ret = recover_reset(&j, list, n, err);
-	if (!ret) {
-		res->txn.state = TXN_RECOVERED;
-		snprintf(res->txn.detail, sizeof(res->txn.detail),
-			 "written from recovery media; its checks run at its next boot%.180s",
-			 passed);
-		ret = phase(&j, "reboot to try %s", o->recover_into, err);
-	} else if (res->txn.state == TXN_INSTALLING) {
-		fail(&j, ret, err);
-	}
-out:
-	txn_close(x);
-	free(x);
-	free(cands);
 	return ret;
 }

@@ -5,7 +5,6 @@
 #include "config.h"
 #include "err.h"
 #include "progress.h"
-#include "recover.h"
 #include "state.h"
 #include "verify.h"
 
@@ -14,7 +13,7 @@ struct install_opts {
 	const char *cmdline; /* kernel command line file */
 	int no_activate;
 	int force;
-	/* install_recover(): write into this bootname (and, with all_slots,
+	/* recover_run(): write into this bootname (and, with all_slots,
 	 * then into every other one); it boots first afterwards */
 	const char *recover_into;
 	int all_slots;
@@ -59,27 +58,5 @@ struct install_result {
 int install_run(const struct config *cfg, const struct verify_policy *vp,
 		const struct install_opts *o, struct progress *prog, struct install_result *res,
 		struct fw_err *err) FW_MUST;
-
-/**
- * install_recover() - write a bundle from recovery media
- *
- * @o->bundle is where to look (recover_find(): a bundle, a folder, or NULL
- * for the mounted removable media); the candidates, chosen once the state
- * is settled (under the lock, with the floor as it is now), are tried newest first, each verified exactly as
- * install_run() verifies (a recovery is no back door); one that fails
- * midway is passed over for the next. The bundle is read once per
- * bootname written: @o->recover_into, then with @o->all_slots every other
- * one but the booted (so not from stdin). Each is out of the boot order
- * before its first byte. Afterwards one store leaves bootable what was
- * written (@o->recover_into first), any other bootname whose recorded
- * content still reads back right, and the running one; the transaction is
- * 'recovered': a trial, confirmed (and the floor raised) only by the
- * checks at its boot. Never writes the booted bootname.
- *
- * Return: as install_run().
- */
-int install_recover(const struct config *cfg, const struct verify_policy *vp,
-		    const struct install_opts *o, struct progress *prog, struct install_result *res,
-		    struct fw_err *err) FW_MUST;
 
 #endif
