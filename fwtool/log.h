@@ -8,9 +8,10 @@ enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /**
  * log_msg() - print "fwtool: <msg>" (warnings: "fwtool: warning: <msg>") to
- * stderr. Only cmd_* and main.c call this; lower modules return errors.
- * Warnings from lower modules go through log_warn(), which they may call
- * because a warning changes nothing in the flow.
+ * stderr. What a user is told comes from cmd_* and main.c; lower modules
+ * return errors. Below the CLI only log_warn() (a warning changes nothing
+ * in the flow) and log_debug() (a trace for -v) are called: never
+ * log_info() or log_err().
  */
 void log_msg(enum log_level level, const char *fmt, ...) FW_PRINTF(2, 3);
 

@@ -242,7 +242,7 @@ static int detach(libusb_context *ctx, libusb_device *dev, struct dfu *d, const 
 	if (r < 0)
 		return fw_error(err, FW_EIO, "slot %s: DFU DETACH of %s: %s", slot, path,
 				libusb_strerror(r));
-	log_info("slot %s: %s detached; waiting for it in DFU mode", slot, path);
+	log_debug("slot %s: %s detached; waiting for it in DFU mode", slot, path);
 	end = now_s() + timeout_s;
 	while (now_s() < end) {
 		int n = find(ctx, NULL, path, serial, &again, &d->info, names, sizeof(names));
@@ -291,7 +291,7 @@ static int to_idle(struct dfu *d, const char *slot, struct fw_err *err)
 	int ret = get_status(d, &st, err, slot);
 
 	if (!ret && st.state == ST_ERROR) {
-		log_info("slot %s: device was in dfuERROR (%s): clearing", slot,
+		log_warn("slot %s: device was in dfuERROR (%s): clearing", slot,
 			 status_name(st.status));
 		ctrl(d, 0x21, DFU_CLRSTATUS, 0, NULL, 0);
 		ret = get_status(d, &st, err, slot);
@@ -479,7 +479,7 @@ static int tail_payload(struct slotio *io, struct dfu *d, size_t *payload, struc
 	stored = (uint32_t)s[12] | (uint32_t)s[13] << 8 | (uint32_t)s[14] << 16 |
 		 (uint32_t)s[15] << 24;
 	if ((uint32_t)~crc32(d->crc, d->pend, (uInt)(d->fill - 4)) != stored) {
-		log_info("slot %s: image ends like a DFU suffix but its CRC does not match: "
+		log_warn("slot %s: image ends like a DFU suffix but its CRC does not match: "
 			 "downloading it as firmware",
 			 io->slot->name);
 		return 0;
@@ -555,7 +555,7 @@ static int dfu_finish(struct slotio *io, struct fw_err *err)
 	if (!ret)
 		ret = dnload(io, d, NULL, 0, err); /* end: manifestation */
 	if (ret == 1) {
-		log_info("slot %s: device manifests and resets: no read-back possible",
+		log_warn("slot %s: device manifests and resets: no read-back possible",
 			 io->slot->name);
 		libusb_reset_device(d->h);
 		return 0;
@@ -563,7 +563,7 @@ static int dfu_finish(struct slotio *io, struct fw_err *err)
 	if (!ret && (d->itf->attributes & DFU_CAN_UPLOAD))
 		ret = read_back(io, d, err);
 	else if (!ret)
-		log_info("slot %s: device cannot UPLOAD: its status is the only check",
+		log_warn("slot %s: device cannot UPLOAD: its status is the only check",
 			 io->slot->name);
 	return ret;
 }
