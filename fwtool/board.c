@@ -243,16 +243,17 @@ static void join(char *out, size_t size, const char (*s)[FW_COMPAT_LEN + 1], uns
 		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? ", " : "", s[i]);
 }
 
-int board_match(const struct board *b, const struct manifest *m, struct fw_err *err)
+int board_match(const struct board *b, const char (*patterns)[FW_COMPAT_LEN + 1], unsigned n,
+		struct fw_err *err)
 {
 	char have[120], want[120];
 
-	for (unsigned i = 0; i < m->ncompatible; i++)
+	for (unsigned i = 0; i < n; i++)
 		for (unsigned j = 0; j < b->n; j++)
-			if (!fnmatch(m->compatible[i], b->strings[j], 0))
+			if (!fnmatch(patterns[i], b->strings[j], 0))
 				return 0;
 	join(have, sizeof(have), b->strings, b->n);
-	join(want, sizeof(want), m->compatible, m->ncompatible);
+	join(want, sizeof(want), patterns, n);
 	return fw_error(err, FW_EINCOMPAT, "bundle is for [%s], this board is [%s] (from %s)", want,
 			have, b->source);
 }

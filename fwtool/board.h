@@ -4,7 +4,6 @@
 
 #include "err.h"
 #include "fwlimits.h"
-#include "manifest.h"
 
 /**
  * struct board - what this machine is: its compatible strings, most
@@ -54,10 +53,11 @@ int board_detect(struct board *b, const char *how, const char *dtb, const char *
 		 struct fw_err *err) FW_MUST;
 
 /**
- * board_match() - does any manifest pattern (shell glob) match any board
- * string?
+ * board_match() - does any of the @n patterns (shell globs, a bundle's
+ * compatible list) match any board string?
  * Return: 0, FW_EINCOMPAT naming both sides.
  */
-int board_match(const struct board *b, const struct manifest *m, struct fw_err *err) FW_MUST;
+int board_match(const struct board *b, const char (*patterns)[FW_COMPAT_LEN + 1], unsigned n,
+		struct fw_err *err) FW_MUST;
 
 #endif

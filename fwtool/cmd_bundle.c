@@ -11,6 +11,7 @@
 #include "cmd_verbs.h"
 #include "log.h"
 #include "mkbundle.h"
+#include "name.h"
 #include "output.h"
 
 enum {
@@ -58,7 +59,7 @@ static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
 	img = &mb->images[mb->nimages];
 	memcpy(img->class, arg, (size_t)(eq - arg));
 	img->class[eq - arg] = '\0';
-	if (!manifest_name_ok(img->class, FW_CLASS_LEN))
+	if (!fw_name_ok(img->class, FW_CLASS_LEN))
 		return fw_error(err, FW_EUSAGE, "--image %s: class must be [a-z0-9_-]", arg);
 	path = strdup(eq + 1);
 	if (!path)

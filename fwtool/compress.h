@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "manifest.h"
+#include "comp.h"
 
 /*
  * Encoders for 'bundle create'. Levels are chosen so that the decoder's

@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "manifest.h"
+#include "name.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -229,7 +229,7 @@ static struct config_slot *slot_section(struct parse *p, const char *section)
 	memcpy(class, name, (size_t)(dot - name));
 	class[dot - name] = '\0';
 	idx = strtoul(dot + 1, &end, 10);
-	if (!manifest_name_ok(class, FW_CLASS_LEN) || *end || end == dot + 1 || idx > 99) {
+	if (!fw_name_ok(class, FW_CLASS_LEN) || *end || end == dot + 1 || idx > 99) {
 		perr(p, "[%s]: slot sections are [slot.CLASS.N]", section, "");
 		return NULL;
 	}
@@ -253,7 +253,7 @@ static struct config_check *check_section(struct parse *p, const char *section)
 	const char *name = section + 6;
 	struct config_check *k;
 
-	if (!manifest_name_ok(name, sizeof(k->name) - 1)) {
+	if (!fw_name_ok(name, sizeof(k->name) - 1)) {
 		perr(p, "[%s]: check names are [a-z0-9_-]", section, "");
 		return NULL;
 	}

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "manifest.h"
+#include "comp.h"
 
 /*
  * Streaming decoders for gzip, xz and zstd behind one interface. The window

@@ -8,6 +8,7 @@
 
 #include "hex.h"
 #include "manifest.h"
+#include "name.h"
 #include "semver.h"
 
 /* Members the bundle reserves before the images (bundle.c uses the same). */
@@ -16,28 +17,6 @@ static const char *const reserved_members[] = {
 	"manifest.sig",
 	"signer.pem",
 };
-
-static const char *const comp_names[] = {
-	[COMP_NONE] = "none",
-	[COMP_GZIP] = "gzip",
-	[COMP_XZ] = "xz",
-	[COMP_ZSTD] = "zstd",
-};
-
-const char *comp_name(enum comp c)
-{
-	return comp_names[c];
-}
-
-int comp_parse(const char *s, enum comp *c)
-{
-	for (unsigned i = 0; i < sizeof(comp_names) / sizeof(*comp_names); i++)
-		if (!strcmp(s, comp_names[i])) {
-			*c = (enum comp)i;
-			return 0;
-		}
-	return -1;
-}
 
 void manifest_init(struct manifest *m)
 {
@@ -50,19 +29,6 @@ void manifest_free(struct manifest *m)
 		free(m->images[i].chunks);
 		m->images[i].chunks = NULL;
 	}
-}
-
-int manifest_name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' ||
-		      *s == '-'))
-			return 0;
-	return 1;
 }
 
 static int member_name_ok(const char *s)
@@ -198,7 +164,7 @@ static int parse_image(struct ctx *c, json_object *o, struct manifest_image *img
 		return ret;
 	if ((ret = get_str(c, o, "class", FW_CLASS_LEN, 1, &s)))
 		return ret;
-	if (!manifest_name_ok(s, FW_CLASS_LEN))
+	if (!fw_name_ok(s, FW_CLASS_LEN))
 		return bad(c, "class", "must be [a-z0-9_-]");
 	strcpy(img->class, s);
 	if ((ret = get_str(c, o, "file", FW_MEMBER_LEN, 1, &s)))

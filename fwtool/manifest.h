@@ -7,9 +7,8 @@
 
 #include "err.h"
 #include "hash.h"
+#include "comp.h"
 #include "fwlimits.h"
-
-enum comp { COMP_NONE = 0, COMP_GZIP, COMP_XZ, COMP_ZSTD };
 
 /**
  * struct manifest_image - one image of a bundle
@@ -69,12 +68,5 @@ int manifest_parse(struct manifest *m, const char *buf, size_t len, struct fw_er
  * Return: 0, FW_ENOMEM, or FW_EFORMAT if @m would not parse back.
  */
 int manifest_emit(const struct manifest *m, char **strp, struct fw_err *err) FW_MUST;
-
-const char *comp_name(enum comp c);
-/** comp_parse() - "none" "gzip" "xz" "zstd"; Return: 0 or -1 */
-int comp_parse(const char *s, enum comp *c);
-
-/** manifest_name_ok() - [a-z0-9_-], 1..@max chars (classes, bootnames) */
-int manifest_name_ok(const char *s, size_t max);
 
 #endif

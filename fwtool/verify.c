@@ -22,7 +22,7 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
 	int ret;
 
 	if (p->board) {
-		ret = board_match(p->board, m, err);
+		ret = board_match(p->board, m->compatible, m->ncompatible, err);
 		if (ret)
 			return ret;
 	}

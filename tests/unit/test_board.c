@@ -55,19 +55,16 @@ static void test_board_dmi_skips_placeholders(void **state)
 static void test_board_match_globs_and_names_both_sides(void **state)
 {
 	struct fw_err err = {0};
-	struct manifest m;
+	const char want[2][FW_COMPAT_LEN + 1] = {"acme,other", "acme,router-*"};
 	struct board b;
 
 	(void)state;
-	manifest_init(&m);
-	strcpy(m.compatible[0], "acme,router-*");
-	m.ncompatible = 1;
 	board_init(&b);
 	assert_int_equal(board_add(&b, "acme,router-x1", &err), 0);
-	assert_int_equal(board_match(&b, &m, &err), 0);
+	assert_int_equal(board_match(&b, want, 2, &err), 0);
 	board_init(&b);
 	assert_int_equal(board_add(&b, "acme,switch-x1", &err), 0);
-	assert_int_equal(board_match(&b, &m, &err), FW_EINCOMPAT);
+	assert_int_equal(board_match(&b, want, 2, &err), FW_EINCOMPAT);
 	assert_non_null(strstr(err.msg, "acme,router-*"));
 	assert_non_null(strstr(err.msg, "acme,switch-x1"));
 }
