@@ -63,7 +63,7 @@ static int trial(struct txn_ctx *x, const struct confirm_opts *o, struct txn *t,
 	/* not saved: a cut during the checks finds the trial as the install
 	 * left it, and settles it the same way (two fsyncs saved per boot) */
 	snprintf(t->phase, sizeof(t->phase), "health checks");
-	ok = health_run(cfg, t, pet, &wd);
+	ok = health_run(cfg, t->id, t->target, t->checks, FW_CHECKS_MAX, &t->nchecks, pet, &wd);
 	if (!ret && ok) {
 		ret = txn_commit(x, t, "", "", err);
 		*outcome = CONFIRM_CONFIRMED;

@@ -272,17 +272,19 @@ static unsigned list_dir(const char *dir, char **out, unsigned max, char *why, s
 	return n;
 }
 
-int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx), void *ctx)
+int health_run(const struct config *cfg, const char *id, const char *bootname,
+	       struct txn_check *checks, unsigned max, unsigned *nchecks, void (*tick)(void *ctx),
+	       void *ctx)
 {
 	double start = now();
 	int ok = 1;
 
 	/* what a check may want to know */
 	setenv("FWTOOL_CONF", cfg->path, 1);
-	setenv("FWTOOL_TRANSACTION", t->id, 1);
-	setenv("FWTOOL_SLOT", t->target, 1);
+	setenv("FWTOOL_TRANSACTION", id, 1);
+	setenv("FWTOOL_SLOT", bootname, 1);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	t->nchecks = 0;
+	*nchecks = 0;
 	for (unsigned pass = 0; pass < 3; pass++) {
 		char *files[FW_CHECKS_MAX], dir[FW_PATH_LEN], why[FW_PATH_LEN + 64] = "";
 		unsigned n = 0;
@@ -299,8 +301,8 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 		/* a folder not read whole fails as a check of its own */
 		if (*why && pass == 1)
 			ok = 0;
-		if (*why && t->nchecks < FW_CHECKS_MAX) {
-			struct txn_check *c = &t->checks[t->nchecks++];
+		if (*why && *nchecks < max) {
+			struct txn_check *c = &checks[(*nchecks)++];
 
 			memset(c, 0, sizeof(*c));
 			snprintf(c->name, sizeof(c->name), "%s", pass == 1 ? "required" : "wanted");
@@ -309,8 +311,8 @@ int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx),
 		}
 		unsigned i;
 
-		for (i = 0; i < n && t->nchecks < FW_CHECKS_MAX; i++) {
-			struct txn_check *c = &t->checks[t->nchecks++];
+		for (i = 0; i < n && *nchecks < max; i++) {
+			struct txn_check *c = &checks[(*nchecks)++];
 			const char *base;
 
 			memset(c, 0, sizeof(*c));

@@ -15,9 +15,14 @@
  * failing wanted check is reported and changes nothing. @tick is called at
  * least every 250 ms (the watchdog is petted there). Checks that would
  * start after @deadline seconds fail with "deadline passed".
- * @t: receives each check's result, duration and output tail
+ * @id, @bootname: the transaction and the bootname on trial, for the checks
+ * @checks: room for @max results; *@nchecks receives how many were
+ *          filled, each with its result, duration and output tail. Checks
+ *          that find no room are not run (and if required, fail).
  * Return: 1 if every required check passed, else 0.
  */
-int health_run(const struct config *cfg, struct txn *t, void (*tick)(void *ctx), void *ctx);
+int health_run(const struct config *cfg, const char *id, const char *bootname,
+	       struct txn_check *checks, unsigned max, unsigned *nchecks, void (*tick)(void *ctx),
+	       void *ctx);
 
 #endif
