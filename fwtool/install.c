@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "boot.h"
+#include "hash.h"
 #include "install.h"
 #include "install_job.h"
 #include "txn.h"
@@ -82,6 +83,26 @@ int job_phase(struct job *j, const char *fmt, const char *arg, struct fw_err *er
 	return txn_save(j->x, j->txn, err);
 }
 
+static int hash_piece(void *ctx, const void *buf, size_t len, struct fw_err *err)
+{
+	(void)err;
+	hash_update(ctx, buf, len);
+	return 0;
+}
+
+int job_slot_sha256(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+		    struct fw_err *err)
+{
+	struct hash h;
+	int ret;
+
+	hash_init(&h);
+	ret = slotio_read(slot, len, hash_piece, &h, err);
+	if (!ret)
+		hash_final(&h, digest);
+	return ret;
+}
+
 /* Is @slot already holding @img, as recorded and as re-read? */
 static int already_there(struct job *j, const struct config_slot *slot,
 			 const struct manifest_image *img)
@@ -93,7 +114,7 @@ static int already_there(struct job *j, const struct config_slot *slot,
 	if (state_slot_get(j->cfg->statedir, slot->name, &rec, &e) || strcmp(rec.status, "ok") ||
 	    rec.size != img->installed_size || memcmp(rec.sha256, img->sha256, HASH_LEN))
 		return 0;
-	return !slotio_hash(slot, img->installed_size, digest, &e) &&
+	return !job_slot_sha256(slot, img->installed_size, digest, &e) &&
 	       !memcmp(digest, img->sha256, HASH_LEN);
 }
 
@@ -122,7 +143,7 @@ static int read_back(const struct config_slot *slot, const struct manifest_image
 		     struct fw_err *err)
 {
 	uint8_t digest[HASH_LEN];
-	int ret = slotio_hash(slot, img->installed_size, digest, err);
+	int ret = job_slot_sha256(slot, img->installed_size, digest, err);
 
 	if (!ret && memcmp(digest, img->sha256, HASH_LEN))
 		ret = fw_error(err, FW_EVERIFY,

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "bundle.h"
+#include "hash.h"
 #include "install.h"
 #include "progress.h"
 #include "slotio.h"
@@ -81,6 +82,14 @@ int job_stream_images(struct job *j, struct bundle_reader *r,
 		      const struct config_slot *const *targets, const struct verified *v,
 		      const struct install_opts *o, unsigned first, struct install_result *res,
 		      struct fw_err *err) FW_MUST;
+
+/**
+ * job_slot_sha256() - SHA-256 of the first @len bytes of @slot as the
+ * medium holds them (the read-back, and 'is it there already')
+ * Return: as slotio_read()
+ */
+int job_slot_sha256(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+		    struct fw_err *err) FW_MUST;
 
 /** job_fail() - end a begun transaction as failed, with the reason of @code */
 void job_fail(struct job *j, int code, const struct fw_err *why);

@@ -203,7 +203,7 @@ static int still_good(const struct config *cfg, const char *bootname)
 			continue;
 		nslots++;
 		if (state_slot_get(cfg->statedir, s->name, &rec, &e) || strcmp(rec.status, "ok") ||
-		    rec.factory || slotio_hash(s, rec.size, digest, &e) ||
+		    rec.factory || job_slot_sha256(s, rec.size, digest, &e) ||
 		    memcmp(digest, rec.sha256, HASH_LEN))
 			return 0;
 	}

@@ -95,8 +95,8 @@ void slotio_close(struct slotio *io)
 }
 
 /* a plain read of the device or file */
-static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *h,
-		     struct fw_err *err)
+static int read_plain(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
+		      struct fw_err *err)
 {
 	uint8_t *buf = NULL;
 	int fd, ret = 0;
@@ -131,7 +131,9 @@ static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *
 		}
 		if ((uint64_t)n > len)
 			n = (ssize_t)len;
-		hash_update(h, buf, (size_t)n);
+		ret = fn(ctx, buf, (size_t)n, err);
+		if (ret)
+			break;
 		len -= (uint64_t)n;
 	}
 	iobuf_free(buf, FW_IO_BUF);
@@ -139,12 +141,10 @@ static int read_hash(const struct config_slot *slot, uint64_t len, struct hash *
 	return ret;
 }
 
-int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+int slotio_read(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
 		struct fw_err *err)
 {
 	const struct slotio_ops *ops = slotio_type(slot, err);
-	struct hash h;
-	int ret;
 
 	if (!ops)
 		return err->code;
@@ -153,9 +153,5 @@ int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HAS
 				"slot %s: a %s slot is checked only as it is "
 				"written",
 				slot->name, ops->type);
-	hash_init(&h);
-	ret = (ops->hash ? ops->hash : read_hash)(slot, len, &h, err);
-	if (!ret)
-		hash_final(&h, digest);
-	return ret;
+	return (ops->read ? ops->read : read_plain)(slot, len, fn, ctx, err);
 }

@@ -7,14 +7,19 @@
 
 #include "config.h"
 #include "err.h"
-#include "hash.h"
 
 struct slotio;
 
 /*
- * A slot writer: sequential, size-checked, durable in finish. It knows
- * nothing of bundles, hashes or compression (install.c owns those).
+ * A slot writer: sequential, size-checked, durable in finish, and a reader
+ * of what the medium holds. It knows nothing of bundles, digests or
+ * compression: install.c decides what the content must be. (A writer that
+ * verifies itself compares what it read back with what it was given.)
  */
+
+/* takes each piece slotio_read() reads back, in order */
+typedef int (*slotio_read_fn)(void *ctx, const void *buf, size_t len, struct fw_err *err);
+
 struct slotio_ops {
 	const char *type; /* "file" "block" "mtd" */
 	int (*open)(struct slotio *io, struct fw_err *err);
@@ -27,7 +32,7 @@ struct slotio_ops {
 		     struct fw_err *err);
 	void (*close)(struct slotio *io); /* never fails */
 	/* optional: read @len bytes back where a plain read would not do */
-	int (*hash)(const struct config_slot *slot, uint64_t len, struct hash *h,
+	int (*read)(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
 		    struct fw_err *err);
 	/* finish reads back and compares by itself; nothing else can read it */
 	int verifies_itself;
@@ -76,16 +81,19 @@ int slotio_finish(struct slotio *io, struct fw_err *err) FW_MUST;
 void slotio_close(struct slotio *io);
 
 /**
- * slotio_hash() - SHA-256 of the first @len bytes of @slot, read past the
- * page cache where the medium allows (read-back, already-installed check)
- * Return: 0, FW_EIO, FW_EFORMAT (the slot is shorter than @len).
+ * slotio_read() - the first @len bytes of @slot, read past the page cache
+ * where the medium allows, handed to @fn piece by piece (NAND: bad blocks
+ * skipped, as the writer skipped them)
+ * Return: 0, FW_EIO, FW_EFORMAT (the slot is shorter than @len),
+ * FW_ENOTSUP (a slot that verifies itself cannot be read), or what @fn
+ * returned.
  */
-int slotio_hash(const struct config_slot *slot, uint64_t len, uint8_t digest[HASH_LEN],
+int slotio_read(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
 		struct fw_err *err) FW_MUST;
 
 /**
  * slotio_verifies_itself() - the writer of @slot's type compares its writes
- * in finish (dfu); slotio_hash() cannot read such a slot
+ * in finish (dfu); slotio_read() cannot read such a slot
  */
 int slotio_verifies_itself(const struct config_slot *slot);
 

@@ -258,7 +258,7 @@ static void mtd_close(struct slotio *io)
 	io->priv = NULL;
 }
 
-static int mtd_hash(const struct config_slot *slot, uint64_t len, struct hash *h,
+static int mtd_read(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
 		    struct fw_err *err)
 {
 	struct mtd_info_user info;
@@ -288,10 +288,8 @@ static int mtd_hash(const struct config_slot *slot, uint64_t len, struct hash *h
 			ret = fw_error(err, FW_EIO, "slot %s: read back %s at 0x%llx: %s",
 				       slot->name, slot->device, (unsigned long long)off,
 				       strerror(errno));
-		else if (!bad) {
-			hash_update(h, buf, n);
+		else if (!bad && !(ret = fn(ctx, buf, n, err)))
 			len -= n;
-		}
 		off += info.erasesize;
 	}
 	free(buf);
@@ -305,5 +303,5 @@ const struct slotio_ops slotio_mtd_ops = {
 	.write = mtd_write,
 	.finish = mtd_finish,
 	.close = mtd_close,
-	.hash = mtd_hash,
+	.read = mtd_read,
 };
