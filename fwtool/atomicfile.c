@@ -67,57 +67,6 @@ fail:
 	return ret;
 }
 
-int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp, struct fw_err *err)
-{
-	size_t len = 0, cap = 4096;
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	*bufp = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return fw_error(err, FW_ENOTFOUND, "%s: not found", path);
-		return io_error(err, "open", path);
-	}
-	buf = malloc(cap + 1);
-	while (buf) {
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= max)
-				break;
-			cap = cap * 2 > max ? max : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!buf)
-		return fw_error(err, FW_ENOMEM, "out of memory reading %s", path);
-	if (len == cap && cap >= max) {
-		free(buf);
-		return fw_error(err, FW_EFORMAT, "%s: larger than %zu bytes", path, max);
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	if (lenp)
-		*lenp = len;
-	return 0;
-}
-
 /*
  * A record torn by a power cut or a full disk has no newline at its end.
  * Cut it off (back to the last newline), so the next record starts a line

@@ -15,15 +15,6 @@
 int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
- * atomicfile_read() - read all of @path (at most @max bytes) into a new
- * NUL-terminated buffer
- * @bufp: NULL on entry; the caller frees
- * Return: 0, FW_ENOTFOUND (no such file), FW_EIO, FW_EFORMAT (too large).
- */
-int atomicfile_read(const char *path, size_t max, char **bufp, size_t *lenp,
-		    struct fw_err *err) FW_MUST;
-
-/**
  * atomicfile_append() - append one newline-terminated record with a single
  * write(), then fdatasync (history). A torn last record (no newline: a
  * power cut, a full disk) is cut off first, never glued to this one.

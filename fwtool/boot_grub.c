@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "fdio.h"
 #include "boot.h"
 #include "faultpoint.h"
 #include "grubenv.h"
@@ -40,7 +41,7 @@ static int read_block(struct boot *b, struct grubenv *e, int create, struct fw_e
 {
 	char *buf = NULL;
 	size_t len;
-	int ret = atomicfile_read(b->cfg->grubenv, FW_GRUBENV_SIZE, &buf, &len, err);
+	int ret = fd_read_file(b->cfg->grubenv, FW_GRUBENV_SIZE, &buf, &len, err);
 
 	if (ret == FW_ENOTFOUND && create) {
 		fw_err_clear(err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomicfile.h"
+#include "fdio.h"
 #include "boot.h"
 #include "faultpoint.h"
 
@@ -39,7 +40,7 @@ static char *sim_get(void *ctx, const char *name)
 static int sim_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
 	struct simenv se = {0};
-	int ret = atomicfile_read(b->cfg->sim_env, FW_SIMENV_MAX, &se.text, NULL, err);
+	int ret = fd_read_file(b->cfg->sim_env, FW_SIMENV_MAX, &se.text, NULL, err);
 
 	if (ret == FW_ENOTFOUND) {
 		fw_err_clear(err);

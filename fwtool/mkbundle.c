@@ -240,9 +240,9 @@ static int read_chain(const struct mkbundle *mb, char **chainp, size_t *lenp, st
 	size_t clen = 0, ilen = 0;
 	int ret;
 
-	ret = atomicfile_read(mb->cert, FW_CHAIN_MAX, &cert, &clen, err);
+	ret = fd_read_file(mb->cert, FW_CHAIN_MAX, &cert, &clen, err);
 	if (!ret && mb->chain)
-		ret = atomicfile_read(mb->chain, FW_CHAIN_MAX, &inter, &ilen, err);
+		ret = fd_read_file(mb->chain, FW_CHAIN_MAX, &inter, &ilen, err);
 	if (!ret && clen + ilen + 1 > FW_CHAIN_MAX)
 		ret = fw_error(err, FW_EUSAGE, "certificate chain larger than %u bytes",
 			       FW_CHAIN_MAX);

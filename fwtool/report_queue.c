@@ -36,7 +36,7 @@ static json_object *host_json(const struct config *cfg)
 	else if (gethostname(name, sizeof(name) - 1))
 		name[0] = '\0';
 	json_object_object_add(h, "hostname", json_object_new_string(name));
-	if (atomicfile_read(cfg->machine_id, 256, &id, NULL, &e))
+	if (fd_read_file(cfg->machine_id, 256, &id, NULL, &e))
 		fw_err_clear(&e);
 	json_object_object_add(
 		h, "machine_id",
@@ -333,7 +333,7 @@ int report_queue_flush(const struct config *cfg, struct report_queue_result *res
 			res->waiting++;
 			continue;
 		}
-		if (atomicfile_read(path, FW_STATE_MAX, &body, NULL, err)) {
+		if (fd_read_file(path, FW_STATE_MAX, &body, NULL, err)) {
 			fw_err_clear(err);
 			continue;
 		}

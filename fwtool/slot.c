@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "atomicfile.h"
+#include "fdio.h"
 #include "slot.h"
 
 const char *slot_bootname(const struct config *cfg, const struct config_slot *s)
@@ -58,17 +58,23 @@ int slot_booted(const struct config *cfg, const char *cmdline_path, char *out, s
 {
 	static const char *const params[] = {"fwtool.slot=", "rauc.slot=", "root="};
 	char *cmdline = NULL;
+	size_t len;
 	int ret;
 
 	out[0] = '\0';
-	ret = atomicfile_read(cmdline_path, 65536, &cmdline, NULL, err);
+	ret = fd_read_file(cmdline_path, 65536, &cmdline, &len, err);
 	if (ret)
 		return fw_error(err, ret == FW_ENOTFOUND ? FW_ENOTFOUND : FW_EIO,
 				"cannot read the kernel command line %s", cmdline_path);
-	for (unsigned p = 0; p < 3 && !out[0]; p++) {
+	/* split into words once; then one parameter after the other, in
+	 * order of trust */
+	for (size_t i = 0; i < len; i++)
+		if (cmdline[i] == ' ' || cmdline[i] == '\t' || cmdline[i] == '\n')
+			cmdline[i] = '\0';
+	for (unsigned p = 0; p < 3 && !out[0] && !ret; p++) {
 		size_t plen = strlen(params[p]);
 
-		for (char *tok = strtok(cmdline, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+		for (char *tok = cmdline; tok < cmdline + len; tok += strlen(tok) + 1) {
 			if (strncmp(tok, params[p], plen))
 				continue;
 			if (p < 2) {
@@ -84,13 +90,6 @@ int slot_booted(const struct config *cfg, const char *cmdline_path, char *out, s
 					snprintf(out, FW_BOOTNAME_LEN + 1, "%s",
 						 slot_bootname(cfg, &cfg->slots[i]));
 		}
-		/* strtok cut the buffer: read it again for the next parameter */
-		free(cmdline);
-		cmdline = NULL;
-		if (ret || out[0])
-			break;
-		if (atomicfile_read(cmdline_path, 65536, &cmdline, NULL, err))
-			break;
 	}
 	free(cmdline);
 	if (ret)

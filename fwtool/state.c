@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "atomicfile.h"
+#include "fdio.h"
 #include "hex.h"
 #include "state.h"
 
@@ -246,7 +247,7 @@ int state_txn_load(const char *dir, struct txn *t, struct fw_err *err)
 	int ret;
 
 	path_of(path, sizeof(path), dir, "transaction.json");
-	ret = atomicfile_read(path, FW_STATE_MAX, &buf, &len, err);
+	ret = fd_read_file(path, FW_STATE_MAX, &buf, &len, err);
 	if (ret == FW_ENOTFOUND)
 		ret = fw_error(err, FW_ENOTXN, "no transaction yet");
 	else if (ret == FW_EFORMAT || (!ret && state_txn_parse(t, buf, len, err)))
@@ -480,7 +481,7 @@ static int load_slots(const char *dir, json_object **allp, struct fw_err *err)
 
 	*allp = NULL;
 	path_of(path, sizeof(path), dir, "slots.json");
-	ret = atomicfile_read(path, FW_STATE_MAX, &buf, NULL, err);
+	ret = fd_read_file(path, FW_STATE_MAX, &buf, NULL, err);
 	if (ret == FW_ENOTFOUND) {
 		fw_err_clear(err);
 		*allp = json_object_new_object();
@@ -610,7 +611,7 @@ int state_secver_get(const char *statedir, uint64_t *secverp, struct fw_err *err
 
 	*secverp = 0;
 	path_of(path, sizeof(path), statedir, "security-version");
-	ret = atomicfile_read(path, 64, &buf, NULL, err);
+	ret = fd_read_file(path, 64, &buf, NULL, err);
 	if (ret == FW_ENOTFOUND) {
 		fw_err_clear(err);
 		return 0;

@@ -5,7 +5,7 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
+#include "fdio.h"
 #include "state.h"
 
 struct seen {
@@ -150,7 +150,7 @@ static void test_state_torn_history_line_is_skipped_then_cut(void **state)
 	ended(t, TXN_CONFIRMED);
 	assert_int_equal(state_history_append(dir, t, &err), 0);
 	path = file_of(dir, "history.jsonl");
-	assert_int_equal(atomicfile_read(path, 1 << 20, &text, &len, &err), 0);
+	assert_int_equal(fd_read_file(path, 1 << 20, &text, &len, &err), 0);
 	assert_null(strstr(text, "torn"));
 	assert_int_equal(text[len - 1], '\n');
 	s.n = 0;

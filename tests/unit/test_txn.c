@@ -11,7 +11,7 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
+#include "fdio.h"
 #include "config.h"
 #include "state.h"
 #include "txn.h"
@@ -34,7 +34,7 @@ static char *get(struct fx *f, const char *name)
 	struct fw_err err = {0};
 
 	assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);
-	if (atomicfile_read(path, 1 << 20, &buf, NULL, &err))
+	if (fd_read_file(path, 1 << 20, &buf, NULL, &err))
 		buf = strdup("");
 	free(path);
 	return buf;
