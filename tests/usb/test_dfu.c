@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The DFU slot writer and 'usb list' against dfumodel.c: fwtool's real code,
+ * The DFU protocol (dfu.c), the DFU slot writer and 'usb list' against
+ * dfumodel.c: fwtool's real code,
  * real libusb, usbfs emulated by umockdev. Run under umockdev-wrapper.
  */
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "dfu.h"
 #include "dfumodel.h"
 #include "hash.h"
 #include "slotio.h"
@@ -520,6 +522,95 @@ static int serve(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* dfu.c alone, without the slot adapter: blocks go down as given, the
+ * block counter runs on, and an UPLOAD stops at the bytes asked for. */
+static int refuse_piece(void *ctx, const void *buf, size_t len, struct fw_err *err)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return fw_error(err, FW_EVERIFY, "refused");
+}
+
+static int collect(void *ctx, const void *buf, size_t len, struct fw_err *err)
+{
+	struct fixture *f = ctx;
+
+	(void)err;
+	memcpy(f->img + f->len, buf, len);
+	f->len += len;
+	return 0;
+}
+
+static void test_protocol_dnload_then_upload(void **state)
+{
+	struct fixture *f = *state;
+	struct model *m = plug(f, 0, &base);
+	uint8_t blocks[3][512];
+	struct model_stats st;
+	struct dfu d;
+	uint64_t total;
+
+	for (unsigned i = 0; i < sizeof(blocks); i++)
+		blocks[i / 512][i % 512] = (uint8_t)(i * 13);
+	assert_int_equal(dfu_open(&d, "dfu:1209:df11@flash-a", "test", 10, 0, &f->err), 0);
+	assert_int_equal(d.transfer_size, 512);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(dfu_dnload(&d, blocks[i], 512, &f->err), 0);
+	assert_int_equal(dfu_dnload(&d, NULL, 0, &f->err), 0); /* manifest, tolerant */
+	assert_int_equal(d.block, 4);
+	assert_holds(m, 0, &blocks[0][0], sizeof(blocks));
+	f->img = malloc(sizeof(blocks));
+	f->len = 0;
+	assert_int_equal(dfu_upload(&d, 700, collect, f, &total, &f->err), 0);
+	assert_int_equal(total, 700);
+	assert_memory_equal(f->img, blocks, 700);
+	dfu_close(&d);
+	dfu_close(&d); /* twice is safe */
+	model_stats(m, &st);
+	assert_int_equal(st.dnload_blocks, 3);
+	assert_int_equal(st.manifested, 1);
+}
+
+static void test_protocol_callback_error_stops_upload(void **state)
+{
+	struct fixture *f = *state;
+	struct dfu d;
+	uint64_t total;
+	uint8_t block[512] = {1};
+
+	plug(f, 0, &base);
+	assert_int_equal(dfu_open(&d, "dfu:1209:df11@flash-a", "test", 10, 0, &f->err), 0);
+	assert_int_equal(dfu_dnload(&d, block, 512, &f->err), 0);
+	assert_int_equal(dfu_dnload(&d, block, 512, &f->err), 0);
+	assert_int_equal(dfu_dnload(&d, NULL, 0, &f->err), 0);
+	assert_int_equal(dfu_upload(&d, 1024, refuse_piece, NULL, &total, &f->err), FW_EVERIFY);
+	assert_int_equal(total, 512); /* stopped at the first piece */
+	dfu_close(&d);
+}
+
+static void test_suffix_form_and_match(void **state)
+{
+	uint8_t t[DFU_SUFFIX_LEN] = {0xff, 0xff, 0x11, 0xdf, 0x09, 0x12, 0x00, 0x01,
+				     'U',  'F',	 'D',  16,   0x78, 0x56, 0x34, 0x12};
+	struct dfu_suffix s;
+
+	(void)state;
+	assert_int_equal(dfu_suffix_parse(t, &s), 1);
+	assert_int_equal(s.vid, 0x1209);
+	assert_int_equal(s.pid, 0xdf11);
+	assert_int_equal(s.crc, 0x12345678);
+	assert_true(dfu_suffix_matches(&s, 0x1209, 0xdf11));
+	assert_false(dfu_suffix_matches(&s, 0x0483, 0xdf11));
+	s.vid = 0xffff;
+	assert_true(dfu_suffix_matches(&s, 0x0483, 0xdf11));
+	t[11] = 15; /* the length is part of the form */
+	assert_int_equal(dfu_suffix_parse(t, &s), 0);
+	t[11] = 16;
+	t[8] = 'u';
+	assert_int_equal(dfu_suffix_parse(t, &s), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(int argc, char **argv)
@@ -545,6 +636,9 @@ int main(int argc, char **argv)
 		T(test_no_upload_means_status_only),
 		T(test_bad_device_spec),
 		T(test_usb_list_describes_dfu_devices),
+		T(test_protocol_dnload_then_upload),
+		T(test_protocol_callback_error_stops_upload),
+		cmocka_unit_test(test_suffix_form_and_match),
 	};
 
 	const char *pre = getenv("LD_PRELOAD");
