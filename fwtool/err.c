@@ -28,42 +28,56 @@ static const struct {
 	{FW_ENOTXN, 10, "no-transaction"},
 };
 
+/*
+ * Copy @src into @dst (of @size) whole, or, when it is too long, with its
+ * middle replaced by "...": a message's end says what failed ("No space
+ * left on device"), its start where; a long path in between can give.
+ */
+static void fit(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src), room = size - 1;
+
+	if (len <= room) {
+		memcpy(dst, src, len + 1);
+		return;
+	}
+	size_t tail = room / 2, head = room - tail - 3;
+
+	memcpy(dst, src, head);
+	memcpy(dst + head, "...", 3);
+	memcpy(dst + head + 3, src + len - tail, tail + 1);
+}
+
 int fw_error(struct fw_err *err, int code, const char *fmt, ...)
 {
+	char full[4 * sizeof(err->msg)];
 	va_list ap;
 
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(full, sizeof(full), fmt, ap);
 	va_end(ap);
+	fit(err->msg, sizeof(err->msg), full);
 	return code;
 }
 
 int fw_error_prefix(struct fw_err *err, const char *fmt, ...)
 {
-	char prefix[128], old[sizeof(err->msg)];
-	size_t len, room;
+	char full[128 + 2 + sizeof(err->msg)];
+	int n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	n = vsnprintf(full, 128, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	old[sizeof(old) - 1] = '\0';
-	len = strlen(old);
-	room = sizeof(err->msg) - 1 - strlen(prefix) - 2;
-	if (len > room) {
-		/* too long: the middle goes (a long path), never the end, which
-		 * says what failed ("No space left on device") */
-		size_t tail = room / 2, head = room - tail - 3;
-
-		memmove(old + head + 3, old + len - tail, tail + 1);
-		memcpy(old + head, "...", 3);
-	}
-	len = strlen(prefix);
-	memcpy(err->msg, prefix, len);
-	memcpy(err->msg + len, ": ", 2);
-	memcpy(err->msg + len + 2, old, strlen(old) + 1);
+	if (n < 0)
+		n = 0;
+	else if (n > 127)
+		n = 127;
+	memcpy(full + n, ": ", 2);
+	memcpy(full + n + 2, err->msg, sizeof(err->msg));
+	full[sizeof(full) - 1] = '\0';
+	fit(err->msg, sizeof(err->msg), full);
 	return err->code;
 }
 
