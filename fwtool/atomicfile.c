@@ -97,9 +97,13 @@ static int cut_torn_tail(int fd, const char *path, struct fw_err *err)
 
 int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err)
 {
-	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC), created = 0;
 	int ret;
 
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		created = fd >= 0;
+	}
 	if (fd < 0)
 		return io_error(err, "open", path);
 	ret = cut_torn_tail(fd, path, err);
@@ -108,6 +112,10 @@ int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_e
 	else if (!ret && fdatasync(fd))
 		ret = io_error(err, "fdatasync", path);
 	close(fd);
+	/* a new file's name is in the directory, which its fdatasync does
+	 * not write: without this a cut could lose the whole file */
+	if (!ret && created)
+		ret = atomicfile_fsync_dir(path, err);
 	if (!ret)
 		faultpoint("atomicfile: appended");
 	return ret;

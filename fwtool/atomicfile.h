@@ -16,7 +16,8 @@ int atomicfile_write(const char *path, const void *buf, size_t len, struct fw_er
 
 /**
  * atomicfile_append() - append one newline-terminated record with a single
- * write(), then fdatasync (history). A torn last record (no newline: a
+ * write(), then fdatasync, and for a file it created the directory too
+ * (history). A torn last record (no newline: a
  * power cut, a full disk) is cut off first, never glued to this one.
  */
 int atomicfile_append(const char *path, const void *buf, size_t len, struct fw_err *err) FW_MUST;
