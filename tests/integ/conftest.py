@@ -23,7 +23,8 @@ class Result:
         return f"rc={self.rc}\nstdout={self.out[-2000:]}\nstderr={self.err[-2000:]}"
 
 
-def fw(*args, input=None, env=None, check=None, timeout=600):
+def fw(*args, input=None, env=None, expect=None, timeout=600):
+    """Run fwtool; with @expect, assert that it exits with that status."""
     e = dict(os.environ)
     e.pop("FWTOOL_CONF", None)
     if env:
@@ -33,8 +34,8 @@ def fw(*args, input=None, env=None, check=None, timeout=600):
     r = Result(p)
     r.out = r.out.decode(errors="replace") if isinstance(r.out, bytes) else r.out
     r.err = r.err.decode(errors="replace")
-    if check is not None:
-        assert r.rc == check, r
+    if expect is not None:
+        assert r.rc == expect, r
     return r
 
 
@@ -57,7 +58,7 @@ def mkbundle(keys, tmp_path):
             args += ["--compatible", c]
         for cls, path in images:
             args += ["--image", f"{cls}={path}"]
-        fw(*args, *extra, check=0)
+        fw(*args, *extra, expect=0)
         return tmp_path / out
     return make
 

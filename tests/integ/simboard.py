@@ -38,7 +38,7 @@ class SimBoard:
             args += ["--image", images[c]]
         fw("bundle", "create", "-o", out, "--key", self.keys.signer[0], "--cert",
            self.keys.signer[1], "--version", version, "--security-version", secver,
-           "--compatible", compatible, *args, *extra, check=0)
+           "--compatible", compatible, *args, *extra, expect=0)
         return out
 
     def image(self, tmp, version, cls="rootfs"):
@@ -98,7 +98,7 @@ class SimBoard:
             return f.read().split("fwtool.slot=")[1].split()[0]
 
     def status(self):
-        r = self.fw("status", "--json", check=0)
+        r = self.fw("status", "--json", expect=0)
         return json.loads(r.out)
 
     def slot_file(self, bootname, cls="rootfs"):
@@ -107,4 +107,4 @@ class SimBoard:
 
     def boot(self, watchdog_reset=False):
         args = ["sim-boot"] + (["--watchdog-reset"] if watchdog_reset else [])
-        return self.fw(*args, check=0)
+        return self.fw(*args, expect=0)

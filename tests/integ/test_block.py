@@ -41,13 +41,13 @@ def test_install_into_loop_device_slots(keys, tmp_path, loops):
                         f"device = {loops[1]}\ntype = block")
     open(board.conf, "w").write(conf)
     b = board.bundle(tmp_path)
-    r = board.fw("install", "--json", b, check=0)
+    r = board.fw("install", "--json", b, expect=0)
     assert json.loads(r.out)["transaction"]["target"] == "B"
     img = open(os.path.join(tmp_path, "images", "rootfs-1.1.0.img"), "rb").read()
     with open(loops[1], "rb") as f:
         assert hashlib.sha256(f.read(len(img))).digest() == hashlib.sha256(img).digest()
     # installed again: re-hashed from the device and skipped
-    r = board.fw("install", "--json", b, check=0)
+    r = board.fw("install", "--json", b, expect=0)
     assert json.loads(r.out)["images"][0]["result"] == "already-installed"
 
 
@@ -84,7 +84,7 @@ def test_image_larger_than_block_slot_fails_cleanly(keys, tmp_path, loops):
     out = tmp_path / "big.fwb"
     fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
        "--version", "2.0.0", "--compatible", "fwtool,sim", "--image", f"rootfs={big}",
-       check=0)
+       expect=0)
     r = board.fw("install", out)
     assert r.rc == 1 and "larger than the slot" in r.err, r
     assert board.bootenv()["BOOT_ORDER"] == "A"
@@ -104,7 +104,7 @@ def _block_board(keys, tmp_path, loops, size, verify="true"):
     out = tmp_path / "b.fwb"
     fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
        "--version", "2.0.0", "--compatible", "fwtool,sim", "--image", f"rootfs={img}:none",
-       check=0)
+       expect=0)
     return board, out
 
 

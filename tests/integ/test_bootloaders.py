@@ -73,7 +73,7 @@ class Board:
 
     def state(self):
         """bootname -> (in order, good, tries) from fwtool status"""
-        st = json.loads(self.fw("status", "--json", check=0).out)
+        st = json.loads(self.fw("status", "--json", expect=0).out)
         return st["primary"], {s["bootname"]: (s["boot"]["state"], s["boot"]["tries_left"])
                                for s in st["slots"]}
 
@@ -93,20 +93,20 @@ def test_boot_contract(tmp_path, backend):
     """The same operations mean the same thing on every backend."""
     b = Board(tmp_path, backend)
     assert b.state() == ("A", {"A": ("good", 3), "B": ("bad", 0)})
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     assert b.state() == ("B", {"A": ("good", 3), "B": ("good", 3)})
-    b.fw("mark-bad", "B", check=0)
+    b.fw("mark-bad", "B", expect=0)
     assert b.state() == ("A", {"A": ("good", 3), "B": ("bad", 0)})
-    b.fw("mark-good", "B", check=0)
+    b.fw("mark-good", "B", expect=0)
     assert b.state()[1]["B"] == ("good", 3)
-    b.fw("mark-bad", "A", check=0)
+    b.fw("mark-bad", "A", expect=0)
     assert b.state() == ("B", {"A": ("bad", 0), "B": ("good", 3)})
     # never the last slot the bootloader would boot
     r = b.fw("mark-bad", "B")
     assert r.rc == 2 and "no other slot" in r.err, r
     assert b.state() == ("B", {"A": ("bad", 0), "B": ("good", 3)})
     # A came with the board: marked bad, it is still known good
-    b.fw("mark-good", "A", check=0)
+    b.fw("mark-good", "A", expect=0)
     assert b.state() == ("B", {"A": ("good", 3), "B": ("good", 3)})
     assert b.fw("mark-good", "C").rc == 2
 
@@ -115,7 +115,7 @@ def test_uboot_reads_mkenvimage_and_fw_printenv_reads_fwtool(tmp_path):
     b = Board(tmp_path, "uboot")
     shutil.copy(b.p("env0.bin"), b.p("ref.bin"))
     assert b.state()[0] == "A"
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     env = b.printenv()
     assert env["BOOT_ORDER"] == "B A" and env["BOOT_B_LEFT"] == "3"
     assert env["bootcmd"] == "run ab_boot"
@@ -139,7 +139,7 @@ def test_uboot_counters_are_hex(tmp_path):
     assert b.state()[1]["A"] == ("good", 10)
     with open(b.p("system.conf"), "a") as f:
         f.write("")
-    b.fw("mark-good", "A", check=0)
+    b.fw("mark-good", "A", expect=0)
     assert b.printenv()["BOOT_A_LEFT"] == "3"
 
 
@@ -150,11 +150,11 @@ def test_uboot_redundant_copies_alternate_and_fall_back(tmp_path):
         return [open(b.p(f"env{i}.bin"), "rb").read()[4] for i in (0, 1)]
 
     f0 = flags()
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     f1 = flags()
     assert sorted(f1) != sorted(f0) and max(f1) == max(f0) + 1
     newer = f1.index(max(f1))
-    b.fw("mark-bad", "A", check=0)  # the other copy now
+    b.fw("mark-bad", "A", expect=0)  # the other copy now
     f2 = flags()
     assert f2.index(max(f2)) != newer
     assert b.printenv()["BOOT_ORDER"] == "B"
@@ -198,7 +198,7 @@ def test_uboot_torn_store_leaves_old_or_new(tmp_path):
     empty, and the real fw_printenv agrees at sampled points."""
     b = Board(tmp_path, "uboot", redundant=True)
     old = [open(b.p(f"env{i}.bin"), "rb").read() for i in (0, 1)]
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     new = [open(b.p(f"env{i}.bin"), "rb").read() for i in (0, 1)]
     changed = [i for i in (0, 1) if old[i] != new[i]]
     assert len(changed) == 1  # only the non-current copy was written
@@ -222,7 +222,7 @@ def test_uboot_torn_store_leaves_old_or_new(tmp_path):
 def test_grub_block_is_byte_identical_to_grub_editenv(tmp_path):
     b = Board(tmp_path, "grub")
     shutil.copy(b.p("grubenv"), b.p("ref"))
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     # the same change with grub-editenv, in fwtool's order
     subprocess.run(["grub-editenv", b.p("ref"), "set", "ORDER=B A", "A_OK=1", "A_TRY=0",
                     "A_LEFT=3", "B_OK=1", "B_TRY=0", "B_LEFT=3"], check=True)
@@ -239,13 +239,13 @@ def test_grub_store_rewrites_the_block_in_place(tmp_path):
     the QEMU host test)."""
     b = Board(tmp_path, "grub")
     ino = os.stat(b.p("grubenv")).st_ino
-    b.fw("mark-active", "B", check=0)
+    b.fw("mark-active", "B", expect=0)
     assert os.stat(b.p("grubenv")).st_ino == ino
     assert os.path.getsize(b.p("grubenv")) == 1024
     assert not [n for n in os.listdir(b.d) if ".tmp-" in n]
     # a block that does not exist yet is created (through a temp file)
     os.unlink(b.p("grubenv"))
-    b.fw("mark-active", "A", check=0)
+    b.fw("mark-active", "A", expect=0)
     assert b.grublist()["ORDER"] == "A" and os.path.getsize(b.p("grubenv")) == 1024
 
 

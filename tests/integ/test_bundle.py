@@ -17,9 +17,9 @@ def test_create_then_verify_each_compression(keys, tmp_path, comp):
     out = tmp_path / "b.fwb"
     fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
        "--version", "2.1.0", "--compatible", "acme,*", "--image", f"rootfs={img}:{comp}",
-       check=0)
+       expect=0)
     r = fw("verify", "--json", "--keyring", keys.keyring, "--compatible", "acme,x1", out,
-           check=0)
+           expect=0)
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.verify/1" and doc["result"] == "ok"
     im = doc["manifest"]["images"][0]
@@ -70,14 +70,14 @@ def test_sign_cmd_with_openssl(keys, tmp_path, signer, sigopt):
     fw("bundle", "create", "-o", out, "--sign-cmd",
        f"openssl dgst -sha256 -sign {key} {sigopt}", "--cert", cert, "--version", "1.0.0",
        "--compatible", "acme,*", "--image", f"rootfs={rand_file(tmp_path / 'i', 9000)}",
-       check=0)
-    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", out, check=0)
+       expect=0)
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", out, expect=0)
 
 
 def test_openssl_signed_manifest_is_accepted(keys, tmp_path):
     """A bundle written by the independent generator (openssl signature)."""
     path = bg.build(str(tmp_path / "x.fwb"), keys, [("rootfs", os.urandom(20000), "zstd")])
-    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", path, check=0)
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", path, expect=0)
 
 
 def test_sign_key_must_match_cert(keys, tmp_path):
@@ -91,18 +91,18 @@ def test_sign_key_must_match_cert(keys, tmp_path):
 
 def test_info_shows_manifest_and_no_verify_warns(mkbundle, keys, tmp_path):
     out = mkbundle([("rootfs", rand_file(tmp_path / "a", 5000))], version="3.4.5")
-    r = fw("info", "--keyring", keys.keyring, out, check=0)
+    r = fw("info", "--keyring", keys.keyring, out, expect=0)
     assert "3.4.5" in r.out and "verified, signed by CN=signer" in r.out
     r = fw("info", "--keyring", keys.p("otherca.pem"), out)
     assert r.rc == 3, r
-    r = fw("info", "--no-verify", out, check=0)
+    r = fw("info", "--no-verify", out, expect=0)
     assert "NOT VERIFIED" in r.out and "NOT checked" in r.err
 
 
 def test_verify_from_stdin(mkbundle, keys, tmp_path):
     out = mkbundle([("rootfs", rand_file(tmp_path / "a", 300000))])
     r = fw("verify", "--keyring", keys.keyring, "--compatible", "acme,1", "-",
-           input=open(out, "rb").read(), check=0)
+           input=open(out, "rb").read(), expect=0)
     assert "result:     ok" in r.out
 
 
@@ -112,7 +112,7 @@ def test_keyring_directory_with_crl_file(mkbundle, keys, tmp_path):
     shutil.copy(keys.keyring, ring / "ca.pem")
     shutil.copy(keys.p("ca.crl"), ring / "ca.crl")
     out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))])
-    fw("verify", "--keyring", ring, "--compatible", "acme,1", out, check=0)
+    fw("verify", "--keyring", ring, "--compatible", "acme,1", out, expect=0)
 
 
 def test_a_chain_too_long_is_named_as_such(keys, tmp_path):
@@ -127,7 +127,7 @@ def test_a_chain_too_long_is_named_as_such(keys, tmp_path):
     # a short one is fine: the chain in signer.pem is used
     b = bg.build(str(tmp_path / "ok.fwb"), keys, [("rootfs", b"x" * 5000, "none")],
                  signer=keys.long_chain(2))
-    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b, check=0)
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b, expect=0)
 
 
 def test_a_keyring_crl_signed_by_another_key_blames_the_keyring(mkbundle, keys, tmp_path):
@@ -142,10 +142,10 @@ def test_check_time_false_accepts_expired_signer(keys, tmp_path):
     path = bg.build(str(tmp_path / "e.fwb"), keys, [("rootfs", b"x" * 100, "none")],
                     signer=keys.expired)
     base = ["verify", "--keyring", keys.keyring, "--compatible", "acme,1"]
-    fw(*base, path, check=3)
+    fw(*base, path, expect=3)
     conf = tmp_path / "c.conf"
     conf.write_text("[system]\nbootloader = sim\ncheck_time = false\n")
-    fw(*base, "--conf", conf, path, check=0)
+    fw(*base, "--conf", conf, path, expect=0)
 
 
 def test_board_identity_from_dtb(mkbundle, keys, tmp_path):
@@ -154,12 +154,12 @@ def test_board_identity_from_dtb(mkbundle, keys, tmp_path):
     dts = tmp_path / "b.dts"
     dts.write_text('/dts-v1/; / { model = "Acme X1"; compatible = "acme,router-x1", "mediatek,mt7622"; };')
     subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", tmp_path / "b.dtb", dts], check=True)
-    r = fw("board", "--json", "--dtb", tmp_path / "b.dtb", check=0)
+    r = fw("board", "--json", "--dtb", tmp_path / "b.dtb", expect=0)
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.board/1"
     assert doc["compatible"] == ["acme,router-x1", "mediatek,mt7622"]
     out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))], compatible=["acme,router-*"])
-    fw("verify", "--keyring", keys.keyring, "--dtb", tmp_path / "b.dtb", out, check=0)
+    fw("verify", "--keyring", keys.keyring, "--dtb", tmp_path / "b.dtb", out, expect=0)
     out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))], compatible=["acme,switch-*"],
                    out="s.fwb")
     r = fw("verify", "--keyring", keys.keyring, "--dtb", tmp_path / "b.dtb", out)
@@ -169,7 +169,7 @@ def test_board_identity_from_dtb(mkbundle, keys, tmp_path):
 def test_board_identity_from_system_conf(tmp_path):
     conf = tmp_path / "c.conf"
     conf.write_text("[system]\nbootloader = sim\ncompatible = acme,from-conf\n")
-    r = fw("board", "--conf", conf, check=0)
+    r = fw("board", "--conf", conf, expect=0)
     assert "compatible: acme,from-conf" in r.out and "source:     config" in r.out
 
 

@@ -23,7 +23,7 @@ TEST_ONLY = {"sim-boot"}
 
 def verbs():
     """the verbs fwtool --help lists, one line each with what it does"""
-    r = fw("--help", check=0)
+    r = fw("--help", expect=0)
     block = r.out.split("verbs:\n")[1].split("\n\n")[0]
     out = []
     for line in block.splitlines():
@@ -55,7 +55,7 @@ def option_tokens(text):
 
 
 def help_options(verb):
-    r = fw(*verb.split(), "--help", check=0)
+    r = fw(*verb.split(), "--help", expect=0)
     assert r.out.startswith("usage: fwtool " + verb), r.out
     return option_tokens(r.out)
 
@@ -135,7 +135,7 @@ def test_accepted_options_are_documented_both_ways():
 
 
 def test_global_options_match_the_man_page():
-    r = fw("--help", check=0)
+    r = fw("--help", expect=0)
     opts = option_tokens(r.out.split("options")[1].split("\n\n")[0])
     man = option_tokens(" ".join(man_sections(MAN8, ".SS")["OPTIONS"]))
     assert opts == man == COMMON | {"--version"}, (opts, man)
@@ -183,7 +183,7 @@ def test_man_pages_render_without_warnings(page):
 
 def test_example_config_loads_and_has_every_section(tmp_path):
     example = os.path.join(ROOT, "docs", "system.conf.example")
-    fw("--conf", example, "check-config", check=0)
+    fw("--conf", example, "check-config", expect=0)
     with open(example) as f:
         sections = set(re.findall(r"^\[(\w+)", f.read(), re.M))
     assert {s.strip("[]").split(".")[0] for s in config_keys()} - {"sim"} <= sections
@@ -192,7 +192,7 @@ def test_example_config_loads_and_has_every_section(tmp_path):
 def test_one_version_everywhere():
     with open(os.path.join(ROOT, "VERSION")) as f:
         version = f.read().strip()
-    assert fw("--version", check=0).out == f"fwtool {version}\n"
+    assert fw("--version", expect=0).out == f"fwtool {version}\n"
     with open(os.path.join(ROOT, "debian", "changelog")) as f:
         assert f.readline().startswith(f"fwtool ({version})")
     for page in (MAN8, MAN5):
@@ -205,29 +205,29 @@ def test_conf_forms_and_a_missing_conf(tmp_path):
     for args in (["--conf", missing, "status"], [f"--conf={missing}", "status"],
                  ["-c", missing, "status"], ["status", "-c", missing],
                  ["status", f"--conf={missing}"]):
-        r = fw(*args, check=2)
+        r = fw(*args, expect=2)
         assert str(missing) in r.err and r.err.count("\n") == 1, r
 
 
 def test_actions_are_named():
-    r = fw("bundle", check=2)
+    r = fw("bundle", expect=2)
     assert "needs an action" in r.err and "bundle create" in r.err, r
-    r = fw("bundle", "make", check=2)
+    r = fw("bundle", "make", expect=2)
     assert "unknown action 'make'" in r.err, r
-    assert fw("bundle", "--help", check=0).out.startswith("usage: fwtool bundle create")
+    assert fw("bundle", "--help", expect=0).out.startswith("usage: fwtool bundle create")
     if "usb list" in verbs():
-        r = fw("usb", check=2)
+        r = fw("usb", expect=2)
         assert "needs an action" in r.err and "usb list" in r.err, r
 
 
 def test_unknown_options_say_which(tmp_path):
-    r = fw("status", "--since", "x", check=2)
+    r = fw("status", "--since", "x", expect=2)
     assert "unknown option '--since'" in r.err, r
-    r = fw("install", "--compatible", "acme,x1", "b.fwb", check=2)
+    r = fw("install", "--compatible", "acme,x1", "b.fwb", expect=2)
     assert "--ignore-compatible" in r.err and "for verify" in r.err, r
-    r = fw("wait", "--timeout", check=2)
+    r = fw("wait", "--timeout", expect=2)
     assert "needs a value" in r.err, r
-    r = fw("--bogus", "status", check=2)
+    r = fw("--bogus", "status", expect=2)
     assert "unknown option '--bogus'" in r.err, r
 
 
@@ -237,9 +237,9 @@ def test_image_file_with_a_colon(keys, tmp_path):
     out = tmp_path / "c.fwb"
     base = ["bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
             "--version", "1.0.0", "--compatible", "acme,*"]
-    fw(*base, "--image", f"rootfs={img}", check=0)
-    fw(*base, "--image", f"rootfs={img}:zstd", check=0)
-    r = fw(*base, "--image", f"rootfs={tmp_path}/r.img:zst", check=2)
+    fw(*base, "--image", f"rootfs={img}", expect=0)
+    fw(*base, "--image", f"rootfs={img}:zstd", expect=0)
+    r = fw(*base, "--image", f"rootfs={tmp_path}/r.img:zst", expect=2)
     assert "compression is none, gzip, xz or zstd" in r.err, r
 
 
@@ -248,13 +248,13 @@ def test_info_without_a_keyring_names_the_options(mkbundle, tmp_path):
     b = mkbundle([("rootfs", tmp_path / "r.img")])
     conf = tmp_path / "s.conf"
     conf.write_text(f"[system]\nbootloader = grub\nkeyring = {tmp_path}/none.pem\n")
-    r = fw("-c", conf, "info", b, check=2)
+    r = fw("-c", conf, "info", b, expect=2)
     assert "--keyring" in r.err and "--no-verify" in r.err, r
-    r = fw("-c", conf, "info", "--no-verify", b, check=0)
+    r = fw("-c", conf, "info", "--no-verify", b, expect=0)
     assert "NOT checked" in r.err
-    r = fw("-c", conf, "-q", "info", "--no-verify", b, check=0)
+    r = fw("-c", conf, "-q", "info", "--no-verify", b, expect=0)
     assert r.err == "", r  # -q: errors only
-    r = fw("-c", conf, "info", "-q", "--no-verify", b, check=0)
+    r = fw("-c", conf, "info", "-q", "--no-verify", b, expect=0)
     assert r.err == "", r
 
 
@@ -262,14 +262,14 @@ def test_verbose_and_log_level(tmp_path):
     conf = tmp_path / "s.conf"
     conf.write_text("[system]\nbootloader = grub\n")
     assert "configuration" not in fw("-c", conf, "board", "--compatible", "x").err
-    r = fw("-v", "-c", conf, "board", "--compatible", "x", check=0)
+    r = fw("-v", "-c", conf, "board", "--compatible", "x", expect=0)
     assert f"configuration {conf}" in r.err, r
-    r = fw("-c", conf, "board", "--verbose", "--compatible", "x", check=0)
+    r = fw("-c", conf, "board", "--verbose", "--compatible", "x", expect=0)
     assert f"configuration {conf}" in r.err, r
     conf.write_text("[system]\nbootloader = grub\nlog_level = debug\n")
     assert f"configuration {conf}" in fw("-c", conf, "board", "--compatible", "x").err
     assert "configuration" not in fw("-q", "-c", conf, "board", "--compatible", "x").err
     conf.write_text("[system]\nbootloader = grub\nlog_level = loud\n")
-    r = fw("-c", conf, "board", check=2)
+    r = fw("-c", conf, "board", expect=2)
     assert f"{conf}: [system] log_level: 'loud'" in r.err, r
 

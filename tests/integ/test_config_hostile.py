@@ -112,7 +112,7 @@ def test_the_shipped_configurations_load(board):
 
 def test_check_config_says_what_it_found(board, tmp_path):
     import json
-    doc = json.loads(board.fw("check-config", "--json", check=0).out)
+    doc = json.loads(board.fw("check-config", "--json", expect=0).out)
     assert doc["schema"] == "fwtool.config/1"
     slots = {s["name"]: s for s in doc["slots"]}
     assert slots["rootfs.0"]["identity"].startswith("file, inode ")

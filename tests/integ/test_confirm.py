@@ -14,7 +14,7 @@ def board(keys, tmp_path):
 
 
 def installed(board, tmp_path, **kw):
-    board.fw("install", board.bundle(tmp_path, **kw), check=0)
+    board.fw("install", board.bundle(tmp_path, **kw), expect=0)
     return json.loads(open(board.p("state", "transaction.json")).read())["id"]
 
 
@@ -31,7 +31,7 @@ def test_confirm_success_marks_good_and_raises_floor(board, tmp_path):
     tid = installed(board, tmp_path, secver=4)
     board.boot()
     assert board.booted() == "B"
-    r = board.fw("confirm", "--json", check=0)
+    r = board.fw("confirm", "--json", expect=0)
     t = json.loads(r.out)
     assert t["schema"] == "fwtool.transaction/1" and t["state"] == "confirmed" and t["id"] == tid
     assert [c["name"] for c in t["checks"]] == ["10-rootfs-healthy", "50-disk-space"]
@@ -40,7 +40,7 @@ def test_confirm_success_marks_good_and_raises_floor(board, tmp_path):
     assert open(board.p("state", "security-version")).read().strip() == "4"
     wd = open(board.p("state", "watchdog")).read().splitlines()
     assert wd[0].startswith("open") and wd[-1].startswith("close magic")
-    board.fw("wait", check=0)
+    board.fw("wait", expect=0)
 
 
 def test_required_check_failure_rolls_back(board, tmp_path):
@@ -59,7 +59,7 @@ def test_required_check_failure_rolls_back(board, tmp_path):
     assert wd[-1].startswith("close armed")  # armed through the reboot
     board.boot()
     assert board.booted() == "A"
-    board.fw("confirm", check=0)  # nothing pending now: quiet, exit 0
+    board.fw("confirm", expect=0)  # nothing pending now: quiet, exit 0
     r = board.fw("wait", "--json")
     doc = json.loads(r.out)
     assert r.rc == 6 and doc["result"] == "rolled-back" and doc["exit"] == 6
@@ -122,7 +122,7 @@ def test_wanted_check_failure_still_confirms(board, tmp_path):
     add_check(board, "wanted", "60-flaky", "echo flaky; exit 3")
     installed(board, tmp_path)
     board.boot()
-    t = json.loads(board.fw("confirm", "--json", check=0).out)
+    t = json.loads(board.fw("confirm", "--json", expect=0).out)
     assert t["state"] == "confirmed"
     flaky = [c for c in t["checks"] if c["name"] == "60-flaky"][0]
     assert flaky["passed"] is False and flaky["required"] is False
@@ -169,7 +169,7 @@ def test_watchdog_reset_is_named(board, tmp_path):
 
 def test_confirm_before_reboot_does_nothing(board, tmp_path):
     installed(board, tmp_path)
-    r = board.fw("confirm", "--json", check=0)
+    r = board.fw("confirm", "--json", expect=0)
     assert json.loads(r.out)["result"] == "nothing-pending"
     t = json.loads(open(board.p("state", "transaction.json")).read())
     assert t["state"] == "activated"
@@ -178,9 +178,9 @@ def test_confirm_before_reboot_does_nothing(board, tmp_path):
 def test_confirm_is_idempotent_and_refreshes_tries(board, tmp_path):
     board.boot()  # a plain boot of A counts a try down
     assert board.bootenv()["BOOT_A_LEFT"] == "2"
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     assert board.bootenv()["BOOT_A_LEFT"] == "3"
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     assert not os.path.exists(board.p("state", "history.jsonl"))
 
 
@@ -193,16 +193,16 @@ def test_wait_timeout_exits_7(board, tmp_path):
 def test_history_lists_every_end(board, tmp_path):
     t1 = installed(board, tmp_path)
     board.boot()
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     t2 = installed(board, tmp_path / "2", version="1.2.0", health="broken")
     board.boot()
     board.fw("confirm")
-    r = board.fw("history", "--json", check=0)
+    r = board.fw("history", "--json", expect=0)
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.history/1"
     assert [(t["id"], t["state"]) for t in doc["transactions"]] == \
         [(t1, "confirmed"), (t2, "rolled-back")]
-    r = board.fw("history", "--json", "--since", t1, check=0)
+    r = board.fw("history", "--json", "--since", t1, expect=0)
     assert [t["id"] for t in json.loads(r.out)["transactions"]] == [t2]
     assert board.fw("wait", "--id", t1).rc == 0
     assert board.fw("wait", "--id", t2).rc == 6
@@ -211,7 +211,7 @@ def test_history_lists_every_end(board, tmp_path):
 def test_mark_good_by_hand_confirms_trial(board, tmp_path):
     installed(board, tmp_path)
     board.boot()
-    board.fw("mark-good", "booted", check=0)
+    board.fw("mark-good", "booted", expect=0)
     t = json.loads(open(board.p("state", "transaction.json")).read())
     assert t["state"] == "confirmed"
 
@@ -219,7 +219,7 @@ def test_mark_good_by_hand_confirms_trial(board, tmp_path):
 def test_mark_bad_by_hand_rolls_back_trial(board, tmp_path):
     installed(board, tmp_path)
     board.boot()
-    board.fw("mark-bad", "booted", check=0)
+    board.fw("mark-bad", "booted", expect=0)
     t = json.loads(open(board.p("state", "transaction.json")).read())
     assert t["state"] == "rolled-back" and t["reason"] == "marked-bad"
     assert board.bootenv()["BOOT_ORDER"] == "A"
@@ -228,8 +228,8 @@ def test_mark_bad_by_hand_rolls_back_trial(board, tmp_path):
 def test_manual_rollback_switches_to_other_good_slot(board, tmp_path):
     installed(board, tmp_path)
     board.boot()
-    board.fw("confirm", check=0)
-    r = board.fw("rollback", "--json", check=0)
+    board.fw("confirm", expect=0)
+    r = board.fw("rollback", "--json", expect=0)
     t = json.loads(r.out)
     assert t["state"] == "rolled-back" and t["reason"] == "manual" and t["target"] == "A"
     assert board.bootenv()["BOOT_ORDER"].startswith("A")
@@ -240,9 +240,9 @@ def test_manual_rollback_switches_to_other_good_slot(board, tmp_path):
 def test_mark_active_and_names(board, tmp_path):
     installed(board, tmp_path)
     board.boot()
-    board.fw("confirm", check=0)
-    board.fw("mark-active", "rootfs.0", check=0)
+    board.fw("confirm", expect=0)
+    board.fw("mark-active", "rootfs.0", expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "A B"
-    board.fw("mark-bad", "other", check=0)
+    board.fw("mark-bad", "other", expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "B"
     assert board.fw("mark-good", "nosuch").rc == 2

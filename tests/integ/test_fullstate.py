@@ -66,7 +66,7 @@ def settle(board, tid):
 
 @pytest.mark.parametrize("free_kib", [0, 4, 8, 12, 16, 20, 24, 32, 40])
 def test_state_disk_full_during_confirm(board, tmp_path, free_kib):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     tid = json.load(open(os.path.join(board.statedir, "transaction.json")))["id"]
     board.boot()
     fill(board, free_kib)
@@ -77,7 +77,7 @@ def test_state_disk_full_during_confirm(board, tmp_path, free_kib):
 
 
 def test_state_inodes_exhausted_during_confirm(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     tid = json.load(open(os.path.join(board.statedir, "transaction.json")))["id"]
     board.boot()
     n = 0

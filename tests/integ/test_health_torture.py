@@ -34,7 +34,7 @@ def add_check(board, name, script, mode=0o755, kind="required"):
 
 
 def on_trial(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     board.boot()
 
 

@@ -62,7 +62,7 @@ def test_history_streams_every_record_in_bounded_memory(big, tmp_path):
 
 def test_history_since_and_wait_read_from_the_end(big):
     board, ids = big
-    r = board.fw("history", "--json", "--since", ids[-3][0], check=0)
+    r = board.fw("history", "--json", "--since", ids[-3][0], expect=0)
     assert [t["id"] for t in json.loads(r.out)["transactions"]] == [i for i, _ in ids[-2:]]
     assert board.fw("history", "--since", "no-such-id").rc == 10
     for tid, state in (ids[0], ids[N // 2], ids[-1]):
@@ -76,9 +76,9 @@ def test_next_end_after_a_torn_tail_is_a_record_of_its_own(big, tmp_path):
     path = board.p("state", "history.jsonl")
     backup = open(path, "rb").read()
     try:
-        board.fw("install", board.bundle(tmp_path), check=0)
+        board.fw("install", board.bundle(tmp_path), expect=0)
         board.boot()
-        r = board.fw("confirm", "--json", check=0)
+        r = board.fw("confirm", "--json", expect=0)
         tid = json.loads(r.out)["id"]
         with open(path, "rb") as f:
             f.seek(-70000, os.SEEK_END)

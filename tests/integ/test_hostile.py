@@ -70,5 +70,5 @@ def test_downgrade_allowed_only_when_policy_permits(corpus, keys, tmp_path):
     r = fw(*base, "--allow-downgrade", path)
     assert r.rc == 3 and "allow_downgrade=true" in r.err, r
     conf.write_text(f"[system]\nbootloader = sim\nstatedir = {state}\nallow_downgrade = true\n")
-    fw(*base, path, check=3)
-    fw(*base, "--allow-downgrade", path, check=0)
+    fw(*base, path, expect=3)
+    fw(*base, "--allow-downgrade", path, expect=0)

@@ -34,7 +34,7 @@ def snapshot(board):
 
 def test_install_writes_target_and_activates(board, tmp_path):
     b = board.bundle(tmp_path)
-    r = board.fw("install", "--json", b, check=0)
+    r = board.fw("install", "--json", b, expect=0)
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.install/1"
     t = doc["transaction"]
@@ -54,7 +54,7 @@ def test_install_writes_target_and_activates(board, tmp_path):
 
 def test_install_from_stdin(board, tmp_path):
     b = board.bundle(tmp_path)
-    board.fw("install", "-", input=open(b, "rb").read(), check=0)
+    board.fw("install", "-", input=open(b, "rb").read(), expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "B A"
 
 
@@ -125,7 +125,7 @@ def test_tampered_chunk_mid_image_stops_with_target_bad(board, tmp_path):
 def test_tampered_first_chunk_leaves_the_slot_as_it_was(board, tmp_path):
     """Nothing reaches a slot before its first chunk is authenticated: not
     even a truncation of the old content (issue 11)."""
-    board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), check=0)
+    board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), expect=0)
     before = open(board.slot_file("B"), "rb").read()
     b = board.bundle(tmp_path, version="1.2.0", comp="none")
     data = bytearray(open(b, "rb").read())
@@ -159,22 +159,22 @@ def test_sigterm_stops_an_install_waiting_for_its_first_byte(board, tmp_path):
     assert p.returncode not in (0, -signal.SIGTERM), (p.returncode, err)
     assert b"interrupted" in err, err
     # the lock is free: the next install goes through
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
 
 
 def test_reinstall_is_skipped_unless_forced(board, tmp_path):
     b = board.bundle(tmp_path)
-    board.fw("install", b, check=0)
+    board.fw("install", b, expect=0)
     mtime = os.stat(board.slot_file("B")).st_mtime_ns
-    r = board.fw("install", "--json", b, check=0)
+    r = board.fw("install", "--json", b, expect=0)
     assert [i["result"] for i in json.loads(r.out)["images"]] == ["already-installed"] * 2
     assert os.stat(board.slot_file("B")).st_mtime_ns == mtime
-    r = board.fw("install", "--json", "--force", b, check=0)
+    r = board.fw("install", "--json", "--force", b, expect=0)
     assert [i["result"] for i in json.loads(r.out)["images"]] == ["written"] * 2
     # a slot changed behind fwtool's back is rewritten: the re-hash decides
     with open(board.slot_file("B"), "r+b") as f:
         f.write(b"X")
-    r = board.fw("install", "--json", b, check=0)
+    r = board.fw("install", "--json", b, expect=0)
     assert json.loads(r.out)["images"][0]["result"] == "written"
 
 
@@ -209,7 +209,7 @@ def test_interrupted_install_fails_cleanly(board, tmp_path):
     assert t["state"] == "failed" and t["reason"] == "interrupted", t
     assert board.bootenv()["BOOT_ORDER"] == "A"
     # the lock went with the process
-    board.fw("install", b, check=0)
+    board.fw("install", b, expect=0)
 
 
 def test_status_shows_phase_during_install(board, tmp_path):
@@ -230,7 +230,7 @@ def test_status_shows_phase_during_install(board, tmp_path):
 
 def test_events_are_json_lines(board, tmp_path):
     b = board.bundle(tmp_path)
-    r = board.fw("install", "--events", b, check=0)
+    r = board.fw("install", "--events", b, expect=0)
     events = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
     assert events and all(e["schema"] == "fwtool.event/1" for e in events)
     assert events[-1]["done"] == events[-1]["total"] > 0
@@ -244,13 +244,13 @@ def test_never_writes_the_booted_slot(board, tmp_path):
     b = tmp_path / "x.fwb"
     fw("bundle", "create", "-o", b, "--key", board.keys.signer[0], "--cert",
        board.keys.signer[1], "--version", "1.0.0", "--compatible", "fwtool,sim",
-       "--image", f"extra={imgs}", check=0)
+       "--image", f"extra={imgs}", expect=0)
     r = board.fw("install", b)
     assert r.rc == 2 and "boots the running system" in r.err, r
 
 
 def test_trial_slot_blocks_a_new_install(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     board.boot()
     r = board.fw("install", board.bundle(tmp_path, version="1.1.1"))
     assert r.rc == 5 and "on trial" in r.err, r

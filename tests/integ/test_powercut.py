@@ -94,7 +94,7 @@ def test_powercut_sweep_confirm(setup):
 
     def on_trial(n):
         b = fresh(setup, n, "confirm")
-        b.fw("install", bundle, check=0)
+        b.fw("install", bundle, expect=0)
         b.boot()
         return b
 
@@ -107,7 +107,7 @@ def test_powercut_sweep_confirm(setup):
         # next boot: B still has tries (the trial is not over), or was marked good
         b.boot()
         assert sha(b.slot_file(b.booted())) in (sha(image), sha(proto.slot_file("A")))
-        b.fw("confirm", check=0 if b.booted() == "B" else None)
+        b.fw("confirm", expect=0 if b.booted() == "B" else None)
         t = json.loads(open(b.p("state", "transaction.json")).read())
         assert t["state"] == "confirmed", (n, t)
         hist = [json.loads(l)["id"] for l in open(b.p("state", "history.jsonl"))]
@@ -121,7 +121,7 @@ def test_powercut_sweep_mark_good(setup):
 
     def on_trial(n):
         b = fresh(setup, n, "markgood")
-        b.fw("install", bundle, check=0)
+        b.fw("install", bundle, expect=0)
         b.boot()
         return b
 

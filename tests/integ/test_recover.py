@@ -39,7 +39,7 @@ def image(tmp_path, version, cls="rootfs"):
 def test_recover_writes_first_slot_and_boots_only_it(board, tmp_path):
     b = board.bundle(tmp_path)
     erase(board, "A", "B")
-    r = board.fw("recover", "--json", "--bundle", b, check=0)
+    r = board.fw("recover", "--json", "--bundle", b, expect=0)
     doc = json.loads(r.out)
     assert doc["schema"] == "fwtool.recover/1"
     t = doc["transaction"]
@@ -57,7 +57,7 @@ def test_recover_writes_first_slot_and_boots_only_it(board, tmp_path):
     assert board.history() == []
     # the next boot boots it and its checks confirm it; the floor rises
     assert board.boot().rc == 0 and board.booted() == "A"
-    r = board.fw("confirm", "--json", check=0)
+    r = board.fw("confirm", "--json", expect=0)
     assert json.loads(r.out)["state"] == "confirmed"
     assert board.status()["security_version"] == 2
     assert [(h["id"], h["state"]) for h in board.history()] == [(t["id"], "confirmed")]
@@ -66,7 +66,7 @@ def test_recover_writes_first_slot_and_boots_only_it(board, tmp_path):
 def test_recover_all_slots(board, tmp_path):
     b = board.bundle(tmp_path)
     erase(board, "A", "B")
-    board.fw("recover", "--all-slots", "--bundle", b, check=0)
+    board.fw("recover", "--all-slots", "--bundle", b, expect=0)
     for bn in "AB":
         assert sha(board.slot_file(bn)) == sha(image(tmp_path, "1.1.0"))
     env = board.bootenv()
@@ -77,15 +77,15 @@ def test_recover_keeps_a_slot_that_still_reads_back(board, tmp_path):
     """B was installed (recorded, re-hashes right): it stays a fallback."""
     b = board.bundle(tmp_path)
     board.set_cmdline("console=ttyS0 fwtool.slot=A")
-    board.fw("install", "--no-activate", b, check=0)
+    board.fw("install", "--no-activate", b, expect=0)
     board.set_cmdline("console=ttyS0 root=/dev/sdz1")
     erase(board, "A")
     b2 = board.bundle(tmp_path / "v2", version="1.2.0")
-    board.fw("recover", "--bundle", b2, check=0)
+    board.fw("recover", "--bundle", b2, expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "A B"
     # ... unless its content changed since it was recorded
     erase(board, "B")
-    board.fw("recover", "--bundle", b2, check=0)
+    board.fw("recover", "--bundle", b2, expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "A"
 
 
@@ -93,11 +93,11 @@ def test_recover_target_root_picks_the_slot(board, tmp_path):
     b = board.bundle(tmp_path)
     erase(board, "A", "B")
     r = board.fw("recover", "--json", "--bundle", b, "--target-root",
-                 board.slot_file("B"), check=0)
+                 board.slot_file("B"), expect=0)
     assert json.loads(r.out)["transaction"]["target"] == "B"
     assert sha(board.slot_file("B")) == sha(image(tmp_path, "1.1.0"))
     assert board.bootenv()["BOOT_ORDER"] == "B"
-    r = board.fw("recover", "--bundle", b, "--target-root", "/dev/nonexistent", check=2)
+    r = board.fw("recover", "--bundle", b, "--target-root", "/dev/nonexistent", expect=2)
     assert "no slot" in r.err and "/dev/nonexistent" in r.err
 
 
@@ -111,12 +111,12 @@ def test_recover_picks_newest_acceptable_bundle_in_a_folder(board, keys, tmp_pat
                 media / "other.fwb")
     (media / "junk.fwb").write_bytes(b"not a bundle")
     (media / "notes.txt").write_text("ignored")
-    r = board.fw("recover", "--json", "--bundle", str(media), check=0)
+    r = board.fw("recover", "--json", "--bundle", str(media), expect=0)
     assert json.loads(r.out)["transaction"]["version"] == "1.3.0"
     assert "other.fwb" in r.err and "junk.fwb" in r.err and "u-1.1.0.fwb" in r.err
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = board.fw("recover", "--bundle", str(empty), check=None)
+    r = board.fw("recover", "--bundle", str(empty), expect=None)
     assert r.rc != 0 and "no bundle" in r.err and len(r.err.strip().splitlines()) == 1
 
 
@@ -139,23 +139,23 @@ def test_recover_is_no_back_door(board, keys, tmp_path):
                     "--version", "1.1.0", "--compatible", "fwtool,sim", "--image",
                     f"rootfs={imgs}/rootfs-1.1.0.img"], check=True, capture_output=True)
     before = snapshot(board)
-    r = board.fw("recover", "--bundle", str(untrusted), check=3)
+    r = board.fw("recover", "--bundle", str(untrusted), expect=3)
     assert len(r.err.strip().splitlines()) == 1
     assert snapshot(board) == before
     r = board.fw("recover", "--bundle",
-                 board.bundle(tmp_path / "y", compatible="acme,other"), check=4)
+                 board.bundle(tmp_path / "y", compatible="acme,other"), expect=4)
     assert snapshot(board) == before
     # the floor: 1.1.0 at security version 2 recovered and confirmed, 1.0.5 at 1 refused
-    board.fw("recover", "--bundle", board.bundle(tmp_path / "z"), check=0)
+    board.fw("recover", "--bundle", board.bundle(tmp_path / "z"), expect=0)
     board.boot()
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     board.set_cmdline("console=ttyS0 root=/dev/sdz1")  # the stick again
     before = snapshot(board)
     low = board.bundle(tmp_path / "low", version="1.0.5", secver=1)
-    r = board.fw("recover", "--bundle", low, check=3)
+    r = board.fw("recover", "--bundle", low, expect=3)
     assert "security" in r.err
     assert snapshot(board) == before
-    r = board.fw("recover", "--all-slots", "--bundle", "-", check=2)
+    r = board.fw("recover", "--all-slots", "--bundle", "-", expect=2)
     assert "stdin" in r.err
 
 
@@ -174,7 +174,7 @@ def test_power_cut_during_recover(board, tmp_path):
         os.makedirs(board.p("state"))
         with open(board.p("state", "bootenv"), "w") as f:
             f.write("BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n")
-        r = board.fw("recover", "--bundle", b, check=None, env={"FWTOOL_CUT_AFTER": str(n)})
+        r = board.fw("recover", "--bundle", b, expect=None, env={"FWTOOL_CUT_AFTER": str(n)})
         if r.rc == 0:
             break
         points += 1
@@ -183,7 +183,7 @@ def test_power_cut_during_recover(board, tmp_path):
             # as the board was before recovery, or the whole image: never
             # a slot that recovery began to write
             assert sha(board.slot_file("A")) in (want, erased), f"cut {n}: A half-written"
-        board.fw("recover", "--bundle", b, check=0)
+        board.fw("recover", "--bundle", b, expect=0)
         assert board.bootenv()["BOOT_ORDER"] == "A"
         assert sha(board.slot_file("A")) == want
     assert points > 10

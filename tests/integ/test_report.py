@@ -45,15 +45,15 @@ def set_url(board, port):
 def test_report_waits_for_the_server_and_never_blocks_confirm(board, tmp_path):
     port = free_port()
     set_url(board, port)  # nothing listens there yet
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     board.boot()
-    r = board.fw("confirm", check=0)
+    r = board.fw("confirm", expect=0)
     assert "not delivered" in r.err
     outbox = board.p("state", "outbox")
     queued = [n for n in os.listdir(outbox) if n.endswith(".json")]
     assert len(queued) == 1 and os.path.exists(os.path.join(outbox, queued[0] + ".retry"))
     # still waiting out its backoff: nothing is tried, and it says so (exit 1)
-    r = board.fw("report", "--json", check=1)
+    r = board.fw("report", "--json", expect=1)
     assert json.loads(r.out)["waiting"] == 1
     # the server comes up, the wait is over
     Sink.got = []
@@ -62,7 +62,7 @@ def test_report_waits_for_the_server_and_never_blocks_confirm(board, tmp_path):
     t.start()
     try:
         os.unlink(os.path.join(outbox, queued[0] + ".retry"))
-        r = board.fw("report", "--json", check=0)
+        r = board.fw("report", "--json", expect=0)
         assert json.loads(r.out)["sent"] == 1
     finally:
         srv.shutdown()
@@ -75,9 +75,9 @@ def test_credentials_in_the_report_url_are_never_printed(board, tmp_path):
     conf = open(board.conf).read().replace(
         "[confirm]\n", f"[confirm]\nreport_url = http://fleet:s3cret@127.0.0.1:{port}/x\n")
     open(board.conf, "w").write(conf)
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     board.boot()
-    r = board.fw("confirm", check=0)
+    r = board.fw("confirm", expect=0)
     assert "not delivered" in r.err and f"127.0.0.1:{port}" in r.err, r.err
     assert "s3cret" not in r.err + r.out and "fleet:" not in r.err, r.err
     r = board.fw("status", "--json")
@@ -94,17 +94,17 @@ def test_a_sink_that_never_answers_costs_confirm_one_timeout(board, tmp_path):
     try:
         set_url(board, hole.getsockname()[1])
         board.set_conf("confirm", "report_timeout = 2")
-        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), check=0)
-        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.2.0"), check=0)
-        board.fw("install", board.bundle(tmp_path, version="1.3.0"), check=0)
+        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.1.0"), expect=0)
+        board.fw("install", "--no-activate", board.bundle(tmp_path, version="1.2.0"), expect=0)
+        board.fw("install", board.bundle(tmp_path, version="1.3.0"), expect=0)
         board.boot()
-        r = board.fw("confirm", "--json", check=0)
+        r = board.fw("confirm", "--json", expect=0)
         assert json.loads(r.out)["state"] == "confirmed"
         outbox = board.p("state", "outbox")
         queued = [n for n in os.listdir(outbox) if n.endswith(".json")]
         tried = [n for n in os.listdir(outbox) if n.endswith(".retry")]
         assert len(queued) == 3 and len(tried) == 1, os.listdir(outbox)
-        r = board.fw("report", "--json", check=1)
+        r = board.fw("report", "--json", expect=1)
         assert json.loads(r.out)["waiting"] >= 1
     finally:
         hole.close()
@@ -124,7 +124,7 @@ def test_the_queue_keeps_the_newest_reports_only(board, tmp_path):
     b = bytearray(open(board.bundle(tmp_path), "rb").read())
     b[b.index(b"fwtool-demo rootfs 1.1.0") + 10] ^= 1  # fails: a report to queue
     open(tmp_path / "bad.fwb", "wb").write(bytes(b))
-    board.fw("install", tmp_path / "bad.fwb", check=3)
+    board.fw("install", tmp_path / "bad.fwb", expect=3)
     names = sorted(n for n in os.listdir(outbox) if n.endswith(".json"))
     assert len(names) == 64, len(names)
     assert board.txn()["id"] + ".json" in names
@@ -139,7 +139,7 @@ def test_rollback_is_reported_at_once(board, tmp_path):
     srv = http.server.HTTPServer(("127.0.0.1", port), Sink)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        board.fw("install", board.bundle(tmp_path, health="broken"), check=0)
+        board.fw("install", board.bundle(tmp_path, health="broken"), expect=0)
         board.boot()
         assert board.fw("confirm").rc == 6
     finally:
@@ -158,9 +158,9 @@ def test_every_report_says_which_host(board, tmp_path):
     srv = http.server.HTTPServer(("127.0.0.1", port), Sink)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        board.fw("install", board.bundle(tmp_path), check=0)
+        board.fw("install", board.bundle(tmp_path), expect=0)
         board.boot()
-        board.fw("confirm", check=0)
+        board.fw("confirm", expect=0)
     finally:
         srv.shutdown()
     assert Sink.got[0]["host"] == {"hostname": "rack3-h07",
@@ -177,24 +177,24 @@ def report_cmd_board(board, tmp_path, cmd):
 def test_report_cmd_delivers_on_exit_0(board, tmp_path):
     got = tmp_path / "got"
     report_cmd_board(board, tmp_path, f"cat >> {got}; echo >> {got}")
-    board.fw("install", board.bundle(tmp_path, health="broken"), check=0)
+    board.fw("install", board.bundle(tmp_path, health="broken"), expect=0)
     board.boot()
     assert board.fw("confirm", "--json").rc == 6
     reps = [json.loads(line) for line in open(got).read().splitlines() if line]
     assert [(r["state"], r["reason"]) for r in reps] == [("rolled-back", "health-check-failed")]
     assert not os.listdir(board.p("state", "outbox"))
-    assert board.fw("report", "--json", check=0).out.count('"sent": 0') == 1
+    assert board.fw("report", "--json", expect=0).out.count('"sent": 0') == 1
 
 
 def test_report_cmd_failing_or_hanging_keeps_the_report(board, tmp_path):
     report_cmd_board(board, tmp_path, "exec sleep 60")
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     board.boot()
-    r = board.fw("confirm", check=0, timeout=30)  # killed after report_timeout
+    r = board.fw("confirm", expect=0, timeout=30)  # killed after report_timeout
     assert "not delivered" in r.err
     queued = [n for n in os.listdir(board.p("state", "outbox")) if n.endswith(".json")]
     assert len(queued) == 1
-    r = board.fw("report", check=1)  # waiting for its next try: exit 1 says so
+    r = board.fw("report", expect=1)  # waiting for its next try: exit 1 says so
     assert "still queued" in r.err
 
 

@@ -24,10 +24,10 @@ def static():
     return STATIC
 
 
-def run(*args, check=None):
+def run(*args, expect=None):
     r = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if check is not None:
-        assert r.returncode == check, r
+    if expect is not None:
+        assert r.returncode == expect, r
     return r
 
 
@@ -44,7 +44,7 @@ def test_recovery_binary_is_static(static):
 def test_static_binary_verifies(static, keys, tmp_path):
     board = SimBoard(tmp_path / "board", keys)
     b = board.bundle(tmp_path)
-    run(static, "verify", "--keyring", keys.keyring, "--compatible", "fwtool,sim", b, check=0)
+    run(static, "verify", "--keyring", keys.keyring, "--compatible", "fwtool,sim", b, expect=0)
     with open(b, "r+b") as f:  # one byte of the last image
         f.seek(-2000, os.SEEK_END)
         byte = f.read(1)
@@ -61,9 +61,9 @@ def test_static_binary_recovers_loop_devices(static, keys, tmp_path, loops):  # 
     board = SimBoard(tmp_path / "board", keys)
     b = board.bundle(tmp_path)
     grubenv = tmp_path / "grubenv"
-    run("grub-editenv", grubenv, "create", check=0)
+    run("grub-editenv", grubenv, "create", expect=0)
     run("grub-editenv", grubenv, "set", "ORDER=A B", "A_OK=1", "A_TRY=0", "B_OK=1",
-        "B_TRY=0", check=0)
+        "B_TRY=0", expect=0)
     for d in loops:  # both slots "erased": the machine does not boot
         with open(d, "r+b") as f:
             f.write(b"\0" * (1 << 20))
@@ -99,12 +99,12 @@ bootname = B
                     f"rootfs={tmp_path}/images/rootfs-1.1.0.img:zstd"], check=True,
                    capture_output=True)
     r = run(static, "--conf", conf, "--json", "recover", "--all-slots", "--bundle",
-            bundle_rootfs, check=0)
+            bundle_rootfs, expect=0)
     assert json.loads(r.stdout)["transaction"]["state"] == "recovered"
     for d in loops:
         with open(d, "rb") as f:
             assert hashlib.sha256(f.read(len(img))).digest() == hashlib.sha256(img).digest()
     env = dict(line.split("=", 1) for line in
-               run("grub-editenv", grubenv, "list", check=0).stdout.splitlines())
+               run("grub-editenv", grubenv, "list", expect=0).stdout.splitlines())
     assert env["ORDER"] == "A B" and env["A_OK"] == "1" and env["B_OK"] == "1", env
     assert env["A_TRY"] == "0" and env["B_TRY"] == "0", env

@@ -41,9 +41,9 @@ def test_mark_active_of_unconfirmed_slot_is_a_trial(board, tmp_path):
     """install --no-activate broken, mark-active other, boot, confirm: the
     checks run and fail; B is never good."""
     board.fw("install", "--no-activate", board.bundle(tmp_path, "1.2.0", health="broken"),
-             check=0)
+             expect=0)
     tid = txn_id(board)
-    board.fw("mark-active", "other", check=0)
+    board.fw("mark-active", "other", expect=0)
     board.boot()
     assert board.booted() == "B"
     r = board.fw("confirm", "--json")
@@ -57,7 +57,7 @@ def test_mark_active_of_unconfirmed_slot_is_a_trial(board, tmp_path):
 
 
 def test_wait_on_installed_not_activated_returns_at_once(board, tmp_path):
-    board.fw("install", "--no-activate", board.bundle(tmp_path), check=0)
+    board.fw("install", "--no-activate", board.bundle(tmp_path), expect=0)
     r = board.fw("wait", "--json", timeout=30)
     assert r.rc == 8, r
     doc = json.loads(r.out)
@@ -69,7 +69,7 @@ def test_wait_on_installed_not_activated_returns_at_once(board, tmp_path):
 # 2 -------------------------------------------------------------------------
 def test_repeated_bootname_in_order(board, tmp_path):
     """BOOT_ORDER=A A A A (a hand-edited fw_setenv) is read as A."""
-    board.fw("install", "--no-activate", board.bundle(tmp_path), check=0)
+    board.fw("install", "--no-activate", board.bundle(tmp_path), expect=0)
     with open(board.p("state", "bootenv"), "w") as f:
         f.write("BOOT_ORDER=A A A A\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\n")
     r = board.fw("mark-active", "B")
@@ -78,7 +78,7 @@ def test_repeated_bootname_in_order(board, tmp_path):
     # install's activation goes the same way
     with open(board.p("state", "bootenv"), "w") as f:
         f.write("BOOT_ORDER=A A A A A A A\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\n")
-    board.fw("install", board.bundle(tmp_path / "2", "1.2.0"), check=0)
+    board.fw("install", board.bundle(tmp_path / "2", "1.2.0"), expect=0)
     assert board.bootenv()["BOOT_ORDER"] == "B A"
 
 
@@ -92,15 +92,15 @@ def test_group_activates_only_when_every_member_is_verified(board, tmp_path):
     assert board.bootenv()["BOOT_ORDER"] == "A"
     # once B and A both hold confirmed full bundles, a rootfs-only bundle
     # may go to B: router-fw.1 holds the confirmed 1.1.0
-    board.fw("install", board.bundle(tmp_path / "b", "1.1.0"), check=0)
+    board.fw("install", board.bundle(tmp_path / "b", "1.1.0"), expect=0)
     board.boot()
-    board.fw("confirm", check=0)
-    board.fw("install", board.bundle(tmp_path / "a", "1.2.0"), check=0)
+    board.fw("confirm", expect=0)
+    board.fw("install", board.bundle(tmp_path / "a", "1.2.0"), expect=0)
     board.boot()
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     assert board.booted() == "A"
     board.fw("install", board.bundle(tmp_path / "r2", "1.3.0", classes=("rootfs",)),
-             check=0)
+             expect=0)
     assert board.bootenv()["BOOT_ORDER"].startswith("B")
 
 
@@ -169,9 +169,9 @@ def test_recover_never_writes_the_booted_slot(board, tmp_path):
 # 6 -------------------------------------------------------------------------
 def test_superseded_transaction_is_reported(board, tmp_path):
     unreachable_reports(board)
-    board.fw("install", "--no-activate", board.bundle(tmp_path), check=0)
+    board.fw("install", "--no-activate", board.bundle(tmp_path), expect=0)
     first = txn_id(board)
-    board.fw("install", board.bundle(tmp_path / "2", "1.2.0"), check=0)
+    board.fw("install", board.bundle(tmp_path / "2", "1.2.0"), expect=0)
     hist = {t["id"]: t for t in board.history()}
     assert hist[first]["state"] == "failed" and hist[first]["reason"] == "superseded"
     assert first in board.outbox()
@@ -189,14 +189,14 @@ def test_power_cut_never_loses_a_report(board, tmp_path):
         n += 1
         shutil.rmtree(board.path)
         shutil.copytree(proto, board.path)
-        board.fw("install", bundle, check=0)
+        board.fw("install", bundle, expect=0)
         board.boot()
         r = board.fw("confirm", env={"FWTOOL_CUT_AFTER": str(n)})
         if r.rc != 99:
             assert r.rc == 0, r
             break
-        board.fw("status", check=0)  # any later command finishes the end
-        board.fw("confirm", check=None)
+        board.fw("status", expect=0)  # any later command finishes the end
+        board.fw("confirm", expect=None)
         t = board.txn()
         if t["state"] in ("confirmed", "rolled-back", "failed"):
             assert [h["id"] for h in board.history()].count(t["id"]) == 1, n
@@ -206,7 +206,7 @@ def test_power_cut_never_loses_a_report(board, tmp_path):
 
 # 7 -------------------------------------------------------------------------
 def test_rollback_before_reboot_cancels_the_activation(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     tid = txn_id(board)
     r = board.fw("rollback", "--no-reboot", "--json")
     assert r.rc == 0, r
@@ -215,14 +215,14 @@ def test_rollback_before_reboot_cancels_the_activation(board, tmp_path):
     assert board.bootenv()["BOOT_ORDER"] == "A"
     board.boot()
     assert board.booted() == "A"
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     assert board.fw("wait", "--id", tid).rc == 6
     assert [h["id"] for h in board.history()] == [tid]
 
 
 # 8 -------------------------------------------------------------------------
 def test_refused_install_keeps_the_pending_trial(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path, "1.2.0", health="broken"), check=0)
+    board.fw("install", board.bundle(tmp_path, "1.2.0", health="broken"), expect=0)
     tid = txn_id(board)
     r = board.fw("install", board.bundle(tmp_path / "o", "1.3.0", compatible="acme,x1"))
     assert r.rc == 4, r
@@ -245,13 +245,13 @@ def test_power_cut_in_a_second_install_never_confirms_what_is_not_there(board, t
     for n in range(1, 200):
         shutil.rmtree(board.path)
         shutil.copytree(proto, board.path)
-        board.fw("install", b1, check=0)
+        board.fw("install", b1, expect=0)
         r = board.fw("install", b2, env={"FWTOOL_CUT_AFTER": str(n)})
         if r.rc != 99:
             assert r.rc == 0 and n > 5, r
             break
         board.boot()
-        board.fw("confirm", check=None)
+        board.fw("confirm", expect=None)
         for t in board.history():
             if t["state"] == "confirmed":
                 content, floor = want[t["version"]]
@@ -260,13 +260,13 @@ def test_power_cut_in_a_second_install_never_confirms_what_is_not_there(board, t
 
 
 def test_mark_active_booted_before_reboot_keeps_its_count(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     tid = txn_id(board)
-    board.fw("mark-active", "A", check=0)
+    board.fw("mark-active", "A", expect=0)
     for _ in range(5):
         board.boot()
         assert board.booted() == "A"
-        board.fw("confirm", check=0)
+        board.fw("confirm", expect=0)
         assert board.bootenv()["BOOT_A_LEFT"] == "3"
     assert board.fw("wait", "--id", tid).rc == 6  # cancelled by hand
 
@@ -279,16 +279,16 @@ def test_huge_check_output_keeps_one_bounded_record(board, tmp_path):
         with open(path, "w") as f:
             f.write("#!/bin/sh\nhead -c 4096 /dev/zero | tr '\\0' '\\001'\n")
         os.chmod(path, 0o755)
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     tid = txn_id(board)
     board.boot()
-    board.fw("confirm", check=0)
+    board.fw("confirm", expect=0)
     for _ in range(3):
         board.boot()
-        board.fw("confirm", check=0)
+        board.fw("confirm", expect=0)
     lines = open(board.p("state", "history.jsonl"), "rb").read().splitlines()
     assert len(lines) == 1 and len(lines[0]) <= 64 * 1024
-    r = board.fw("history", "--json", check=0)
+    r = board.fw("history", "--json", expect=0)
     assert [t["id"] for t in json.loads(r.out)["transactions"]] == [tid]
     assert board.fw("wait", "--id", tid).rc == 0
 
@@ -296,7 +296,7 @@ def test_huge_check_output_keeps_one_bounded_record(board, tmp_path):
 # 10 ------------------------------------------------------------------------
 def test_recovered_is_a_trial_not_a_confirm(board, tmp_path):
     board.set_cmdline("console=ttyS0 root=/dev/sdz1")
-    board.fw("recover", "--bundle", board.bundle(tmp_path, secver=4), check=0)
+    board.fw("recover", "--bundle", board.bundle(tmp_path, secver=4), expect=0)
     tid = txn_id(board)
     assert board.txn()["state"] == "recovered"
     assert board.fw("wait", "--timeout", "1").rc == 7
@@ -314,7 +314,7 @@ def test_recovered_slot_failing_its_checks_with_nothing_to_fall_back_to(board, t
     for bn in "AB":
         with open(board.slot_file(bn), "wb") as f:
             f.write(b"\0" * 4096)
-    board.fw("recover", "--bundle", board.bundle(tmp_path, health="broken"), check=0)
+    board.fw("recover", "--bundle", board.bundle(tmp_path, health="broken"), expect=0)
     tid = txn_id(board)
     board.boot()
     r = board.fw("confirm", "--json")
@@ -328,7 +328,7 @@ def test_recovered_slot_failing_its_checks_with_nothing_to_fall_back_to(board, t
 
 # 11 ------------------------------------------------------------------------
 def test_corrupt_transaction_is_named_everywhere(board, tmp_path):
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     with open(board.p("state", "transaction.json"), "w") as f:
         f.write('{"id": "x", "state": ')
     r = board.fw("status", "--json")
@@ -357,7 +357,7 @@ def test_corrupt_bootloader_env_is_not_a_bad_bundle(keys, tmp_path):
 def test_wait_exit_codes_are_distinct(board, tmp_path):
     r = board.fw("wait", "--json")
     assert r.rc == 10 and json.loads(r.out)["result"] == "unknown", r
-    board.fw("install", board.bundle(tmp_path), check=0)
+    board.fw("install", board.bundle(tmp_path), expect=0)
     r = board.fw("wait", "--timeout", "1", "--json")
     assert r.rc == 7 and json.loads(r.out)["result"] == "timeout", r
     assert board.fw("wait", "--id", "no-such-id").rc == 10
