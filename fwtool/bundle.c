@@ -20,6 +20,7 @@
 struct bundle_reader {
 	struct archive *a;
 	int fd, own_fd;
+	int waits; /* a pipe or socket: read() may block for good */
 	uint8_t *block;
 	const volatile sig_atomic_t *cancel;
 	/* member names seen so far, to tell a duplicate from a stray */
@@ -36,28 +37,52 @@ void bundle_header_free(struct bundle_header *h)
 	h->manifest_len = h->chain_len = h->sig_len = 0;
 }
 
+/* A pipe, a socket, a terminal: a read() of it can wait for good. */
+static int may_block(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
 /*
  * Our own read callback rather than libarchive's: libarchive retries a read
  * that a signal interrupted, so a SIGTERM would never stop an install that
  * waits on a pipe. Here EINTR ends the read once the cancel flag is set.
+ * A signal can also land just before read() blocks, when EINTR never comes:
+ * on a pipe or socket the flag is therefore checked again at least every
+ * 250 ms while poll() waits for data.
  */
 static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
 {
 	struct bundle_reader *r = data;
 
 	for (;;) {
-		ssize_t n = read(r->fd, r->block, READ_BLOCK);
+		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+		ssize_t n;
 
+		if (r->cancel && *r->cancel) {
+			errno = EINTR;
+			break;
+		}
+		if (r->waits) {
+			int k = poll(&pfd, 1, 250);
+
+			if (k == 0 || (k < 0 && errno == EINTR))
+				continue;
+			/* readable, hung up, or poll failed: read() says which */
+		}
+		n = read(r->fd, r->block, READ_BLOCK);
 		if (n >= 0) {
 			*buf = r->block;
 			return n;
 		}
-		if (errno == EINTR && !(r->cancel && *r->cancel))
-			continue;
-		archive_set_error(a, errno, "%s",
-				  errno == EINTR ? "interrupted by a signal" : strerror(errno));
-		return -1;
+		if (errno != EINTR)
+			break;
 	}
+	archive_set_error(a, errno, "%s",
+			  errno == EINTR ? "interrupted by a signal" : strerror(errno));
+	return -1;
 }
 
 int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_atomic_t *cancel,
@@ -92,6 +117,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_
 		r->own_fd = 1;
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
+	r->waits = may_block(r->fd);
 	/* tar only, and no decompression filter: the bundle is plain tar */
 	archive_read_support_format_tar(r->a);
 	ret = archive_read_open(r->a, r, NULL, fd_read, NULL);

@@ -63,6 +63,21 @@ def mkbundle(keys, tmp_path):
     return make
 
 
+def wait_for(cond, what, timeout=30.0):
+    """Poll @cond until it returns something true (and return that); fail
+    naming @what after @timeout seconds. For a process under way, instead
+    of a sleep that guesses how far it got."""
+    import time
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
 def rand_file(path, size, zero_tail=0):
     with open(path, "wb") as f:
         f.write(os.urandom(size))

@@ -8,13 +8,44 @@ import threading
 import time
 
 import pytest
-from conftest import FWTOOL, fw
+from conftest import FWTOOL, fw, wait_for
 from simboard import SimBoard
 
 
 @pytest.fixture
 def board(keys, tmp_path):
     return SimBoard(tmp_path / "board", keys)
+
+
+def lock_held(board):
+    """fwtool holds STATEDIR/lock (flock) right now"""
+    import fcntl
+    try:
+        fd = os.open(board.p("state", "lock"), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def reading_stdin(pid):
+    """its main thread waits in read() or poll() (x86-64 syscalls 0 and 7)"""
+    try:
+        return open(f"/proc/{pid}/syscall").read().split()[0] in ("0", "7")
+    except OSError:
+        return False
+
+
+def txn_state(board):
+    try:
+        return json.loads(open(board.p("state", "transaction.json")).read())
+    except (OSError, ValueError):
+        return None
 
 
 def sha(path):
@@ -146,7 +177,7 @@ def test_sigterm_stops_an_install_waiting_for_its_first_byte(board, tmp_path):
     env = dict(os.environ, FWTOOL_CONF=board.conf)
     p = subprocess.Popen([FWTOOL, "install", "-"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(1)
+    wait_for(lambda: lock_held(board) and reading_stdin(p.pid), "install to wait on stdin")
     p.send_signal(signal.SIGTERM)
     try:
         p.wait(timeout=20)  # stdin stays open: communicate() would close it
@@ -187,12 +218,12 @@ def test_second_concurrent_install_is_refused(board, tmp_path):
     data = open(b, "rb").read()
     p.stdin.write(data[:10000])
     p.stdin.flush()
-    time.sleep(0.5)
+    wait_for(lambda: lock_held(board), "the first install to take the lock")
     r = board.fw("install", b)
     assert r.rc == 5 and "holds" in r.err, r
     p.stdin.write(data[10000:])
     p.stdin.close()
-    assert p.wait() == 0
+    assert p.wait(timeout=60) == 0
 
 
 def test_interrupted_install_fails_cleanly(board, tmp_path):
@@ -202,9 +233,10 @@ def test_interrupted_install_fails_cleanly(board, tmp_path):
                          env=dict(os.environ, **board.env))
     p.stdin.write(open(b, "rb").read()[:300000])
     p.stdin.flush()
-    time.sleep(0.5)
+    wait_for(lambda: (txn_state(board) or {}).get("state") == "installing",
+             "the install to begin writing")
     p.terminate()
-    assert p.wait() == 1
+    assert p.wait(timeout=30) == 1
     t = json.loads(open(board.p("state", "transaction.json")).read())
     assert t["state"] == "failed" and t["reason"] == "interrupted", t
     assert board.bootenv()["BOOT_ORDER"] == "A"
@@ -219,8 +251,8 @@ def test_status_shows_phase_during_install(board, tmp_path):
                          env=dict(os.environ, **board.env))
     p.stdin.write(open(b, "rb").read()[:200000])
     p.stdin.flush()
-    time.sleep(0.5)
-    st = board.status()
+    st = wait_for(lambda: (lambda s: s if s.get("transaction", {}).get("state") == "installing"
+                           else None)(board.status()), "status to show the install")
     p.stdin.write(open(b, "rb").read()[200000:])
     p.stdin.close()
     assert p.wait() == 0
