@@ -107,12 +107,19 @@ def test_verify_from_stdin(mkbundle, keys, tmp_path):
 
 
 def test_keyring_directory_with_crl_file(mkbundle, keys, tmp_path):
+    """a keyring folder's *.crl is used: the signer it revokes is refused,
+    and only because of it (the same folder without it accepts)"""
     ring = tmp_path / "ring"
     ring.mkdir()
     shutil.copy(keys.keyring, ring / "ca.pem")
+    good = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))])
+    bad = bg.build(str(tmp_path / "revoked.fwb"), keys, [("rootfs", b"x" * 500, "none")],
+                   signer=keys.revoked)
+    fw("verify", "--keyring", ring, "--compatible", "acme,1", bad, expect=0)
     shutil.copy(keys.p("ca.crl"), ring / "ca.crl")
-    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 500))])
-    fw("verify", "--keyring", ring, "--compatible", "acme,1", out, expect=0)
+    r = fw("verify", "--keyring", ring, "--compatible", "acme,1", bad)
+    assert r.rc == 3 and "revoked" in r.err, r
+    fw("verify", "--keyring", ring, "--compatible", "acme,1", good, expect=0)
 
 
 def test_a_chain_too_long_is_named_as_such(keys, tmp_path):
