@@ -122,7 +122,7 @@ void boot_env_format_order(const struct boot_env *env, char *out, size_t size)
 		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "", env->order[i]);
 }
 
-int boot_env_primary(const struct boot_env *env, char *out)
+int boot_env_primary(const struct boot_env *env, char out[static FW_BOOTNAME_LEN + 1])
 {
 	out[0] = '\0';
 	for (unsigned i = 0; i < env->norder; i++) {
@@ -233,7 +233,7 @@ int boot_store(struct boot *b, const struct boot_env *env, struct fw_err *err)
 	return prefixed(b, b->ops->store(b, env, err), err);
 }
 
-int boot_get_primary(struct boot *b, char *out, struct fw_err *err)
+int boot_get_primary(struct boot *b, char out[static FW_BOOTNAME_LEN + 1], struct fw_err *err)
 {
 	struct boot_env env;
 	int ret = boot_load(b, &env, err);

@@ -76,7 +76,8 @@ int boot_load(struct boot *b, struct boot_env *env, struct fw_err *err) FW_MUST;
 int boot_store(struct boot *b, const struct boot_env *env, struct fw_err *err) FW_MUST;
 
 /** boot_get_primary() - first in order with tries left; "" when none */
-int boot_get_primary(struct boot *b, char *out, struct fw_err *err) FW_MUST;
+int boot_get_primary(struct boot *b, char out[static FW_BOOTNAME_LEN + 1],
+		     struct fw_err *err) FW_MUST;
 
 /** boot_set_primary() - load, boot_env_set_primary(), store */
 int boot_set_primary(struct boot *b, const char *name, unsigned tries, struct fw_err *err) FW_MUST;
@@ -125,7 +126,7 @@ void boot_env_parse_order(struct boot_env *env, const char *text);
 void boot_env_format_order(const struct boot_env *env, char *out, size_t size);
 
 /** boot_env_primary() - first in order that may boot and has tries; 0 when none */
-int boot_env_primary(const struct boot_env *env, char *out);
+int boot_env_primary(const struct boot_env *env, char out[static FW_BOOTNAME_LEN + 1]);
 
 /** boot_env_state() - what the bootloader will do with @name */
 void boot_env_state(const struct boot_env *env, const char *name, struct boot_slot_state *st);
@@ -184,6 +185,6 @@ int boot_grub_encode(const struct boot_env *env, struct grubenv *e, struct fw_er
  * @out: the bootname chosen
  * Return: 1 when the counters were reset, else 0.
  */
-int boot_sim_pick(struct boot_env *env, unsigned max_tries, char *out);
+int boot_sim_pick(struct boot_env *env, unsigned max_tries, char out[static FW_BOOTNAME_LEN + 1]);
 
 #endif

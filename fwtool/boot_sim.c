@@ -13,8 +13,8 @@
 #include "boot.h"
 #include "faultpoint.h"
 
+/* what a store builds, on the heap (64 KiB) */
 struct simenv {
-	char *text;
 	char out[FW_SIMENV_MAX];
 	size_t olen;
 };
@@ -26,12 +26,12 @@ static int sim_open(struct boot *b, struct fw_err *err)
 	return 0;
 }
 
+/* @ctx: the file's text */
 static char *sim_get(void *ctx, const char *name)
 {
-	struct simenv *se = ctx;
 	size_t n = strlen(name);
 
-	for (char *p = se->text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+	for (char *p = ctx; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (!strncmp(p, name, n) && p[n] == '=')
 			return strndup(p + n + 1, strcspn(p + n + 1, "\n"));
 	return NULL;
@@ -39,16 +39,16 @@ static char *sim_get(void *ctx, const char *name)
 
 static int sim_load(struct boot *b, struct boot_env *env, struct fw_err *err)
 {
-	struct simenv se = {0};
-	int ret = fd_read_file(b->cfg->sim_env, FW_SIMENV_MAX, &se.text, NULL, err);
+	char *text = NULL;
+	int ret = fd_read_file(b->cfg->sim_env, FW_SIMENV_MAX, &text, NULL, err);
 
 	if (ret == FW_ENOTFOUND) {
 		fw_err_clear(err);
 		ret = 0;
 	}
 	if (!ret)
-		boot_rauc_decode(b, env, sim_get, &se);
-	free(se.text);
+		boot_rauc_decode(b, env, sim_get, text);
+	free(text);
 	return ret;
 }
 
@@ -80,7 +80,7 @@ static int sim_store(struct boot *b, const struct boot_env *env, struct fw_err *
 	return ret;
 }
 
-int boot_sim_pick(struct boot_env *env, unsigned max_tries, char *out)
+int boot_sim_pick(struct boot_env *env, unsigned max_tries, char out[static FW_BOOTNAME_LEN + 1])
 {
 	struct boot_slot *s;
 

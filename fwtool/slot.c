@@ -54,7 +54,8 @@ static int from_param(const struct config *cfg, const char *val, char *out)
 	return -1;
 }
 
-int slot_booted(const struct config *cfg, const char *cmdline_path, char *out, struct fw_err *err)
+int slot_booted(const struct config *cfg, const char *cmdline_path,
+		char out[static FW_BOOTNAME_LEN + 1], struct fw_err *err)
 {
 	static const char *const params[] = {"fwtool.slot=", "rauc.slot=", "root="};
 	char *cmdline = NULL;

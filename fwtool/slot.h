@@ -24,8 +24,8 @@ unsigned slot_bootnames(const struct config *cfg, const char **names, unsigned m
  * @out: FW_BOOTNAME_LEN + 1 bytes
  * Return: 0, FW_ENOTFOUND (nothing says), FW_EIO.
  */
-int slot_booted(const struct config *cfg, const char *cmdline_path, char *out,
-		struct fw_err *err) FW_MUST;
+int slot_booted(const struct config *cfg, const char *cmdline_path,
+		char out[static FW_BOOTNAME_LEN + 1], struct fw_err *err) FW_MUST;
 
 /**
  * slot_target() - the slot of @class to write while @booted runs: the one

@@ -16,8 +16,6 @@
 #include "fwlimits.h"
 #include "watchdog.h"
 
-enum { WD_NONE, WD_DEVICE, WD_SYSTEMD, WD_SIM };
-
 static void sim_log(struct watchdog *w, const char *what)
 {
 	char line[64];

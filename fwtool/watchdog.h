@@ -14,9 +14,11 @@
  *   a regular file  the sim board's stand-in: every open, ping and close is
  *                   appended to the file; FILE.bootstatus holds the boot status
  */
+enum watchdog_kind { WD_NONE, WD_DEVICE, WD_SYSTEMD, WD_SIM };
+
 struct watchdog {
 	int fd;
-	int kind; /* 0 none, 1 device, 2 systemd, 3 sim file */
+	enum watchdog_kind kind; /* which of the above [watchdog] device named */
 	int magicclose;
 	unsigned timeout;
 	char path[256];
