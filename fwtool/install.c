@@ -195,7 +195,7 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 }
 
 /* The booted slot on trial is settled by confirm (or rollback) first. */
-int job_refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
+static int refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
 {
 	const struct txn *p = txn_pending(x);
 
@@ -212,7 +212,7 @@ int job_refuse_on_trial(struct txn_ctx *x, struct fw_err *err)
  * the boot order (marked bad by hand), taking the target out too would
  * leave nothing to boot.
  */
-int job_refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
+static int refuse_without_fallback(struct txn_ctx *x, struct fw_err *err)
 {
 	struct boot_slot_state st;
 	int ret;
@@ -438,11 +438,23 @@ static const char *reason_of(int code)
  * The floor as it is now: txn_open() may just have finished a confirm
  * that a cut left half done, and raised it since the caller read it.
  */
-int job_current_policy(struct txn_ctx *x, const struct verify_policy *vp, struct verify_policy *now,
-		       struct fw_err *err)
+static int current_policy(struct txn_ctx *x, const struct verify_policy *vp,
+			  struct verify_policy *now, struct fw_err *err)
 {
 	*now = *vp;
 	return state_secver_get(x->cfg->statedir, &now->secver_floor, err);
+}
+
+int job_preflight(struct txn_ctx *x, const struct verify_policy *vp, struct verify_policy *now,
+		  struct fw_err *err)
+{
+	int ret = refuse_on_trial(x, err);
+
+	if (!ret)
+		ret = refuse_without_fallback(x, err);
+	if (!ret)
+		ret = current_policy(x, vp, now, err);
+	return ret;
 }
 
 /* Open and verify a bundle: nothing is written before this passes. */
@@ -511,11 +523,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 			 "BOOT_ORDER (U-Boot then boots its default)",
 			 cfg->fw_env_config);
 	if (!ret)
-		ret = job_refuse_on_trial(x, err);
-	if (!ret)
-		ret = job_refuse_without_fallback(x, err);
-	if (!ret)
-		ret = job_current_policy(x, vp, &now, err);
+		ret = job_preflight(x, vp, &now, err);
 	txn_begin(x, &res->txn, "install", "");
 	res->txn.ignored_compatible = o->ignore_compatible;
 	if (!ret && o->id)

@@ -43,15 +43,15 @@ void job_catch_signals(void);
 /** job_phase() - what the job does now, saved with the transaction */
 int job_phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err) FW_MUST;
 
-/** job_refuse_on_trial() - FW_EBUSY while the booted slot is on trial */
-int job_refuse_on_trial(struct txn_ctx *x, struct fw_err *err) FW_MUST;
-
-/** job_refuse_without_fallback() - FW_EUSAGE if the booted slot is out of the order */
-int job_refuse_without_fallback(struct txn_ctx *x, struct fw_err *err) FW_MUST;
-
-/** job_current_policy() - @vp with the security floor as the state holds it now */
-int job_current_policy(struct txn_ctx *x, const struct verify_policy *vp, struct verify_policy *now,
-		       struct fw_err *err) FW_MUST;
+/**
+ * job_preflight() - what must hold before anything is read or written: the
+ * booted slot is not on trial (FW_EBUSY) and is in the boot order, so that
+ * there is something to fall back to (FW_EUSAGE); @now is @vp with the
+ * security floor as the state holds it now (txn_open() may just have
+ * finished a confirm that a cut left half done, and raised it)
+ */
+int job_preflight(struct txn_ctx *x, const struct verify_policy *vp, struct verify_policy *now,
+		  struct fw_err *err) FW_MUST;
 
 /** job_open_verified() - open @path and verify its header: nothing written before */
 int job_open_verified(struct job *j, const char *path, const struct verify_policy *vp,

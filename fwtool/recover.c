@@ -348,11 +348,7 @@ int recover_run(const struct config *cfg, const struct verify_policy *vp,
 			       "command line): recovery never writes it",
 			       o->recover_into);
 	if (!ret)
-		ret = job_refuse_on_trial(x, err);
-	if (!ret)
-		ret = job_refuse_without_fallback(x, err);
-	if (!ret)
-		ret = job_current_policy(x, vp, &now, err);
+		ret = job_preflight(x, vp, &now, err);
 	if (!ret)
 		ret = recover_find(o->bundle, &now, cands, err);
 	if (!ret && o->all_slots && !strcmp(cands->path[0], "-"))
