@@ -11,6 +11,7 @@
 #include <libfdt.h>
 
 #include "board.h"
+#include "dtb.h"
 
 #define DTB_MAX (4u << 20)
 
@@ -31,50 +32,14 @@ int board_add(struct board *b, const char *s, struct fw_err *err)
 	return 0;
 }
 
-/*
- * Every tag of the structure block must move forward. libfdt 1.6.1's
- * fdt_check_full() loops forever on a property whose length sends the next
- * tag backwards (fuzz_dtb: corpus/dtb/hang-negative-prop-len).
- */
-static int tags_advance(const void *fdt)
-{
-	int off = 0, next = 0;
-	uint32_t tag;
-
-	do {
-		tag = fdt_next_tag(fdt, off, &next);
-		if (next <= off)
-			return -FDT_ERR_BADSTRUCTURE;
-		off = next;
-	} while (tag != FDT_END);
-	return 0;
-}
-
 int board_from_dtb_buf(struct board *b, const void *buf, size_t len, struct fw_err *err)
 {
 	const char *p, *model;
 	int plen, ret, n;
 
-	/*
-	 * libfdt 1.6.1's fdt_check_full() crashes on some headers with old
-	 * versions (found by fuzz_dtb; tests/fuzz/corpus/dtb/crash-*). Every
-	 * kernel and dtc since 2.6 writes version 17, so insist on its layout
-	 * and on sane bounds before libfdt walks anything.
-	 */
-	if (len < 40 || fdt_magic(buf) != FDT_MAGIC)
-		return fw_error(err, FW_EFORMAT, "device tree: bad magic or too short");
-	if (fdt_version(buf) < 17 || fdt_last_comp_version(buf) > 17)
-		return fw_error(err, FW_EFORMAT, "device tree: version %u not supported",
-				fdt_version(buf));
-	if (fdt_totalsize(buf) > len)
-		return fw_error(err, FW_EFORMAT, "device tree: truncated");
-	ret = fdt_check_header(buf);
-	if (!ret)
-		ret = tags_advance(buf);
-	if (!ret)
-		ret = fdt_check_full(buf, fdt_totalsize(buf));
+	ret = dtb_check(buf, len, "device tree", err);
 	if (ret)
-		return fw_error(err, FW_EFORMAT, "device tree: %s", fdt_strerror(ret));
+		return ret;
 	n = fdt_stringlist_count(buf, 0, "compatible");
 	if (n <= 0)
 		return fw_error(err, FW_EFORMAT, "device tree: root has no compatible");
