@@ -60,7 +60,7 @@ INSTALL		?= install
 
 # ---- sources ---------------------------------------------------------------
 obj-y := err.o log.o hex.o hash.o semver.o name.o comp.o manifest.o bundle.o \
-	 keyring.o sig.o decomp.o dtb.o board.o config.o bufq.o iobuf.o \
+	 keyring.o sig.o decomp.o dtb.o board.o config.o bufq.o iobuf.o fit.o \
 	 pipeline.o verify.o output.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o report_queue.o txn.o txn_manual.o \

@@ -80,6 +80,24 @@ def main(out):
         src = '/dts-v1/; / { model = "M"; compatible = "acme,x1", "soc,y"; n { p = <1>; }; };'
         subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", os.path.join(d, "board.dtb")],
                        input=src.encode(), check=True, capture_output=True)
+        # fit/: FITs in the shape mkimage writes, signed and hashed fields
+        # filled with stand-ins (a real signature cannot be fuzzed into)
+        f = os.path.join(out, "fit")
+        os.makedirs(f, exist_ok=True)
+        sig = ('signature-1 { algo = "sha256,rsa2048"; key-name-hint = "dev"; '
+               'value = [%s]; hashed-strings = <0 0x40>; };' % ("00 " * 256))
+        for name, conf_sig, ext in (("signed.itb", sig, ""), ("unsigned.itb", "", ""),
+                                    ("external.itb", sig, "ext")):
+            data = ('data-size = <4>; data-offset = <0>;' if ext else 'data = [01 02 03 04];')
+            its = ('/dts-v1/; / { description = "t"; timestamp = <1>; images { '
+                   'kernel-1 { %s type = "kernel"; hash-1 { algo = "sha256"; value = [%s]; }; '
+                   'hash-2 { algo = "crc32"; value = <0>; }; }; }; configurations { '
+                   'default = "conf-1"; conf-1 { kernel = "kernel-1"; %s }; }; };'
+                   % (data, hashlib.sha256(b"\x01\x02\x03\x04").hexdigest(), conf_sig))
+            p = subprocess.run(["dtc", "-I", "dts", "-O", "dtb"], input=its.encode(),
+                               check=True, capture_output=True)
+            with open(os.path.join(f, name), "wb") as o:
+                o.write(p.stdout + (b"\x01\x02\x03\x04" if ext else b""))
 
 
 if __name__ == "__main__":
