@@ -32,6 +32,7 @@ int cmd_opt(struct cmd *c, struct cmd_policy *pol, int opt, const char *arg, str
 		return 0;
 	switch (opt) {
 	case OPT_KEYRING: pol->keyring = arg; return 1;
+	case OPT_FIT_KEYS: pol->fit_keys = arg; return 1;
 	case OPT_DTB: pol->dtb = arg; return 1;
 	case OPT_ALLOW_DOWNGRADE: pol->allow_downgrade = 1; return 1;
 	case OPT_IGNORE_COMPATIBLE: pol->ignore_compatible = 1; return 1;
@@ -234,6 +235,7 @@ int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, enum cmd_
 
 	memset(vp, 0, sizeof(*vp));
 	vp->keyring = pol->keyring ? pol->keyring : cfg->keyring;
+	vp->fit_keys = pol->fit_keys ? pol->fit_keys : cfg->fit_keys;
 	vp->check_time = cfg->check_time;
 	if (check == CMD_CHECK_NONE)
 		return 0;

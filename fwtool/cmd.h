@@ -49,6 +49,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_KEYRING,
+	OPT_FIT_KEYS,
 	OPT_COMPATIBLE,
 	OPT_DTB,
 	OPT_ALLOW_DOWNGRADE,
@@ -104,6 +105,7 @@ enum {
  */
 struct cmd_policy {
 	const char *keyring;
+	const char *fit_keys;
 	const char *compat[FW_BOARD_STRINGS_MAX];
 	unsigned ncompat;
 	const char *dtb;

@@ -25,6 +25,7 @@ enum {
 	OPT_IMAGE,
 	OPT_CHUNK,
 	OPT_DESC,
+	OPT_FIT,
 };
 
 /*
@@ -79,6 +80,29 @@ static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
 	return 0;
 }
 
+/* --fit CLASS[=CONFIG], after every --image: that image is a FIT */
+static int mark_fit(struct mkbundle *mb, const char *arg, struct fw_err *err)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	for (unsigned i = 0; i < mb->nimages; i++) {
+		struct mkbundle_image *img = &mb->images[i];
+
+		if (strlen(img->class) != n || strncmp(img->class, arg, n))
+			continue;
+		if (eq && (!eq[1] || strlen(eq + 1) > FW_FIT_CONF_LEN))
+			return fw_error(err, FW_EUSAGE,
+					"--fit %s: a configuration name, at most %d "
+					"characters",
+					arg, FW_FIT_CONF_LEN);
+		img->fit = 1;
+		snprintf(img->fit_config, sizeof(img->fit_config), "%s", eq ? eq + 1 : "");
+		return 0;
+	}
+	return fw_error(err, FW_EUSAGE, "--fit %s: no --image of class %.*s", arg, (int)n, arg);
+}
+
 static int u64_arg(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -105,8 +129,11 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 		{"image", required_argument, NULL, OPT_IMAGE},
 		{"chunk-size", required_argument, NULL, OPT_CHUNK},
 		{"description", required_argument, NULL, OPT_DESC},
+		{"fit", required_argument, NULL, OPT_FIT},
 		{NULL, 0, NULL, 0},
 	};
+	const char *fits[FW_IMAGES_MAX];
+	unsigned nfits = 0;
 	uint64_t v;
 	int o, ret;
 
@@ -119,6 +146,11 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 		case OPT_SIGN_CMD: mb->sign_cmd = optarg; break;
 		case OPT_VERSION: mb->version = optarg; break;
 		case OPT_DESC: mb->description = optarg; break;
+		case OPT_FIT:
+			if (nfits == FW_IMAGES_MAX)
+				return fw_error(err, FW_EUSAGE, "too many --fit");
+			fits[nfits++] = optarg;
+			break;
 		case OPT_SECVER:
 			if (u64_arg(optarg, FW_SECVER_MAX, &mb->security_version))
 				return fw_error(err, FW_EUSAGE, "--security-version: 0..%u",
@@ -148,6 +180,9 @@ static int create_opts(struct cmd *c, struct mkbundle *mb, struct fw_err *err)
 	if (optind != c->argc)
 		return fw_error(err, FW_EUSAGE, "bundle create: unexpected argument '%s'",
 				c->argv[optind]);
+	for (unsigned i = 0; i < nfits; i++)
+		if ((ret = mark_fit(mb, fits[i], err)))
+			return ret;
 	return 0;
 }
 
@@ -186,7 +221,7 @@ const struct cmd_verb cmd_bundle_verb = {
 	"         --cert CERT.pem [--chain CHAIN.pem] --version SEMVER\n"
 	"         [--security-version N] --compatible PATTERN [--compatible ...]\n"
 	"         --image CLASS=FILE[:none|gzip|xz|zstd] [--image ...]\n"
-	"         [--chunk-size BYTES] [--description TEXT]\n"
+	"         [--fit CLASS[=CONFIG]] [--chunk-size BYTES] [--description TEXT]\n"
 	"Write a signed bundle.\n"
 	"  -o, --output OUT      the bundle; - writes it to standard output\n"
 	"  --key KEY.pem         the signer's private key\n"
@@ -200,6 +235,9 @@ const struct cmd_verb cmd_bundle_verb = {
 	"  --compatible PATTERN  a board glob this bundle is for (repeatable)\n"
 	"  --image CLASS=FILE[:COMP]  an image for the slots of CLASS, stored\n"
 	"                        compressed with COMP (default none; repeatable)\n"
+	"  --fit CLASS[=CONFIG]  that image is a U-Boot FIT: devices check it, and\n"
+	"                        CONFIG (default: the FIT's default), against their\n"
+	"                        U-Boot's keys before writing it (system.conf fit_keys)\n"
 	"  --chunk-size BYTES    authenticated chunk size, a power of two in\n"
 	"                        4096..4194304 (default 1048576)\n"
 	"  --description TEXT    free text shown by info\n",

@@ -23,8 +23,10 @@ static int check_opts(struct cmd *c, struct cmd_policy *pol, int *no_verify, con
 		{NULL, 0, NULL, 0},
 	};
 	static const struct option verify_opts[] = {
-		CMD_COMMON_OPTS, CMD_PROGRESS_OPTS, CMD_KEYRING_OPT,
-		CMD_BOARD_OPTS,	 CMD_DOWNGRADE_OPT, {NULL, 0, NULL, 0},
+		CMD_COMMON_OPTS,    CMD_PROGRESS_OPTS,
+		CMD_KEYRING_OPT,    CMD_BOARD_OPTS,
+		CMD_DOWNGRADE_OPT,  {"fit-keys", required_argument, NULL, OPT_FIT_KEYS},
+		{NULL, 0, NULL, 0},
 	};
 	int o;
 
@@ -134,14 +136,17 @@ const struct cmd_verb cmd_verify_verb = {
 	cmd_verify,
 	"check a bundle completely, writing nothing",
 	"usage: fwtool verify [--keyring PATH] [--compatible S]... [--dtb FILE]\n"
-	"         [--allow-downgrade] [--events] [--progress|--no-progress] BUNDLE|-\n"
-	"Check the signature and chain, every chunk and image hash, the board's\n"
-	"compatibility and the version policy. Exit 0 ok, 3 verification\n"
-	"failed, 4 not for this board.\n"
+	"         [--fit-keys DTB] [--allow-downgrade] [--events]\n"
+	"         [--progress|--no-progress] BUNDLE|-\n"
+	"Check the signature and chain, every chunk and image hash, each FIT image\n"
+	"as U-Boot will, the board's compatibility and the version policy. Exit 0\n"
+	"ok, 3 verification failed, 4 not for this board.\n"
 	"  --keyring PATH     CA certificates (and CRLs) to trust\n"
 	"  --compatible S     check against board string S instead of this board's\n"
 	"                     (repeatable), as on a build server\n"
 	"  --dtb FILE         take the board's strings from FILE's root compatible\n"
+	"  --fit-keys DTB     U-Boot's control DTB to check FIT images against\n"
+	"                     (default: system.conf's fit_keys)\n"
 	"  --allow-downgrade  accept an older version where system.conf allows it\n"
 	"  --events           progress as JSON lines on stderr\n"
 	"  --progress         a progress bar even when stderr is not a terminal\n"

@@ -38,6 +38,7 @@ static const struct key system_keys[] = {
 	{"compatible", S(compatible)},
 	{"bootloader", S(bootloader)},
 	{"keyring", P(keyring)},
+	{"fit_keys", P(fit_keys)},
 	{"statedir", P(statedir)},
 	{"lock", P(lockfile)},
 	{"cmdline", P(cmdline)},

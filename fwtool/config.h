@@ -50,6 +50,7 @@ struct config {
 	char bootloader[16];
 	char log_level[16]; /* "": info, or -v / -q */
 	char keyring[CONFIG_STR];
+	char fit_keys[CONFIG_STR]; /* control DTB with U-Boot's FIT keys; "" none */
 	char statedir[CONFIG_STR];
 	char lockfile[CONFIG_STR];
 	char cmdline[CONFIG_STR];

@@ -20,6 +20,8 @@
 #define FW_CLASS_LEN 32 /* slot class name */
 #define FW_MEMBER_LEN 64 /* image member name */
 #define FW_DESC_LEN 256 /* free-text description */
+#define FW_FIT_CONF_LEN 63 /* a FIT configuration name */
+#define FW_FIT_MAX (64u << 20) /* a FIT image, held whole to be checked */
 #define FW_IMAGE_MAX (UINT64_C(1) << 42) /* 4 TiB per image */
 #define FW_CHUNK_MIN (4u << 10)
 #define FW_CHUNK_MAX (4u << 20)

@@ -153,6 +153,44 @@ static int read_back(const struct config_slot *slot, const struct manifest_image
 }
 
 /*
+ * A FIT image is held whole and checked as the router's U-Boot will check
+ * it (verify_fit_image) before its first byte reaches the slot, then
+ * written and, with verify_writes, read back whole and compared with the
+ * manifest's sha256 (what was checked is what the sha256 describes).
+ */
+static int write_fit(struct job *j, struct bundle_reader *r, const struct manifest *m,
+		     const struct manifest_image *img, const struct config_slot *slot,
+		     struct pipeline_progress *pp, struct fw_err *err)
+{
+	struct fit_result res;
+	uint8_t *buf = j->fit_first;
+	int ret = 0;
+
+	j->fit_first = NULL;
+	if (!buf)
+		ret = verify_fit_image(r, img, j->vp, pp, &buf, &res, err);
+
+	if (!ret)
+		ret = record(j, slot, m, img, "writing", err);
+	if (!ret)
+		ret = slotio_open(&j->io, slot, err);
+	for (uint64_t off = 0; !ret && off < img->installed_size; off += FW_IO_BUF) {
+		uint64_t n = img->installed_size - off;
+
+		ret = sink_write(j, buf + off, n < FW_IO_BUF ? (size_t)n : FW_IO_BUF, err);
+	}
+	if (!ret)
+		ret = slotio_finish(&j->io, err);
+	slotio_close(&j->io);
+	free(buf);
+	if (!ret && j->cfg->verify_writes && !slotio_verifies_itself(slot))
+		ret = read_back(slot, img, err);
+	if (!ret)
+		ret = record(j, slot, m, img, "ok", err);
+	return ret;
+}
+
+/*
  * With verify_writes, what is on the medium must be what was authenticated.
  * A slot that reads its writes back as they land compares them with the
  * authenticated buffers, beside the writing; any other slot is read back
@@ -168,11 +206,20 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 	int readback = j->cfg->verify_writes && !slotio_verifies_itself(slot);
 	int ret;
 
+	if (img->fit && j->fit_first) { /* read and checked already */
+		if (!skip)
+			return write_fit(j, r, m, img, slot, pp, err);
+		free(j->fit_first);
+		j->fit_first = NULL;
+		return 0;
+	}
 	ret = bundle_next_image(r, img, err);
 	if (ret)
 		return ret;
 	if (skip) /* still read and check every chunk of the stream */
 		return pipeline_image(r, img, &none, pp, err);
+	if (img->fit)
+		return write_fit(j, r, m, img, slot, pp, err);
 	ret = record(j, slot, m, img, "writing", err);
 	if (!ret)
 		ret = slotio_open(&j->io, slot, err);
@@ -463,6 +510,7 @@ int job_open_verified(struct job *j, const char *path, const struct verify_polic
 {
 	int ret = bundle_open(rp, path, &job_interrupted, err);
 
+	j->vp = vp;
 	if (!ret)
 		ret = verify_header(*rp, vp, v, err);
 	if (!ret) {
@@ -480,6 +528,22 @@ void job_fail(struct job *j, int code, const struct fw_err *why)
 
 	if (j->txn->state == TXN_INSTALLING)
 		(void)!txn_end(j->x, j->txn, TXN_FAILED, reason_of(code), why->msg, &e);
+}
+
+/*
+ * A router bundle is mostly one FIT: read it and check it as U-Boot will
+ * before the install begins, so that a FIT U-Boot would refuse leaves no
+ * transaction and no bootloader store behind, only the error.
+ */
+static int check_first_fit(struct job *j, struct bundle_reader *r, const struct verified *v,
+			   struct fw_err *err)
+{
+	struct fit_result res;
+	int ret = bundle_next_image(r, &v->m.images[0], err);
+
+	if (!ret)
+		ret = verify_fit_image(r, &v->m.images[0], j->vp, NULL, &j->fit_first, &res, err);
+	return ret;
 }
 
 /*
@@ -537,6 +601,8 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		ret = job_targets(&j, &v.m, x->booted, targets, res, err);
 	if (!ret)
 		ret = check_group(x, &v.m, res->txn.target, err);
+	if (!ret && v.m.nimages && v.m.images[0].fit)
+		ret = check_first_fit(&j, r, &v, err);
 	if (ret)
 		goto out; /* refused: nothing written, no transaction begun */
 	if (o->ignore_compatible)
@@ -562,6 +628,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		job_fail(&j, ret, err);
 	}
 out:
+	free(j.fit_first);
 	bundle_close(r);
 	txn_close(x);
 	free(x);

@@ -23,6 +23,10 @@
  * @recover_into: recovery: the one bootname written now; NULL for an
  *                install, whose target is chosen away from the booted one
  * @last_save:    when progress was last saved (monotonic seconds)
+ * @vp:           the policy the bundle verified with (FIT images are
+ *                checked with its fit_keys as they come)
+ * @fit_first:    the first image, a FIT, read and checked before the job
+ *                began (install_run); written from here, then freed
  */
 struct job {
 	const struct config *cfg;
@@ -32,6 +36,8 @@ struct job {
 	struct slotio io;
 	double last_save;
 	const char *recover_into;
+	const struct verify_policy *vp;
+	uint8_t *fit_first;
 };
 
 /* set by SIGINT, SIGTERM and SIGHUP once job_catch_signals() ran */

@@ -148,11 +148,36 @@ static int parse_chunks(struct ctx *c, json_object *o, struct manifest_image *im
 	return 0;
 }
 
+/* "fit": {} or {"config": "conf-1"}: a FIT, of at most FW_FIT_MAX bytes */
+static int parse_fit(struct ctx *c, json_object *o, struct manifest_image *img)
+{
+	static const char *const keys[] = {"config", NULL};
+	json_object *f;
+	const char *s;
+	int ret;
+
+	if (!json_object_object_get_ex(o, "fit", &f))
+		return 0;
+	if (!json_object_is_type(f, json_type_object))
+		return bad(c, "fit", "not an object");
+	if ((ret = only_keys(c, f, keys)) ||
+	    (ret = get_str(c, f, "config", FW_FIT_CONF_LEN, 0, &s)))
+		return ret;
+	if (s && (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "_-.,+") != strlen(s)))
+		return bad(c, "config", "not a FIT node name");
+	if (img->installed_size > FW_FIT_MAX)
+		return bad(c, "fit", "a FIT larger than 64 MiB");
+	img->fit = 1;
+	snprintf(img->fit_config, sizeof(img->fit_config), "%s", s ? s : "");
+	return 0;
+}
+
 static int parse_image(struct ctx *c, json_object *o, struct manifest_image *img)
 {
 	static const char *const keys[] = {
-		"class",      "file",	"size", "installed_size", "compression", "sha256",
-		"chunk_size", "chunks", NULL,
+		"class",  "file", "size", "installed_size", "compression", "sha256", "chunk_size",
+		"chunks", "fit",  NULL,
 	};
 	const char *s;
 	uint64_t v;
@@ -192,6 +217,8 @@ static int parse_image(struct ctx *c, json_object *o, struct manifest_image *img
 	if (v < FW_CHUNK_MIN || (v & (v - 1)))
 		return bad(c, "chunk_size", "not a power of two in 4 KiB..4 MiB");
 	img->chunk_size = (uint32_t)v;
+	if ((ret = parse_fit(c, o, img)))
+		return ret;
 	return parse_chunks(c, o, img);
 }
 
@@ -481,6 +508,14 @@ static json_object *emit_image(const struct manifest_image *img)
 	hex_encode(img->chunks, (size_t)img->nchunks * HASH_LEN, chunks);
 	json_object_object_add(o, "chunks", json_object_new_string(chunks));
 	free(chunks);
+	if (img->fit) {
+		json_object *f = json_object_new_object();
+
+		if (img->fit_config[0])
+			json_object_object_add(f, "config",
+					       json_object_new_string(img->fit_config));
+		json_object_object_add(o, "fit", f);
+	}
 	return o;
 }
 

@@ -20,6 +20,9 @@
  * @chunk_size:     stored bytes per chunk (power of two)
  * @nchunks:        ceil(@size / @chunk_size)
  * @chunks:         @nchunks digests of the stored chunks, owned
+ * @fit:            "fit": {"config": NAME} — the installed content is a
+ *                  U-Boot FIT, checked (fit.c) before it is written
+ * @fit_config:     its configuration; "" for the FIT's default
  */
 struct manifest_image {
 	char class[FW_CLASS_LEN + 1];
@@ -31,6 +34,8 @@ struct manifest_image {
 	uint32_t chunk_size;
 	uint32_t nchunks;
 	uint8_t *chunks;
+	int fit;
+	char fit_config[FW_FIT_CONF_LEN + 1];
 };
 
 /**

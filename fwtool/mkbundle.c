@@ -161,6 +161,8 @@ static int prepare_image(const struct mkbundle *mb, unsigned i, struct manifest_
 					  : "");
 	img->compression = src->comp;
 	img->chunk_size = mb->chunk_size;
+	img->fit = src->fit;
+	snprintf(img->fit_config, sizeof(img->fit_config), "%s", src->fit_config);
 	if (src->comp == COMP_NONE) {
 		pr->fd = in;
 		ret = hash_plain(in, &content, &inbytes, &ck, ibuf, err);

@@ -103,6 +103,12 @@ static json_object *manifest_json(const struct manifest *m)
 		add_str(io, "sha256", hex);
 		add_u64(io, "chunk_size", img->chunk_size);
 		add_u64(io, "chunks", img->nchunks);
+		if (img->fit) {
+			json_object *f = json_object_new_object();
+
+			add_str(f, "config", img->fit_config);
+			json_object_object_add(io, "fit", f);
+		}
 		json_object_array_add(arr, io);
 	}
 	json_object_object_add(o, "images", arr);
@@ -139,7 +145,43 @@ static void print_manifest(const struct manifest *m)
 		hex_encode(img->sha256, HASH_LEN, hex);
 		printf("  %-12s %-20s %-4s %10s -> %10s  sha256 %.16s…\n", img->class, img->file,
 		       comp_name(img->compression), a, b, hex);
+		if (img->fit)
+			printf("  %-12s a U-Boot FIT, configuration %s\n", "",
+			       img->fit_config[0] ? img->fit_config : "(its default)");
 	}
+}
+
+/* What was checked of each FIT image, as U-Boot's bootm will check it. */
+static void print_fit(const struct fit_result *f)
+{
+	printf("fit:        configuration %s: %s, verified with %s\n", f->conf, f->algo, f->keys);
+	for (unsigned i = 0; i < f->nimages; i++)
+		printf("            image %s (%llu bytes): %s\n", f->images[i].name,
+		       (unsigned long long)f->images[i].size, f->images[i].hashes);
+}
+
+static json_object *fit_json(const struct fit_result *f)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *keys;
+	char buf[sizeof(f->keys)], *save = NULL;
+
+	add_str(o, "config", f->conf);
+	add_str(o, "algo", f->algo);
+	keys = json_object_new_array();
+	snprintf(buf, sizeof(buf), "%s", f->keys);
+	for (char *k = strtok_r(buf, " ", &save); k; k = strtok_r(NULL, " ", &save))
+		json_object_array_add(keys, json_object_new_string(k));
+	json_object_object_add(o, "keys", keys);
+	for (unsigned i = 0; i < f->nimages; i++) {
+		json_object *io = json_object_new_object();
+
+		add_str(io, "name", f->images[i].name);
+		add_u64(io, "size", f->images[i].size);
+		add_str(io, "hashes", f->images[i].hashes);
+		json_object_array_add(arr, io);
+	}
+	json_object_object_add(o, "images", arr);
+	return o;
 }
 
 void output_bundle(int json, const char *path, const struct verified *v, const char *result)
@@ -154,6 +196,9 @@ void output_bundle(int json, const char *path, const struct verified *v, const c
 			printf("signature:  NOT VERIFIED (--no-verify): claims %s\n",
 			       v->signer.subject[0] ? v->signer.subject : "no signer");
 		print_manifest(&v->m);
+		for (unsigned i = 0; i < FW_IMAGES_MAX; i++)
+			if (v->fit[i])
+				print_fit(v->fit[i]);
 		if (result)
 			printf("result:     %s: signature, chain, every chunk and image hash, "
 			       "compatibility and version policy\n",
@@ -168,6 +213,13 @@ void output_bundle(int json, const char *path, const struct verified *v, const c
 	add_str(s, "issuer", v->signer.issuer);
 	json_object_object_add(doc, "signer", s);
 	json_object_object_add(doc, "manifest", manifest_json(&v->m));
+	for (unsigned i = 0; i < FW_IMAGES_MAX; i++) {
+		json_object *arr = json_object_object_get(doc, "manifest");
+
+		if (v->fit[i] && json_object_object_get_ex(arr, "images", &arr))
+			json_object_object_add(json_object_array_get_idx(arr, i), "fit_checked",
+					       fit_json(v->fit[i]));
+	}
 	if (result)
 		add_str(doc, "result", result);
 	emit(doc);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
 #include <string.h>
 
+#include "fdio.h"
 #include "semver.h"
 #include "sig.h"
 #include "verify.h"
@@ -15,6 +17,68 @@ void verified_free(struct verified *v)
 {
 	bundle_header_free(&v->h);
 	manifest_free(&v->m);
+	for (unsigned i = 0; i < FW_IMAGES_MAX; i++) {
+		free(v->fit[i]);
+		v->fit[i] = NULL;
+	}
+}
+
+struct collect {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static int collect(void *ctx, const void *buf, size_t len, struct fw_err *err)
+{
+	struct collect *c = ctx;
+
+	if (len > c->cap - c->len)
+		return fw_error(err, FW_EFORMAT, "FIT image larger than its installed_size");
+	memcpy(c->buf + c->len, buf, len);
+	c->len += len;
+	return 0;
+}
+
+int verify_fit_image(struct bundle_reader *r, const struct manifest_image *img,
+		     const struct verify_policy *p, const struct pipeline_progress *progress,
+		     uint8_t **bufp, struct fit_result *res, struct fw_err *err)
+{
+	/* hash_all: what fit.c reads must be what the manifest's sha256 says */
+	struct collect c = {.cap = (size_t)img->installed_size};
+	struct pipeline_sink sink = {.write = collect, .ctx = &c, .hash_all = 1};
+	char *ctl = NULL;
+	size_t ctl_len;
+	int ret;
+
+	*bufp = NULL;
+	if (!p->fit_keys || !p->fit_keys[0])
+		return fw_error(err, FW_EUSAGE,
+				"image %s is a U-Boot FIT: set fit_keys in system.conf (the "
+				"control DTB with the router's U-Boot keys) to check it",
+				img->class);
+	ret = fd_read_file(p->fit_keys, FW_STATE_MAX, &ctl, &ctl_len, err);
+	if (ret) { /* the device's configuration, not the bundle */
+		fw_error_prefix(err, "fit_keys");
+		if (ret != FW_ENOMEM)
+			err->code = FW_EUSAGE;
+		return err->code;
+	}
+	c.buf = malloc(c.cap ? c.cap : 1);
+	if (!c.buf)
+		ret = fw_error(err, FW_ENOMEM, "out of memory for a %zu-byte FIT", c.cap);
+	if (!ret)
+		ret = pipeline_image(r, img, &sink, progress, err);
+	if (!ret)
+		ret = fit_verify(c.buf, c.len, ctl, ctl_len, img->fit_config, res, err);
+	if (ret && ret != FW_ENOMEM)
+		fw_error_prefix(err, "image %s", img->class);
+	free(ctl);
+	if (ret) {
+		free(c.buf);
+		return ret;
+	}
+	*bufp = c.buf;
+	return 0;
 }
 
 int verify_policy_check(const struct verify_policy *p, const struct manifest *m, struct fw_err *err)
@@ -110,10 +174,19 @@ int verify_bundle(const char *path, const struct verify_policy *p, struct verifi
 		prog = *progress;
 	prog.total = v->stored_total;
 	for (unsigned i = 0; !ret && i < v->m.nimages; i++) {
-		ret = bundle_next_image(r, &v->m.images[i], err);
-		if (!ret)
-			ret = pipeline_image(r, &v->m.images[i], &none, &prog, err);
-		prog.base += v->m.images[i].size;
+		const struct manifest_image *img = &v->m.images[i];
+		uint8_t *fit = NULL;
+
+		ret = bundle_next_image(r, img, err);
+		if (!ret && img->fit) {
+			v->fit[i] = calloc(1, sizeof(*v->fit[i]));
+			ret = v->fit[i] ? verify_fit_image(r, img, p, &prog, &fit, v->fit[i], err)
+					: fw_error(err, FW_ENOMEM, "out of memory");
+			free(fit);
+		} else if (!ret) {
+			ret = pipeline_image(r, img, &none, &prog, err);
+		}
+		prog.base += img->size;
 	}
 	if (!ret)
 		ret = bundle_end(r, err);

@@ -7,6 +7,7 @@
 #include "board.h"
 #include "bundle.h"
 #include "err.h"
+#include "fit.h"
 #include "keyring.h"
 #include "manifest.h"
 #include "pipeline.h"
@@ -20,6 +21,9 @@
  * @min_version:     semver floor from system.conf, or ""
  * @no_verify:       parse the manifest without checking the signature
  *                   (info --no-verify only; never for install)
+ * @fit_keys:        the control DTB whose /signature keys a FIT image must
+ *                   verify with, as the router's U-Boot checks it; NULL or
+ *                   "": a bundle with a FIT image is refused
  */
 struct verify_policy {
 	const char *keyring;
@@ -29,6 +33,7 @@ struct verify_policy {
 	int allow_downgrade;
 	const char *min_version;
 	int no_verify;
+	const char *fit_keys;
 };
 
 /**
@@ -40,6 +45,7 @@ struct verified {
 	struct signer signer;
 	int signature_ok;
 	uint64_t stored_total; /* sum of stored image sizes */
+	struct fit_result *fit[FW_IMAGES_MAX]; /* what was checked of FIT image i */
 };
 
 void verified_init(struct verified *v);
@@ -62,8 +68,23 @@ int verify_policy_check(const struct verify_policy *p, const struct manifest *m,
 			struct fw_err *err) FW_MUST;
 
 /**
+ * verify_fit_image() - read the current member of @r, FIT image @img, into
+ * memory (every chunk checked against the signed list, decompressed, the
+ * whole content checked against its sha256), and check it with fit.c
+ * against @p->fit_keys before anyone writes a byte of it
+ * @bufp: receives the content (img->installed_size bytes); caller frees
+ * @res:  what was checked
+ * Return: 0; FW_EVERIFY naming the FIT node and the reason; FW_EUSAGE (no
+ * fit_keys, or they cannot be read); the pipeline's errors.
+ */
+int verify_fit_image(struct bundle_reader *r, const struct manifest_image *img,
+		     const struct verify_policy *p, const struct pipeline_progress *progress,
+		     uint8_t **bufp, struct fit_result *res, struct fw_err *err) FW_MUST;
+
+/**
  * verify_bundle() - verify_header(), then every image through the pipeline
- * with no sink, then the end of the bundle
+ * with no sink (a FIT image through verify_fit_image(), its result in
+ * @v->fit), then the end of the bundle
  */
 int verify_bundle(const char *path, const struct verify_policy *p, struct verified *v,
 		  const struct pipeline_progress *progress, struct fw_err *err) FW_MUST;
