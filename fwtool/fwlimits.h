@@ -22,6 +22,7 @@
 #define FW_DESC_LEN 256 /* free-text description */
 #define FW_FIT_CONF_LEN 63 /* a FIT configuration name */
 #define FW_FIT_MAX (64u << 20) /* a FIT image, held whole to be checked */
+#define FW_DTB_MAX (4u << 20) /* a control DTB (QEMU makes 1 MiB ones) */
 #define FW_IMAGE_MAX (UINT64_C(1) << 42) /* 4 TiB per image */
 #define FW_CHUNK_MIN (4u << 10)
 #define FW_CHUNK_MAX (4u << 20)

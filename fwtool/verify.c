@@ -56,7 +56,7 @@ int verify_fit_image(struct bundle_reader *r, const struct manifest_image *img,
 				"image %s is a U-Boot FIT: set fit_keys in system.conf (the "
 				"control DTB with the router's U-Boot keys) to check it",
 				img->class);
-	ret = fd_read_file(p->fit_keys, FW_STATE_MAX, &ctl, &ctl_len, err);
+	ret = fd_read_file(p->fit_keys, FW_DTB_MAX, &ctl, &ctl_len, err);
 	if (ret) { /* the device's configuration, not the bundle */
 		fw_error_prefix(err, "fit_keys");
 		if (ret != FW_ENOMEM)

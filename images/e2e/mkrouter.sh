@@ -33,6 +33,69 @@ e2e_conf uboot $'[uboot]\nfw_env_config = /etc/fw_env.config' dtb
 
 slots_and_bundles Image "$out/busybox-arm64/bin/busybox" "$fw" 96M 'linux,dummy-virt'
 
+# FIT images for the fit scenario (issue 15). U-Boot's control DTB is the
+# one QEMU makes for this machine (dumped with the arguments tests/e2e/run.py
+# boots it with) plus a required public key, as mkimage -K -r writes it; the
+# scenario hands it to U-Boot with -dtb. fit-good.itb is signed by that key,
+# fit-other.itb by another key of the same name; each is also in a bundle.
+fit="$work/fit"
+mkdir -p "$fit/keys" "$fit/other"
+qemu-system-aarch64 -M virt -cpu cortex-a57 -m 256 -smp 1 -nographic -nic none \
+	-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin -device i6300esb \
+	-machine dumpdtb="$fit/virt.dtb" >/dev/null 2>&1
+head -c 65536 /dev/urandom > "$fit/kernel.bin"
+echo '/dts-v1/; / { model = "fwtool router"; };' | dtc -O dtb -o "$fit/board.dtb" 2>/dev/null
+cat > "$fit/fit.its" <<'ITS'
+/dts-v1/;
+/ {
+	description = "fwtool e2e router FIT";
+	#address-cells = <1>;
+	images {
+		kernel-1 {
+			description = "not a kernel: bootm checks it, then cannot start it";
+			data = /incbin/("kernel.bin");
+			type = "kernel"; arch = "arm64"; os = "linux"; compression = "none";
+			load = <0x48000000>; entry = <0x48000000>;
+			hash-1 { algo = "sha256"; };
+		};
+		fdt-1 {
+			description = "board";
+			data = /incbin/("board.dtb");
+			type = "flat_dt"; arch = "arm64"; compression = "none";
+			hash-1 { algo = "sha256"; };
+		};
+	};
+	configurations {
+		default = "conf-1";
+		conf-1 {
+			description = "router";
+			kernel = "kernel-1";
+			fdt = "fdt-1";
+			signature-1 {
+				algo = "sha256,rsa2048";
+				key-name-hint = "dev";
+				sign-images = "fdt", "kernel";
+			};
+		};
+	};
+};
+ITS
+for k in keys other; do
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$fit/$k/dev.key" 2>/dev/null
+	openssl req -batch -new -x509 -key "$fit/$k/dev.key" -out "$fit/$k/dev.crt" -subj /CN=dev
+done
+cp "$fit/virt.dtb" "$out/fit-ctl.dtb"
+cp "$fit/virt.dtb" "$fit/throwaway.dtb"
+(cd "$fit" && mkimage -f fit.its -k keys -K "$out/fit-ctl.dtb" -r "$work/data/fit-good.itb" >/dev/null &&
+	mkimage -f fit.its -k other -K throwaway.dtb -r "$work/data/fit-other.itb" >/dev/null)
+cp "$out/fit-ctl.dtb" "$work/data/fit-ctl.dtb"
+for f in good other; do
+	"$fwhost" bundle create -o "$work/data/fit-$f.fwb" --key "$out/keys/signer.key" \
+		--cert "$out/keys/signer.pem" --version 1.2.0 --security-version 1 \
+		--compatible 'linux,dummy-virt' --image "rootfs=$work/data/fit-$f.itb" \
+		--fit rootfs=conf-1 >/dev/null
+done
+
 mkimage -A arm64 -O linux -T script -C none -n ab-boot \
 	-d "$top/board/qemu-arm64-uboot/boot.cmd" "$work/boot.scr" >/dev/null
 mkfs.vfat -C -n BOOT "$work/p1.img" 16384 >/dev/null

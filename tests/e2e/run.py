@@ -304,6 +304,48 @@ def scenario_usb_recovery(h):
     assert "1.1.0" in out and "A  good" in out, out
 
 
+def bootm(h, fit):
+    """At U-Boot's prompt: bootm a FIT from the data partition; its output"""
+    h.vm.send(f"setenv m DONE; load virtio 0:6 ${{loadaddr}} /{fit} && "
+              "bootm ${loadaddr}#conf-1; echo FWTEST-BOOTM-${m}")
+    m = h.vm.expect(r"(?:.|\n)*?(?:FWTEST-BOOTM-DONE\r?\n|Starting kernel)", 60)
+    return m.group(0).decode(errors="replace")
+
+
+def scenario_fit(h):
+    """U-Boot's control DTB holds a required key (QEMU's -dtb, as the board's
+    would). fwtool refuses a bundle whose FIT another key signed, before it
+    writes anything, and verifies the one the key signed; U-Boot's own bootm
+    then refuses and accepts the same two FITs."""
+    h.stop()
+    h.start(["-dtb", os.path.join(h.out, "fit-ctl.dtb")])
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("sed 's|^\\[system\\]$|[system]\\nfit_keys = /data/fit-ctl.dtb|' "
+                    "/etc/fwtool/system.conf > /tmp/fit.conf && grep fit_keys /tmp/fit.conf")
+    assert rc == 0, out
+    rc, out = h.run("fwtool -c /tmp/fit.conf verify --no-progress /data/fit-good.fwb")
+    assert rc == 0 and "verified with key-dev" in out, out
+    print("    guest:", [ln for ln in out.splitlines() if ln.startswith("fit:")][0].strip())
+    _, before = h.run("fwtool status --json; cat /data/fwtool/transaction.json")
+    rc, out = h.run("fwtool -c /tmp/fit.conf install --no-progress /data/fit-other.fwb")
+    assert rc == 3 and "does not verify" in out, out
+    print("    guest:", out.strip().splitlines()[-1])
+    _, after = h.run("fwtool status --json; cat /data/fwtool/transaction.json")
+    assert after == before, (before, after)  # no transaction, no store, nothing written
+    h.vm.send("reboot -f")
+    h.vm.expect(r"Hit any key to stop autoboot", 90)
+    h.vm.send("")
+    h.vm.expect(r"=> ", 30)
+    out = bootm(h, "fit-other.itb")
+    assert "Failed to verify required signature" in out and "Bad Data Hash" in out, out
+    print("    u-boot: fit-other.itb:", [ln for ln in out.splitlines()
+                                          if "dev-" in ln or "Bad Data" in ln][0].strip())
+    out = bootm(h, "fit-good.itb")
+    assert "sha256,rsa2048:dev+" in out, out
+    print("    u-boot: fit-good.itb:", [ln for ln in out.splitlines() if "dev+" in ln][0].strip())
+
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
@@ -313,6 +355,7 @@ SCENARIOS = [
     ("power-cut", scenario_power_cut),
     ("mtd", scenario_mtd, "host"),
     ("usb-recovery", scenario_usb_recovery, "host"),
+    ("fit", scenario_fit, "router"),
 ]
 
 
