@@ -327,6 +327,11 @@ def scenario_fit(h):
     rc, out = h.run("fwtool -c /tmp/fit.conf verify --no-progress /data/fit-good.fwb")
     assert rc == 0 and "verified with key-dev" in out, out
     print("    guest:", [ln for ln in out.splitlines() if ln.startswith("fit:")][0].strip())
+    # booti handed the kernel U-Boot's control DTB: the key is where the
+    # running system can read it, so fit_keys = /sys/firmware/fdt works
+    rc, out = h.run("fwtool verify --no-progress --fit-keys /sys/firmware/fdt "
+                    "/data/fit-good.fwb")
+    assert rc == 0 and "verified with key-dev" in out, out
     _, before = h.run("fwtool status --json; cat /data/fwtool/transaction.json")
     rc, out = h.run("fwtool -c /tmp/fit.conf install --no-progress /data/fit-other.fwb")
     assert rc == 3 and "does not verify" in out, out
