@@ -69,6 +69,7 @@ obj-y := err.o log.o hex.o hash.o semver.o name.o comp.o manifest.o bundle.o \
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_bundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
+obj-$(CONFIG_SLOT_UBI)		+= slotio_ubi.o
 obj-$(CONFIG_SLOT_DFU)		+= dfu.o slotio_dfu.o
 obj-$(CONFIG_USB)		+= usb.o cmd_usb.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim_boot.o

@@ -34,6 +34,14 @@ struct key {
 #define U(f, lo, hi) K_UINT, offsetof(struct config, f), sizeof(unsigned), hi, lo
 #define B(f) K_BOOL, offsetof(struct config, f), sizeof(int), 0, 0
 
+/* A device that is not a path: dfu:VID:PID..., or a UBI volume ubiN:NAME */
+static int names_no_file(const char *v)
+{
+	size_t n = strspn(v + (strncmp(v, "ubi", 3) ? 0 : 3), "0123456789");
+
+	return !strncmp(v, "dfu:", 4) || (!strncmp(v, "ubi", 3) && n && v[3 + n] == ':');
+}
+
 static const struct key system_keys[] = {
 	{"compatible", S(compatible)},
 	{"bootloader", S(bootloader)},
@@ -142,9 +150,10 @@ static int set_value(struct parse *p, void *base, const struct key *k, const cha
 	if (k->type == K_STR || k->type == K_PATH) {
 		int n;
 
-		/* relative paths are the file's folder's; "dfu:..." names no file */
+		/* relative paths are the file's folder's; "dfu:..." and
+		 * "ubiN:NAME" name no file */
 		if (k->type == K_PATH && value[0] && value[0] != '/' && p->dir[0] &&
-		    strncmp(value, "dfu:", 4))
+		    !names_no_file(value))
 			n = snprintf(dst, k->size, "%s/%s", p->dir, value);
 		else
 			n = snprintf(dst, k->size, "%s", value);
@@ -205,7 +214,7 @@ static int bootname_ok(const char *v)
 
 static int type_ok(const char *v)
 {
-	static const char *const types[] = {"file", "block", "mtd", "dfu"};
+	static const char *const types[] = {"file", "block", "mtd", "dfu", "ubivol"};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
 		if (!strcmp(v, types[i]))
@@ -421,6 +430,10 @@ void config_slot_identity(const struct config_slot *s, char *out, size_t size)
 		snprintf(out, size, "a USB DFU device");
 		return;
 	}
+	if (names_no_file(s->device)) {
+		snprintf(out, size, "a UBI volume by name");
+		return;
+	}
 	identify(s->device, &id);
 	if (id.kind == 'b' || id.kind == 'c')
 		snprintf(out, size, "%s device %u:%u", id.kind == 'b' ? "block" : "character",
@@ -454,13 +467,13 @@ static int distinct(struct parse *p)
 	for (unsigned i = 0; i < c->nslots && !ret; i++) {
 		const struct config_slot *s = &c->slots[i];
 
-		if (!strncmp(s->device, "dfu:", 4))
+		if (names_no_file(s->device))
 			continue;
 		identify(s->device, &ids[i]);
 		for (unsigned j = 0; j < i && !ret; j++) {
 			const struct config_slot *o = &c->slots[j];
 
-			if (strncmp(o->device, "dfu:", 4) && same_ident(&ids[i], &ids[j]))
+			if (!names_no_file(o->device) && same_ident(&ids[i], &ids[j]))
 				ret = fw_error(p->err, FW_EUSAGE,
 					       "%s:%u: [slot.%s] device is [slot.%s]'s (%s)",
 					       p->name, s->line, s->name, o->name, o->device);

@@ -173,7 +173,7 @@ static int write_fit(struct job *j, struct bundle_reader *r, const struct manife
 	if (!ret)
 		ret = record(j, slot, m, img, "writing", err);
 	if (!ret)
-		ret = slotio_open(&j->io, slot, err);
+		ret = slotio_open(&j->io, slot, img->installed_size, err);
 	for (uint64_t off = 0; !ret && off < img->installed_size; off += FW_IO_BUF) {
 		uint64_t n = img->installed_size - off;
 
@@ -222,7 +222,7 @@ static int write_image(struct job *j, struct bundle_reader *r, const struct mani
 		return write_fit(j, r, m, img, slot, pp, err);
 	ret = record(j, slot, m, img, "writing", err);
 	if (!ret)
-		ret = slotio_open(&j->io, slot, err);
+		ret = slotio_open(&j->io, slot, img->installed_size, err);
 	if (!ret) {
 		if (readback && slotio_checks_writes(&j->io))
 			sink.check = sink_check;

@@ -22,6 +22,9 @@ static const struct slotio_ops *const slotio_types[] = {
 #ifdef CONFIG_SLOT_DFU
 	&slotio_dfu_ops,
 #endif
+#ifdef CONFIG_SLOT_UBI
+	&slotio_ubi_ops,
+#endif
 };
 
 static const struct slotio_ops *slotio_type(const struct config_slot *slot, struct fw_err *err)
@@ -42,11 +45,13 @@ int slotio_verifies_itself(const struct config_slot *slot)
 	return ops && ops->verifies_itself;
 }
 
-int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err)
+int slotio_open(struct slotio *io, const struct config_slot *slot, uint64_t total,
+		struct fw_err *err)
 {
 	memset(io, 0, sizeof(*io));
 	io->fd = io->fd_direct = -1;
 	io->slot = slot;
+	io->total = total;
 	io->ops = slotio_type(slot, err);
 	return io->ops ? io->ops->open(io, err) : err->code;
 }

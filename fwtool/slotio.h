@@ -42,6 +42,7 @@ struct slotio {
 	const struct slotio_ops *ops;
 	const struct config_slot *slot;
 	uint64_t capacity, written;
+	uint64_t total; /* what the caller will write, given at open */
 	uint64_t checked; /* bytes given to check, on the checking thread */
 	int can_check; /* open found a way to read writes back as they land */
 	int unchecked; /* some bytes were not compared: read the slot back */
@@ -51,9 +52,13 @@ struct slotio {
 
 /**
  * slotio_open() - open @slot for writing with the writer of its type
- * Return: 0, FW_ENOTSUP (type not built in), FW_EIO, FW_EBUSY (mounted).
+ * @total: the bytes that will be written (a UBI volume update announces
+ *         them before the first)
+ * Return: 0, FW_ENOTSUP (type not built in), FW_EIO, FW_EBUSY (mounted),
+ * FW_ENOSPC (the slot is smaller than @total, where that is known).
  */
-int slotio_open(struct slotio *io, const struct config_slot *slot, struct fw_err *err) FW_MUST;
+int slotio_open(struct slotio *io, const struct config_slot *slot, uint64_t total,
+		struct fw_err *err) FW_MUST;
 
 /** slotio_write() - append; FW_ENOSPC past the capacity */
 int slotio_write(struct slotio *io, const void *buf, size_t len, struct fw_err *err) FW_MUST;
@@ -101,5 +106,6 @@ extern const struct slotio_ops slotio_file_ops;
 extern const struct slotio_ops slotio_block_ops;
 extern const struct slotio_ops slotio_mtd_ops;
 extern const struct slotio_ops slotio_dfu_ops;
+extern const struct slotio_ops slotio_ubi_ops;
 
 #endif

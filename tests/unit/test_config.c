@@ -56,6 +56,30 @@ static void test_config_parses_sections_and_slots(void **state)
 	testutil_rmrf(dir);
 }
 
+/* ubiN:NAME names a UBI volume, not a file: it is not made a path */
+static void test_config_ubi_volume_by_name_is_not_a_path(void **state)
+{
+	static const char text[] =
+		"[system]\nbootloader = grub\n"
+		"[slot.rootfs.0]\ndevice = ubi0:root-a\ntype = ubivol\n"
+		"bootname = A\n"
+		"[slot.rootfs.1]\ndevice = ubi0_1\ntype = ubivol\nbootname = B\n";
+	struct fw_err err = {0};
+	struct config c;
+	char *dir = testutil_tmpdir(),
+	     *path = testutil_write(dir, "system.conf", text, strlen(text));
+	char want[600];
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, &err), 0);
+	assert_string_equal(config_slot_by_name(&c, "rootfs.0")->device, "ubi0:root-a");
+	assert_string_equal(config_slot_by_name(&c, "rootfs.0")->type, "ubivol");
+	snprintf(want, sizeof(want), "%s/ubi0_1", dir); /* a relative node is a path */
+	assert_string_equal(config_slot_by_name(&c, "rootfs.1")->device, want);
+	free(path);
+	testutil_rmrf(dir);
+}
+
 static void expect_error(const char *text, const char *needle)
 {
 	struct fw_err err = {0};
@@ -95,6 +119,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config_parses_sections_and_slots, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_config_ubi_volume_by_name_is_not_a_path, NULL,
+						NULL),
 		cmocka_unit_test_setup_teardown(test_config_names_line_of_unknown_key, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_config_rejects_bad_values, NULL, NULL),
 	};

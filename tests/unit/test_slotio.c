@@ -101,7 +101,7 @@ static int stage(struct fixture *f, size_t piece, int check)
 {
 	struct slotio io;
 	uint8_t *buf = iobuf_alloc(FW_IO_BUF);
-	int ret = slotio_open(&io, &f->slot, &f->err);
+	int ret = slotio_open(&io, &f->slot, f->len, &f->err);
 
 	for (size_t off = 0; !ret && off < f->len; off += piece) {
 		size_t n = f->len - off < piece ? f->len - off : piece;
@@ -191,7 +191,7 @@ static void test_unknown_type_is_not_built_in(void **state)
 	struct slotio io;
 
 	snprintf(f->slot.type, sizeof(f->slot.type), "nand9");
-	assert_int_equal(slotio_open(&io, &f->slot, &f->err), FW_ENOTSUP);
+	assert_int_equal(slotio_open(&io, &f->slot, f->len, &f->err), FW_ENOTSUP);
 	assert_non_null(strstr(f->err.msg, "nand9"));
 	slotio_close(&io);
 }

@@ -101,7 +101,7 @@ static void image(struct fixture *f, size_t len, uint16_t vid, uint16_t pid)
 static int stage(struct fixture *f)
 {
 	struct slotio io;
-	int ret = slotio_open(&io, &f->slot, &f->err);
+	int ret = slotio_open(&io, &f->slot, f->len, &f->err);
 
 	for (size_t off = 0; !ret && off < f->len; off += 777) {
 		size_t n = f->len - off < 777 ? f->len - off : 777;
