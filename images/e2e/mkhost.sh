@@ -46,8 +46,9 @@ e2e_conf grub $'[grub]\ngrubenv = /boot/grub/grubenv' dmi "$(printf '%s\n' \
 grep -v -e '^\[slot.firmware' -e '^device = /dev/mtd' -e '^type = mtd' -e '^parent = ' \
 	"$work/system.conf" > "$work/stick.conf"
 
-export E2E_MODULES="block2mtd late:nandsim"
-export E2E_TOOLS="/usr/sbin/nanddump /usr/sbin/mtd_debug /usr/sbin/flash_erase"
+export E2E_MODULES="block2mtd late:nandsim zstd late:ubifs"
+export E2E_TOOLS="/usr/sbin/nanddump /usr/sbin/mtd_debug /usr/sbin/flash_erase
+	/usr/sbin/ubiformat /usr/sbin/ubiattach /usr/sbin/ubimkvol /usr/sbin/ubiupdatevol"
 # every update carries the firmware.1 that boots with its rootfs.1
 head -c 200003 /dev/urandom > "$work/firmware-base.bin"
 export E2E_BUNDLE_IMAGES="--image firmware=$work/firmware-base.bin"
@@ -81,6 +82,26 @@ sha256sum < "$work/nand.bin" | cut -d' ' -f1 > "$work/data/nand/nand.sha256"
 "$fwhost" bundle create -o "$work/data/nand/nand.fwb" \
 	--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 	--version 2.0.0 --compatible nandsim --image "fw=$work/nand.bin" >/dev/null
+# UBI on the same nandsim chip, after the NAND test: two volumes as the
+# slots of a third config, one named ubiX:NAME and one by its node
+mkdir -p "$work/data/ubi"
+grub-editenv "$work/data/ubi/grubenv" create
+grub-editenv "$work/data/ubi/grubenv" set ORDER=A A_OK=1 A_TRY=0 A_LEFT=3 B_OK=0 B_TRY=0 B_LEFT=0
+printf '%s\n' '[system]' 'compatible = nandsim' 'bootloader = grub' \
+	'keyring = /etc/fwtool/keyring.pem' 'statedir = state' 'lock = state/lock' \
+	'cmdline = cmdline' 'check_time = false' '[grub]' 'grubenv = grubenv' \
+	'[slot.vol.0]' 'device = ubi0:root-a' 'type = ubivol' 'bootname = A' \
+	'[slot.vol.1]' 'device = /dev/ubi0_1' 'type = ubivol' 'bootname = B' \
+	> "$work/data/ubi/ubi.conf"
+echo "fwtool.slot=A" > "$work/data/ubi/cmdline"
+head -c 700001 /dev/urandom > "$work/ubi.bin"
+sha256sum < "$work/ubi.bin" | cut -d' ' -f1 > "$work/data/ubi/ubi.sha256"
+head -c 1200000 /dev/urandom > "$work/ubi-big.bin"
+for b in ubi ubi-big; do
+	"$fwhost" bundle create -o "$work/data/ubi/$b.fwb" \
+		--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
+		--version 3.0.0 --compatible nandsim --image "vol=$work/$b.bin:zstd" >/dev/null
+done
 
 # --- the disk ------------------------------------------------------------------
 mkdir -p "$work/bootfs/grub"

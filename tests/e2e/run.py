@@ -256,6 +256,32 @@ def scenario_mtd(h):
     words = out.split()
     assert words[0] == words[-2] and words[-1] == "0", out
     print("    guest: nand slot written around bad blocks 3 and 7; nanddump agrees")
+    # UBI on the same chip: two 1 MiB volumes (69 LEBs of 15 KiB) as slots
+    rc, out = h.run("ubiformat -y -q /dev/mtd2 && ubiattach -m 2 >/dev/null && "
+                    "ubimkvol /dev/ubi0 -N root-a -s 1MiB >/dev/null && "
+                    "ubimkvol /dev/ubi0 -N root-b -s 1MiB >/dev/null && "
+                    "cat /sys/class/ubi/ubi0_1/name /sys/class/ubi/ubi0_1/data_bytes")
+    assert rc == 0 and out.split()[0] == "root-b", out
+    ubi = "FWTOOL_CONF=/data/ubi/ubi.conf fwtool install --no-progress"
+    rc, out = h.run(f"{ubi} /data/ubi/ubi-big.fwb")
+    assert rc == 1 and "larger than UBI volume ubi0_1" in out, out
+    rc, out = h.run("cat /sys/class/ubi/ubi0_1/upd_marker")
+    assert out.strip() == "0", out  # refused before the update began
+    # a mounted volume is refused (UBIFS formats an empty one at mount)
+    rc, out = h.run("insmod /lib/modules/late/ubifs.ko && "
+                    "ubiupdatevol -t /dev/ubi0_1 && "
+                    "mkdir -p /mnt && "
+                    "mount -t ubifs ubi0:root-b /mnt && "
+                    f"{{ {ubi} /data/ubi/ubi.fwb; echo rc=$?; umount /mnt; }}")
+    assert "rc=1" in out and "is mounted" in out, out
+    rc, out = h.run(f"{ubi} /data/ubi/ubi.fwb")
+    assert rc == 0 and "vol.1" in out, out
+    rc, out = h.run("cat /sys/class/ubi/ubi0_1/upd_marker /sys/class/ubi/ubi0_1/corrupted && "
+                    "head -c 700001 /dev/ubi0_1 | sha256sum && cat /data/ubi/ubi.sha256")
+    words = out.split()
+    assert rc == 0 and words[:2] == ["0", "0"] and words[2] == words[-1], out
+    print("    guest: ubi volume root-b updated (UBI_IOCVOLUP), read back by dd; too big and "
+          "mounted refused")
     h.close()
     # the host reads the flash disk: slot B's firmware and erased flash after
     # it; slot A's partition (the running slot's firmware) untouched
