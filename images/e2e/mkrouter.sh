@@ -88,8 +88,34 @@ cp "$fit/virt.dtb" "$out/fit-ctl.dtb"
 cp "$fit/virt.dtb" "$fit/throwaway.dtb"
 (cd "$fit" && mkimage -f fit.its -k keys -K "$out/fit-ctl.dtb" -r "$work/data/fit-good.itb" >/dev/null &&
 	mkimage -f fit.its -k other -K throwaway.dtb -r "$work/data/fit-other.itb" >/dev/null)
+# tampered copies of fit-good.itb, each refused by U-Boot's bootm as by
+# fwtool: a kernel byte flipped, a hash value changed, the configuration's
+# signature removed, an image added to the configuration after signing
+g="$work/data/fit-good.itb"
+cp "$g" "$work/data/fit-data.itb"
+python3 - "$work/data/fit-data.itb" "$fit/kernel.bin" <<'PY'
+import sys
+f, k = sys.argv[1], open(sys.argv[2], "rb").read()
+d = bytearray(open(f, "rb").read())
+d[d.index(k[:64]) + 1000] ^= 1
+open(f, "wb").write(d)
+PY
+cp "$g" "$work/data/fit-hash.itb"
+# shellcheck disable=SC2046
+fdtput -t bx "$work/data/fit-hash.itb" /images/kernel-1/hash-1 value $(printf '00 %.0s' $(seq 32))
+cp "$g" "$work/data/fit-unsigned.itb"
+fdtput -r "$work/data/fit-unsigned.itb" /configurations/conf-1/signature-1
+cp "$g" "$work/data/fit-added.itb"
+fdtput -c "$work/data/fit-added.itb" /images/extra-1 /images/extra-1/hash-1
+fdtput -t s "$work/data/fit-added.itb" /images/extra-1 type firmware
+fdtput -t s "$work/data/fit-added.itb" /images/extra-1/hash-1 algo sha256
+fdtput -t bx "$work/data/fit-added.itb" /images/extra-1 data 01 02
+# shellcheck disable=SC2046
+fdtput -t bx "$work/data/fit-added.itb" /images/extra-1/hash-1 value \
+	$(printf '\001\002' | sha256sum | head -c 64 | sed 's/../& /g')
+fdtput -t s "$work/data/fit-added.itb" /configurations/conf-1 loadables extra-1
 cp "$out/fit-ctl.dtb" "$work/data/fit-ctl.dtb"
-for f in good other; do
+for f in good other data hash unsigned added; do
 	"$fwhost" bundle create -o "$work/data/fit-$f.fwb" --key "$out/keys/signer.key" \
 		--cert "$out/keys/signer.pem" --version 1.2.0 --security-version 1 \
 		--compatible 'linux,dummy-virt' --image "rootfs=$work/data/fit-$f.itb" \

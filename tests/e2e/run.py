@@ -338,6 +338,16 @@ def bootm(h, fit):
     return m.group(0).decode(errors="replace")
 
 
+# the tampered copies of fit-good.itb (images/e2e/mkrouter.sh) and what
+# fwtool says of each; U-Boot's bootm must refuse each too
+TAMPERED = [
+    ("data", "bad sha256 hash value for 'hash-1' hash node in 'kernel-1' image node"),
+    ("hash", "does not verify"),
+    ("unsigned", "has no signature node"),
+    ("added", "does not verify"),
+]
+
+
 def scenario_fit(h):
     """U-Boot's control DTB holds a required key (QEMU's -dtb, as the board's
     would). fwtool refuses a bundle whose FIT another key signed, before it
@@ -364,6 +374,10 @@ def scenario_fit(h):
     print("    guest:", out.strip().splitlines()[-1])
     _, after = h.run("fwtool status --json; cat /data/fwtool/transaction.json")
     assert after == before, (before, after)  # no transaction, no store, nothing written
+    for name, why in TAMPERED:
+        rc, out = h.run(f"fwtool -c /tmp/fit.conf verify --no-progress /data/fit-{name}.fwb")
+        assert rc == 3 and why in out, (name, out)
+        print(f"    guest: fit-{name}.itb:", out.strip().splitlines()[-1])
     h.vm.send("reboot -f")
     h.vm.expect(r"Hit any key to stop autoboot", 90)
     h.vm.send("")
@@ -372,6 +386,12 @@ def scenario_fit(h):
     assert "Failed to verify required signature" in out and "Bad Data Hash" in out, out
     print("    u-boot: fit-other.itb:", [ln for ln in out.splitlines()
                                           if "dev-" in ln or "Bad Data" in ln][0].strip())
+    for name, _ in TAMPERED:
+        out = bootm(h, f"fit-{name}.itb")
+        assert "Bad Data Hash" in out, (name, out)
+        print(f"    u-boot: fit-{name}.itb:", " / ".join(
+            ln.strip() for ln in out.splitlines()
+            if "error" in ln or "Bad hash" in ln or "No '" in ln or "Failed" in ln))
     out = bootm(h, "fit-good.itb")
     assert "sha256,rsa2048:dev+" in out, out
     print("    u-boot: fit-good.itb:", [ln for ln in out.splitlines() if "dev+" in ln][0].strip())
