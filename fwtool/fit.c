@@ -63,6 +63,39 @@ static int strings(const void *fdt, int node, const char *name)
 }
 
 /*
+ * The images configuration @cfg names, as U-Boot reads them: each string
+ * of each property but description, compatible and default that is an
+ * existing /images node, in order (a name given twice counts twice).
+ * Return: how many, or -1 when there are more than @max.
+ */
+static int conf_images(const void *fit, int cfg, const char **names, int max)
+{
+	int images = fdt_path_offset(fit, "/images"), prop, n = 0;
+
+	fdt_for_each_property_offset(prop, fit, cfg)
+	{
+		const char *name;
+		int len, count;
+
+		if (!fdt_getprop_by_offset(fit, prop, &name, &len) ||
+		    !strcmp(name, "description") || !strcmp(name, "compatible") ||
+		    !strcmp(name, "default"))
+			continue;
+		count = strings(fit, cfg, name);
+		for (int i = 0; i < count; i++) {
+			const char *img = fdt_stringlist_get(fit, cfg, name, i, NULL);
+
+			if (!img || fdt_subnode_offset(fit, images, img) < 0)
+				continue;
+			if (n == max)
+				return -1;
+			names[n++] = img;
+		}
+	}
+	return n;
+}
+
+/*
  * The nodes a configuration signature covers, rebuilt from the
  * configuration as deb12u3 rebuilds them: '/', the configuration, and for
  * each image any property names, the image, its hash* and cipher nodes.
@@ -70,51 +103,39 @@ static int strings(const void *fdt, int node, const char *name)
 static int node_list(const void *fit, int cfg_node, const char *conf, struct node_list *l,
 		     struct fw_err *err)
 {
-	int images = fdt_path_offset(fit, "/images"), prop, nimages = 0;
+	int images = fdt_path_offset(fit, "/images"), n;
+	const char *names[FIT_NODES_MAX];
 
 	l->n = 0;
 	if (add_path(l, "/") || add_path(l, "/configurations/%s", conf))
 		return fw_error(err, FW_EFORMAT, "FIT: configuration name %s too long", conf);
-	fdt_for_each_property_offset(prop, fit, cfg_node)
-	{
-		const char *name;
-		int len, n;
+	n = conf_images(fit, cfg_node, names, FIT_NODES_MAX);
+	if (n < 0)
+		goto full;
+	for (int i = 0; i < n; i++) {
+		int node = fdt_subnode_offset(fit, images, names[i]), sub, hashes = 0;
 
-		if (!fdt_getprop_by_offset(fit, prop, &name, &len) ||
-		    !strcmp(name, "description") || !strcmp(name, "compatible") ||
-		    !strcmp(name, "default"))
-			continue;
-		n = strings(fit, cfg_node, name);
-		for (int i = 0; i < n; i++) {
-			const char *img = fdt_stringlist_get(fit, cfg_node, name, i, NULL);
-			int node = img ? fdt_subnode_offset(fit, images, img) : -1, sub, hashes = 0;
+		if (add_path(l, "/images/%s", names[i]))
+			goto full;
+		fdt_for_each_subnode(sub, fit, node)
+		{
+			const char *sn = fdt_get_name(fit, sub, NULL);
 
-			if (node < 0)
-				continue;
-			nimages++;
-			if (add_path(l, "/images/%s", img))
-				goto full;
-			fdt_for_each_subnode(sub, fit, node)
-			{
-				const char *sn = fdt_get_name(fit, sub, NULL);
-
-				if (sn && !strncmp(sn, "hash", 4)) {
-					hashes++;
-					if (add_path(l, "/images/%s/%s", img, sn))
-						goto full;
-				} else if (sn && !strcmp(sn, "cipher") &&
-					   add_path(l, "/images/%s/%s", img, sn)) {
+			if (sn && !strncmp(sn, "hash", 4)) {
+				hashes++;
+				if (add_path(l, "/images/%s/%s", names[i], sn))
 					goto full;
-				}
+			} else if (sn && !strcmp(sn, "cipher") &&
+				   add_path(l, "/images/%s/%s", names[i], sn)) {
+				goto full;
 			}
-			if (!hashes)
-				return fw_error(
-					err, FW_EVERIFY,
-					"FIT: image %s of configuration %s has no hash node", img,
-					conf);
 		}
+		if (!hashes)
+			return fw_error(err, FW_EVERIFY,
+					"FIT: image %s of configuration %s has no hash node",
+					names[i], conf);
 	}
-	if (!nimages)
+	if (!n)
 		return fw_error(err, FW_EVERIFY, "FIT: configuration %s names no image", conf);
 	return 0;
 full:
@@ -223,19 +244,15 @@ full:
 	return fw_error(err, FW_EFORMAT, "FIT: more than %u regions", max);
 }
 
-static int well_formed(const void *fit, size_t len, struct fw_err *err);
-
-int fit_regions(const void *fit, size_t len, const char *conf, uint32_t strings_len,
-		struct fit_region *r, unsigned max, struct fw_err *err)
+/* The regions of a FIT already checked well formed (fit_regions()). */
+static int regions(const void *fit, const char *conf, uint32_t strings_len, struct fit_region *r,
+		   unsigned max, struct fw_err *err)
 {
-	struct node_list *l;
+	int cfg = fdt_subnode_offset(fit, fdt_path_offset(fit, "/configurations"), conf);
+	struct node_list *l = malloc(sizeof(*l)); /* 25 KiB */
 	unsigned n;
-	int cfg, ret = well_formed(fit, len, err);
+	int ret;
 
-	if (ret)
-		return ret;
-	cfg = fdt_subnode_offset(fit, fdt_path_offset(fit, "/configurations"), conf);
-	l = malloc(sizeof(*l)); /* 25 KiB */
 	if (!l)
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	ret = cfg < 0 ? fw_error(err, FW_EVERIFY, "FIT: no configuration %s", conf)
@@ -254,6 +271,16 @@ int fit_regions(const void *fit, size_t len, const char *conf, uint32_t strings_
 		r[n++].len = strings_len;
 	}
 	return (int)n;
+}
+
+static int well_formed(const void *fit, size_t len, struct fw_err *err);
+
+int fit_regions(const void *fit, size_t len, const char *conf, uint32_t strings_len,
+		struct fit_region *r, unsigned max, struct fw_err *err)
+{
+	int ret = well_formed(fit, len, err);
+
+	return ret ? ret : regions(fit, conf, strings_len, r, max, err);
 }
 
 /* ---- digests ---------------------------------------------------------------- */
@@ -374,8 +401,8 @@ static int check_image(const void *fit, size_t len, const char *name, struct fit
  * Does signature node @sig of configuration @conf verify with the RSA key
  * @key of the control DTB? Return: 1 yes, 0 no (with @why).
  */
-static int sig_verifies(const void *fit, size_t fit_len, const char *conf, int sig, const void *ctl,
-			int key, char *why, size_t whylen)
+static int sig_verifies(const void *fit, const char *conf, int sig, const void *ctl, int key,
+			char *why, size_t whylen)
 {
 	const char *algo = fdt_getprop(fit, sig, "algo", NULL), *kalgo, *comma;
 	const fdt32_t *bits = fdt_getprop(ctl, key, "rsa,num-bits", NULL), *hs;
@@ -419,8 +446,8 @@ static int sig_verifies(const void *fit, size_t fit_len, const char *conf, int s
 	if (exp && elen >= 8)
 		memcpy(e, exp, 8);
 	hs = fdt_getprop(fit, sig, "hashed-strings", &hlen);
-	n = fit_regions(fit, fit_len, conf, hs && hlen >= 8 ? fdt32_to_cpu(hs[1]) : 0, r,
-			FIT_REGIONS_MAX, &err);
+	/* fit_verify() checked the blob: the regions need not check it again */
+	n = regions(fit, conf, hs && hlen >= 8 ? fdt32_to_cpu(hs[1]) : 0, r, FIT_REGIONS_MAX, &err);
 	if (n < 0) {
 		snprintf(why, whylen, "%s", err.msg);
 		return 0;
@@ -444,9 +471,8 @@ static int sig_verifies(const void *fit, size_t fit_len, const char *conf, int s
 }
 
 /* Any signature* node of the configuration that verifies with @key. */
-static int conf_signed_by(const void *fit, size_t fit_len, int cfg, const char *conf,
-			  const void *ctl, int key, char *algo, size_t algolen, char *why,
-			  size_t whylen)
+static int conf_signed_by(const void *fit, int cfg, const char *conf, const void *ctl, int key,
+			  char *algo, size_t algolen, char *why, size_t whylen)
 {
 	int sub, seen = 0;
 
@@ -457,7 +483,7 @@ static int conf_signed_by(const void *fit, size_t fit_len, int cfg, const char *
 		if (!sn || strncmp(sn, "signature", 9))
 			continue;
 		seen++;
-		if (sig_verifies(fit, fit_len, conf, sub, ctl, key, why, whylen)) {
+		if (sig_verifies(fit, conf, sub, ctl, key, why, whylen)) {
 			a = fdt_getprop(fit, sub, "algo", NULL);
 			snprintf(algo, algolen, "%s", a ? a : "");
 			return 1;
@@ -468,8 +494,8 @@ static int conf_signed_by(const void *fit, size_t fit_len, int cfg, const char *
 	return 0;
 }
 
-static int check_signature(const void *fit, size_t fit_len, int cfg, const char *conf,
-			   const void *ctl, struct fit_result *res, struct fw_err *err)
+static int check_signature(const void *fit, int cfg, const char *conf, const void *ctl,
+			   struct fit_result *res, struct fw_err *err)
 {
 	int sigs = fdt_path_offset(ctl, "/signature"), key, nreq = 0, nok = 0;
 	const char *mode = sigs >= 0 ? fdt_getprop(ctl, sigs, "required-mode", NULL) : NULL;
@@ -484,8 +510,8 @@ static int check_signature(const void *fit, size_t fit_len, int cfg, const char 
 		if (!req || strcmp(req, "conf"))
 			continue;
 		nreq++;
-		if (conf_signed_by(fit, fit_len, cfg, conf, ctl, key, res->algo, sizeof(res->algo),
-				   why, sizeof(why))) {
+		if (conf_signed_by(fit, cfg, conf, ctl, key, res->algo, sizeof(res->algo), why,
+				   sizeof(why))) {
 			nok++;
 			snprintf(res->keys + strlen(res->keys),
 				 sizeof(res->keys) - strlen(res->keys), "%s%s",
@@ -532,7 +558,8 @@ static int well_formed(const void *fit, size_t len, struct fw_err *err)
 int fit_verify(const void *fit, size_t len, const void *ctl, size_t ctl_len, const char *conf,
 	       struct fit_result *res, struct fw_err *err)
 {
-	int cfgs, cfg, prop, ret;
+	const char *names[FIT_IMAGES_MAX];
+	int cfgs, cfg, n = 0, ret;
 
 	memset(res, 0, sizeof(*res));
 	if (dtb_check(ctl, ctl_len, "FIT: the control DTB", err)) {
@@ -554,27 +581,12 @@ int fit_verify(const void *fit, size_t len, const void *ctl, size_t ctl_len, con
 		return fw_error(err, FW_EVERIFY, "FIT: could not find configuration node %s", conf);
 	snprintf(res->conf, sizeof(res->conf), "%s", conf);
 	/* bootm's order: the configuration's signature, then each image */
-	ret = check_signature(fit, len, cfg, conf, ctl, res, err);
-	fdt_for_each_property_offset(prop, fit, cfg)
-	{
-		const char *name;
-		int plen, n;
-
-		if (ret || !fdt_getprop_by_offset(fit, prop, &name, &plen) ||
-		    !strcmp(name, "description") || !strcmp(name, "compatible") ||
-		    !strcmp(name, "default"))
-			continue;
-		n = strings(fit, cfg, name);
-		for (int i = 0; !ret && i < n; i++) {
-			const char *img = fdt_stringlist_get(fit, cfg, name, i, NULL);
-
-			if (fdt_subnode_offset(fit, fdt_path_offset(fit, "/images"), img) < 0)
-				continue;
-			if (res->nimages == FIT_IMAGES_MAX)
-				return fw_error(err, FW_EVERIFY, "FIT: more than %d images",
-						FIT_IMAGES_MAX);
-			ret = check_image(fit, len, img, &res->images[res->nimages++], err);
-		}
-	}
+	ret = check_signature(fit, cfg, conf, ctl, res, err);
+	if (!ret)
+		n = conf_images(fit, cfg, names, FIT_IMAGES_MAX);
+	if (!ret && n < 0)
+		return fw_error(err, FW_EVERIFY, "FIT: more than %d images", FIT_IMAGES_MAX);
+	for (int i = 0; !ret && i < n; i++)
+		ret = check_image(fit, len, names[i], &res->images[res->nimages++], err);
 	return ret;
 }
