@@ -99,20 +99,19 @@ void slotio_close(struct slotio *io)
 	io->ops = NULL;
 }
 
-/* a plain read of the device or file */
-static int read_plain(const struct config_slot *slot, uint64_t len, slotio_read_fn fn, void *ctx,
-		      struct fw_err *err)
+int slotio_read_device(const struct config_slot *slot, const char *device, uint64_t len,
+		       slotio_read_fn fn, void *ctx, struct fw_err *err)
 {
 	uint8_t *buf = NULL;
 	int fd, ret = 0;
 
 	/* O_DIRECT reads the medium, not the cache; some filesystems
 	 * (tmpfs) refuse it, and there the cache is the medium anyway */
-	fd = open(slot->device, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	fd = open(device, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (fd < 0)
-		fd = open(slot->device, O_RDONLY | O_CLOEXEC);
+		fd = open(device, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name, slot->device,
+		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name, device,
 				strerror(errno));
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	buf = iobuf_alloc(FW_IO_BUF);
@@ -130,7 +129,7 @@ static int read_plain(const struct config_slot *slot, uint64_t len, slotio_read_
 		}
 		if (n <= 0) {
 			ret = fw_error(err, n ? FW_EIO : FW_EFORMAT, "slot %s: read back %s: %s",
-				       slot->name, slot->device,
+				       slot->name, device,
 				       n ? strerror(errno) : "shorter than the image");
 			break;
 		}
@@ -158,5 +157,7 @@ int slotio_read(const struct config_slot *slot, uint64_t len, slotio_read_fn fn,
 				"slot %s: a %s slot is checked only as it is "
 				"written",
 				slot->name, ops->type);
-	return (ops->read ? ops->read : read_plain)(slot, len, fn, ctx, err);
+	if (ops->read)
+		return ops->read(slot, len, fn, ctx, err);
+	return slotio_read_device(slot, slot->device, len, fn, ctx, err);
 }

@@ -97,6 +97,13 @@ int slotio_read(const struct config_slot *slot, uint64_t len, slotio_read_fn fn,
 		struct fw_err *err) FW_MUST;
 
 /**
+ * slotio_read_device() - slotio_read() of @device, a plain file or node:
+ * what a writer's read op uses once it knows which node holds the slot
+ */
+int slotio_read_device(const struct config_slot *slot, const char *device, uint64_t len,
+		       slotio_read_fn fn, void *ctx, struct fw_err *err) FW_MUST;
+
+/**
  * slotio_verifies_itself() - the writer of @slot's type compares its writes
  * in finish (dfu); slotio_read() cannot read such a slot
  */

@@ -135,6 +135,9 @@ static int ubi_open(struct slotio *io, struct fw_err *err)
 				"(%llu bytes)",
 				s->name, (unsigned long long)io->total, vol,
 				(unsigned long long)io->capacity);
+	io->priv = strdup(vol);
+	if (!io->priv)
+		return fw_error(err, FW_ENOMEM, "out of memory");
 	snprintf(node, sizeof(node), "/dev/%s", vol);
 	io->fd = open(node, O_RDWR | O_CLOEXEC);
 	if (io->fd < 0)
@@ -159,9 +162,6 @@ static int ubi_write(struct slotio *io, const void *buf, size_t len, struct fw_e
 
 static int ubi_finish(struct slotio *io, struct fw_err *err)
 {
-	char vol[64];
-	int ret;
-
 	if (io->written != io->total)
 		return fw_error(err, FW_EIO,
 				"slot %s: %llu of %llu announced bytes written: the volume's "
@@ -172,11 +172,10 @@ static int ubi_finish(struct slotio *io, struct fw_err *err)
 		return fw_error(err, FW_EIO, "slot %s: fsync: %s", io->slot->name, strerror(errno));
 	/* the last byte of the update clears the marker; a volume that still
 	 * has it would read as nothing (EBADF) */
-	ret = volume_of(io->slot->device, vol, sizeof(vol), err);
-	if (!ret && sysfs_num(vol, "upd_marker") != 0)
-		ret = fw_error(err, FW_EIO, "slot %s: %s still has its update marker set",
-			       io->slot->name, vol);
-	return ret;
+	if (sysfs_num(io->priv, "upd_marker") != 0)
+		return fw_error(err, FW_EIO, "slot %s: %s still has its update marker set",
+				io->slot->name, (const char *)io->priv);
+	return 0;
 }
 
 /* The volume read back through its node, whichever name the slot gives. */
@@ -184,34 +183,15 @@ static int ubi_read(const struct config_slot *slot, uint64_t len, slotio_read_fn
 		    struct fw_err *err)
 {
 	char vol[64], node[80];
-	uint8_t *buf;
-	int fd, ret = volume_of(slot->device, vol, sizeof(vol), err);
+	int ret = volume_of(slot->device, vol, sizeof(vol), err);
 
 	if (ret)
 		return fw_error_prefix(err, "slot %s", slot->name);
+	if (sysfs_num(vol, "upd_marker") != 0) /* it would read as EBADF */
+		return fw_error(err, FW_EIO, "slot %s: read back %s: its update marker is set",
+				slot->name, vol);
 	snprintf(node, sizeof(node), "/dev/%s", vol);
-	fd = open(node, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fw_error(err, FW_EIO, "slot %s: open %s: %s", slot->name, node,
-				strerror(errno));
-	buf = malloc(FW_IO_BUF);
-	if (!buf)
-		ret = fw_error(err, FW_ENOMEM, "out of memory");
-	while (!ret && len) {
-		ssize_t n = read(fd, buf, len < FW_IO_BUF ? (size_t)len : FW_IO_BUF);
-
-		if (n <= 0)
-			ret = fw_error(
-				err, n ? FW_EIO : FW_EFORMAT, "slot %s: read back %s: %s",
-				slot->name, node,
-				n ? (errno == EBADF ? "its update marker is set" : strerror(errno))
-				  : "shorter than the image");
-		else if (!(ret = fn(ctx, buf, (size_t)n, err)))
-			len -= (uint64_t)n;
-	}
-	free(buf);
-	close(fd);
-	return ret;
+	return slotio_read_device(slot, node, len, fn, ctx, err);
 }
 
 static void ubi_close(struct slotio *io)
@@ -219,6 +199,8 @@ static void ubi_close(struct slotio *io)
 	if (io->fd >= 0)
 		close(io->fd);
 	io->fd = -1;
+	free(io->priv);
+	io->priv = NULL;
 }
 
 const struct slotio_ops slotio_ubi_ops = {
