@@ -65,7 +65,8 @@ obj-y := err.o log.o hex.o hash.o semver.o name.o comp.o manifest.o bundle.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \
 	 install.o watchdog.o health.o confirm.o report_queue.o txn.o txn_manual.o \
 	 cmd.o cmd_verify.o cmd_board.o cmd_install.o cmd_recover.o cmd_state.o \
-	 cmd_mark.o cmd_confirm.o cmd_report.o cmd_check_config.o
+	 cmd_mark.o cmd_confirm.o cmd_report.o cmd_check_config.o url.o http.o \
+	 netconn.o download.o hosts.o
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_bundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o
@@ -96,7 +97,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 pc = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(2))
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive nettle json-c inih zlib \
 		liblzma libzstd 2>/dev/null)
-LIBS := $(call pc,libarchive,-larchive) -lmbedx509 -lmbedcrypto \
+LIBS := $(call pc,libarchive,-larchive) -lmbedtls -lmbedx509 -lmbedcrypto \
 	$(call pc,nettle,-lnettle) -lfdt $(call pc,json-c,-ljson-c) \
 	$(call pc,inih,-linih) $(call pc,zlib,-lz) $(call pc,liblzma,-llzma) \
 	$(call pc,libzstd,-lzstd) -lpthread

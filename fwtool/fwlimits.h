@@ -45,6 +45,12 @@
 #define FW_GRUBENV_SIZE 1024
 #define FW_SIMENV_MAX (64u << 10)
 
+#define FW_URL_LEN 1023 /* an http(s) URL, as given or redirected to */
+#define FW_HOST_LEN 253 /* a DNS name */
+#define FW_HTTP_HEAD_MAX (16u << 10) /* a response's status line and headers */
+#define FW_HTTP_REDIRECTS 5
+#define FW_HTTP_RETRIES_MAX 100
+
 #define FW_IO_BUF (1u << 20) /* install hand-off buffer */
 #define FW_IO_BUFS 8 /* at most this many buffers in flight */
 #define FW_IO_RING (8u << 20) /* ... and at least 4 of them, within this */
