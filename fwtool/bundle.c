@@ -13,9 +13,12 @@
 #include <archive_entry.h>
 
 #include "bundle.h"
+#include "download.h"
 #include "iobuf.h"
+#include "url.h"
 
 #define READ_BLOCK (2u << 20) /* one huge page: iobuf.h */
+#define NET_BLOCK (256u << 10) /* gathered from TLS records per read */
 
 struct bundle_reader {
 	struct archive *a;
@@ -23,6 +26,8 @@ struct bundle_reader {
 	int waits; /* a pipe or socket: read() may block for good */
 	uint8_t *block;
 	const volatile sig_atomic_t *cancel;
+	struct download *net; /* an http(s) URL, else the fd */
+	struct fw_err net_err; /* why it stopped */
 	/* member names seen so far, to tell a duplicate from a stray */
 	char seen[3 + FW_IMAGES_MAX][FW_MEMBER_LEN + 1];
 	unsigned nseen;
@@ -85,8 +90,45 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
 	return -1;
 }
 
-int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_atomic_t *cancel,
-		struct fw_err *err)
+/*
+ * The same for a URL: gather TLS records into one block, so libarchive sees
+ * reads the size a file gives it. The download's own error is kept, as
+ * libarchive keeps only an errno and a string.
+ */
+static la_ssize_t net_read(struct archive *a, void *data, const void **buf)
+{
+	struct bundle_reader *r = data;
+	size_t got = 0, n;
+
+	while (got < NET_BLOCK) {
+		if (download_read(r->net, r->block + got, NET_BLOCK - got, &n, &r->net_err)) {
+			archive_set_error(a, download_cancelled(r->net) ? EINTR : EIO, "%s",
+					  r->net_err.msg);
+			return -1;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	*buf = r->block;
+	return (la_ssize_t)got;
+}
+
+static int open_url(struct bundle_reader *r, const char *url, const struct download_opts *net,
+		    struct fw_err *err)
+{
+	struct download_opts o = {.stall_timeout = 30, .retries = 5};
+
+	if (net)
+		o = *net;
+	o.cancel = r->cancel;
+	if (download_open(&r->net, url, &o, err))
+		return fw_error_prefix(err, "bundle");
+	return 0;
+}
+
+int bundle_open(struct bundle_reader **rp, const char *path, const struct download_opts *net,
+		const volatile sig_atomic_t *cancel, struct fw_err *err)
 {
 	struct bundle_reader *r = calloc(1, sizeof(*r));
 	int ret;
@@ -102,7 +144,13 @@ int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_
 		bundle_close(r);
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
 	}
-	if (!strcmp(path, "-")) {
+	if (url_is_remote(path)) {
+		ret = open_url(r, path, net, err);
+		if (ret) {
+			bundle_close(r);
+			return ret;
+		}
+	} else if (!strcmp(path, "-")) {
 		r->fd = STDIN_FILENO;
 	} else {
 		r->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -117,10 +165,16 @@ int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_
 		r->own_fd = 1;
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->waits = may_block(r->fd);
+	r->waits = r->fd >= 0 && may_block(r->fd);
 	/* tar only, and no decompression filter: the bundle is plain tar */
 	archive_read_support_format_tar(r->a);
-	ret = archive_read_open(r->a, r, NULL, fd_read, NULL);
+	ret = archive_read_open(r->a, r, NULL, r->net ? net_read : fd_read, NULL);
+	if (ret != ARCHIVE_OK && r->net_err.code) {
+		ret = r->net_err.code;
+		fw_error(err, ret, "bundle: %s", r->net_err.msg);
+		bundle_close(r);
+		return ret;
+	}
 	if (ret != ARCHIVE_OK) {
 		/* libarchive reads the first block to recognise the format: a
 		 * failure that is not the OS refusing to open or read is the
@@ -161,9 +215,14 @@ int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len, stru
 	return 0;
 }
 
-/* A read the cancel flag stopped is not the bundle's fault: FW_EIO. */
+/*
+ * A read the cancel flag stopped is not the bundle's fault: FW_EIO; nor is a
+ * download that failed: its own code.
+ */
 static int read_error(struct bundle_reader *r)
 {
+	if (r->net_err.code)
+		return r->net_err.code == FW_ETIMEDOUT ? FW_EIO : r->net_err.code;
 	return archive_errno(r->a) == EINTR && r->cancel && *r->cancel ? FW_EIO : FW_EFORMAT;
 }
 
@@ -357,6 +416,7 @@ void bundle_close(struct bundle_reader *r)
 		archive_read_free(r->a);
 	if (r->own_fd)
 		close(r->fd);
+	download_close(r->net);
 	iobuf_free(r->block, READ_BLOCK);
 	free(r);
 }

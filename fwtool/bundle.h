@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "download.h"
 #include "err.h"
 #include "fwlimits.h"
 #include "manifest.h"
@@ -42,15 +43,18 @@ void bundle_header_free(struct bundle_header *h);
 struct bundle_reader;
 
 /**
- * bundle_open() - open a bundle file, or standard input for "-"
+ * bundle_open() - open a bundle file, standard input for "-", or an
+ * http:// or https:// URL, read as it downloads (resumed as @net says;
+ * NULL: the system's CAs, no credentials, 30 s stall timeout, 5 retries)
  * @cancel: NULL, or a flag a signal handler sets: from the first read on
  * (libarchive reads at open to recognise the format), a read that a signal
  * interrupted stops the bundle with FW_EIO once *@cancel is non-zero
- * Return: 0, FW_EUSAGE (no such file, a folder, no permission), FW_EIO,
+ * Return: 0, FW_EUSAGE (no such file, a folder, no permission; a bad URL,
+ * 404, access refused), FW_EVERIFY (the server's TLS certificate), FW_EIO,
  * FW_EFORMAT (not a tar), FW_ENOMEM.
  */
-int bundle_open(struct bundle_reader **rp, const char *path, const volatile sig_atomic_t *cancel,
-		struct fw_err *err) FW_MUST;
+int bundle_open(struct bundle_reader **rp, const char *path, const struct download_opts *net,
+		const volatile sig_atomic_t *cancel, struct fw_err *err) FW_MUST;
 
 /**
  * bundle_open_mem() - read a bundle held in memory (fuzzing); @buf must

@@ -237,6 +237,16 @@ int cmd_policy(const struct config *cfg, const struct cmd_policy *pol, enum cmd_
 	vp->keyring = pol->keyring ? pol->keyring : cfg->keyring;
 	vp->fit_keys = pol->fit_keys ? pol->fit_keys : cfg->fit_keys;
 	vp->check_time = cfg->check_time;
+	vp->net = (struct download_opts){
+		.ca = cfg->dl_ca,
+		.client_cert = cfg->dl_client_cert,
+		.client_key = cfg->dl_client_key,
+		.token = cfg->dl_token,
+		.username = cfg->dl_username,
+		.password = cfg->dl_password,
+		.stall_timeout = cfg->dl_stall_timeout,
+		.retries = cfg->dl_retries,
+	};
 	if (check == CMD_CHECK_NONE)
 		return 0;
 	if (check == CMD_CHECK_DEVICE) {

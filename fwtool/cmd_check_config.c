@@ -24,6 +24,14 @@ static void print_text(const struct config *cfg)
 	printf("timeouts: check %u s, deadline %u s, watchdog %u s, report %u s; max_tries %u\n",
 	       cfg->check_timeout, cfg->deadline, cfg->wd_timeout, cfg->report_timeout,
 	       cfg->max_tries);
+	/* credentials: which kind only, never the values */
+	printf("download: ca %s, %s%s, stall %u s, retries %u\n",
+	       cfg->dl_ca[0] ? cfg->dl_ca : "the system's",
+	       cfg->dl_token[0]	     ? "bearer token"
+	       : cfg->dl_username[0] ? "basic auth"
+				     : "no auth",
+	       cfg->dl_client_cert[0] ? ", client certificate" : "", cfg->dl_stall_timeout,
+	       cfg->dl_retries);
 }
 
 static void print_json(const struct config *cfg)

@@ -97,7 +97,7 @@ const struct cmd_verb cmd_install_verb = {
 	"verify a bundle and stream it into the slots not running",
 	"usage: fwtool install [--no-activate] [--force] [--skip-if-running] [--id ID]\n"
 	"         [--keyring PATH] [--ignore-compatible] [--allow-downgrade]\n"
-	"         [--cmdline FILE] [--events] [--progress|--no-progress] BUNDLE|-\n"
+	"         [--cmdline FILE] [--events] [--progress|--no-progress] BUNDLE|URL|-\n"
 	"Verify, then stream every image into the slot that is not running (marked\n"
 	"bad first), read it back, and make it primary with max_tries tries.\n"
 	"  --no-activate        write and record, but leave the boot order alone\n"

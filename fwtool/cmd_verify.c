@@ -69,7 +69,7 @@ static int cmd_info(struct cmd *c, struct fw_err *err)
 			       vp.keyring);
 	vp.no_verify = no_verify;
 	if (!ret)
-		ret = bundle_open(&r, path, NULL, err);
+		ret = bundle_open(&r, path, &vp.net, NULL, err);
 	if (!ret)
 		ret = verify_header(r, &vp, &v, err);
 	if (!ret) {
@@ -124,7 +124,7 @@ const struct cmd_verb cmd_info_verb = {
 	"info",
 	cmd_info,
 	"show a bundle's manifest after checking its signature",
-	"usage: fwtool info [--keyring PATH] [--no-verify] BUNDLE|-\n"
+	"usage: fwtool info [--keyring PATH] [--no-verify] BUNDLE|URL|-\n"
 	"Show a bundle's manifest after checking its signature and chain.\n"
 	"  --keyring PATH  CA certificates (and CRLs) to trust: a PEM file or a\n"
 	"                  folder of them (default: system.conf's keyring)\n"
@@ -137,7 +137,7 @@ const struct cmd_verb cmd_verify_verb = {
 	"check a bundle completely, writing nothing",
 	"usage: fwtool verify [--keyring PATH] [--compatible S]... [--dtb FILE]\n"
 	"         [--fit-keys DTB] [--allow-downgrade] [--events]\n"
-	"         [--progress|--no-progress] BUNDLE|-\n"
+	"         [--progress|--no-progress] BUNDLE|URL|-\n"
 	"Check the signature and chain, every chunk and image hash, each FIT image\n"
 	"as U-Boot will, the board's compatibility and the version policy. Exit 0\n"
 	"ok, 3 verification failed, 4 not for this board.\n"

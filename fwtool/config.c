@@ -85,6 +85,18 @@ static const struct key confirm_keys[] = {
 	{"report_timeout", U(report_timeout, 1, 3600)},
 	{NULL},
 };
+static const struct key download_keys[] = {
+	{"ca", P(dl_ca)},
+	{"client_cert", P(dl_client_cert)},
+	{"client_key", P(dl_client_key)},
+	{"token", S(dl_token)},
+	{"username", S(dl_username)},
+	{"password", S(dl_password)},
+	{"stall_timeout", U(dl_stall_timeout, 1, 3600)},
+	{"retries", U(dl_retries, 0, FW_HTTP_RETRIES_MAX)},
+	{NULL},
+};
+
 #undef S
 #undef P
 #undef U
@@ -117,8 +129,9 @@ static const struct {
 	const char *name;
 	const struct key *keys;
 } sections[] = {
-	{"system", system_keys}, {"uboot", uboot_keys},	      {"grub", grub_keys},
-	{"sim", sim_keys},	 {"watchdog", watchdog_keys}, {"confirm", confirm_keys},
+	{"system", system_keys},     {"uboot", uboot_keys},	  {"grub", grub_keys},
+	{"sim", sim_keys},	     {"watchdog", watchdog_keys}, {"confirm", confirm_keys},
+	{"download", download_keys},
 };
 
 struct parse {
@@ -380,6 +393,8 @@ void config_defaults(struct config *c)
 	c->deadline = 300;
 	c->check_timeout = 60;
 	c->report_timeout = 30;
+	c->dl_stall_timeout = 30;
+	c->dl_retries = 5;
 	strcpy(c->machine_id, "/etc/machine-id");
 }
 

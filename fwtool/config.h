@@ -80,6 +80,15 @@ struct config {
 	char report_url[CONFIG_STR];
 	char report_cmd[CONFIG_STR]; /* gets each report on stdin; exit 0: delivered */
 	unsigned report_timeout; /* seconds for one delivery */
+	/* [download]: bundles read from http(s) URLs; "" is none */
+	char dl_ca[CONFIG_STR]; /* "" the system's CAs */
+	char dl_client_cert[CONFIG_STR];
+	char dl_client_key[CONFIG_STR];
+	char dl_token[CONFIG_STR];
+	char dl_username[CONFIG_STR];
+	char dl_password[CONFIG_STR];
+	unsigned dl_stall_timeout; /* s without a byte: the link is down */
+	unsigned dl_retries; /* tries in a row without a new byte */
 	struct config_slot slots[FW_SLOTS_MAX];
 	unsigned nslots;
 	struct config_check checks[FW_CHECKS_MAX];

@@ -504,11 +504,26 @@ int job_preflight(struct txn_ctx *x, const struct verify_policy *vp, struct veri
 	return ret;
 }
 
+/* A download resumed: counted in the transaction, told as an event. */
+static void job_on_retry(void *ctx, unsigned attempt, uint64_t offset, const char *why)
+{
+	struct job *j = ctx;
+
+	j->txn->retries = attempt;
+	if (j->prog)
+		progress_retry(j->prog, attempt, offset, why);
+}
+
 /* Open and verify a bundle: nothing is written before this passes. */
 int job_open_verified(struct job *j, const char *path, const struct verify_policy *vp,
 		      struct bundle_reader **rp, struct verified *v, struct fw_err *err)
 {
-	int ret = bundle_open(rp, path, &job_interrupted, err);
+	struct download_opts net = vp->net;
+	int ret;
+
+	net.on_retry = job_on_retry;
+	net.ctx = j;
+	ret = bundle_open(rp, path, &net, &job_interrupted, err);
 
 	j->vp = vp;
 	if (!ret)

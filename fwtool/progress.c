@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "progress.h"
 
 static double now(void)
@@ -92,6 +93,38 @@ void progress_end(struct progress *p)
 		fputc('\n', stderr);
 	}
 	p->drawn = 0;
+}
+
+/* @s as a JSON string's content: quotes, backslashes, controls escaped */
+static void json_text(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+}
+
+void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const char *why)
+{
+	if (p->drawn)
+		fputc('\n', stderr);
+	p->drawn = 0;
+	log_warn("%s; resuming from byte %llu (retry %u)", why, (unsigned long long)offset,
+		 attempt);
+	if (!p->events)
+		return;
+	printf("{\"schema\":\"fwtool.event/1\",\"phase\":\"retry\",\"attempt\":%u,"
+	       "\"offset\":%llu,\"reason\":\"",
+	       attempt, (unsigned long long)offset);
+	json_text(why);
+	printf("\"}\n");
+	fflush(stdout);
 }
 
 void progress_pipeline_cb(void *ctx, uint64_t done, uint64_t total)

@@ -32,6 +32,12 @@ void progress_transaction(struct progress *p, const char *id);
 void progress_phase(struct progress *p, const char *phase, const char *item, uint64_t total);
 /** progress_update() - throttled to about 10 updates a second */
 void progress_update(struct progress *p, uint64_t done);
+/**
+ * progress_retry() - a download resumed; a line on stderr, and
+ *   {"schema":"fwtool.event/1","phase":"retry","attempt":N,"offset":BYTES,
+ *    "reason":"..."}
+ */
+void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const char *why);
 /** progress_end() - finish the bar line and emit a final event */
 void progress_end(struct progress *p);
 

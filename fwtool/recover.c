@@ -68,7 +68,7 @@ static void consider(struct best *b, const char *path)
 
 	b->seen++;
 	verified_init(&v);
-	ret = bundle_open(&r, path, NULL, &e);
+	ret = bundle_open(&r, path, &b->vp->net, NULL, &e);
 	if (!ret)
 		ret = verify_header(r, b->vp, &v, &e);
 	if (ret)

@@ -95,6 +95,7 @@ static char *encode(const struct txn *t, size_t keep)
 	jint(o, "done", (int64_t)t->done);
 	jint(o, "total", (int64_t)t->total);
 	jstr(o, "bundle", t->bundle);
+	jint(o, "retries", t->retries);
 	jstr(o, "version", t->version);
 	jint(o, "security_version", (int64_t)t->security_version);
 	jstr(o, "target", t->target);
@@ -221,6 +222,7 @@ int state_txn_parse(struct txn *t, const char *json, size_t len, struct fw_err *
 	t->done = (uint64_t)gint(o, "done");
 	t->total = (uint64_t)gint(o, "total");
 	gstr(o, "bundle", t->bundle, sizeof(t->bundle));
+	t->retries = (unsigned)gint(o, "retries");
 	gstr(o, "version", t->version, sizeof(t->version));
 	t->security_version = (uint64_t)gint(o, "security_version");
 	gstr(o, "target", t->target, sizeof(t->target));

@@ -49,7 +49,8 @@ struct txn {
 	enum txn_state state;
 	char phase[320];
 	uint64_t done, total;
-	char bundle[256];
+	char bundle[FW_URL_LEN + 1]; /* a path, or the URL it was read from */
+	unsigned retries; /* times its download was resumed */
 	char version[FW_VERSION_LEN + 1];
 	uint64_t security_version;
 	char target[FW_BOOTNAME_LEN + 1];

@@ -166,7 +166,7 @@ int verify_bundle(const char *path, const struct verify_policy *p, struct verifi
 	struct bundle_reader *r = NULL;
 	int ret;
 
-	ret = bundle_open(&r, path, NULL, err);
+	ret = bundle_open(&r, path, &p->net, NULL, err);
 	if (ret)
 		return ret;
 	ret = verify_header(r, p, v, err);

@@ -6,6 +6,7 @@
 
 #include "board.h"
 #include "bundle.h"
+#include "download.h"
 #include "err.h"
 #include "fit.h"
 #include "keyring.h"
@@ -34,6 +35,7 @@ struct verify_policy {
 	const char *min_version;
 	int no_verify;
 	const char *fit_keys;
+	struct download_opts net; /* for a bundle named by a URL */
 };
 
 /**

@@ -15,7 +15,7 @@
 static void check_valid(const struct config *c)
 {
 	if (!c->max_tries || !c->check_timeout || !c->deadline || !c->wd_timeout ||
-	    !c->report_timeout)
+	    !c->report_timeout || !c->dl_stall_timeout || c->dl_retries > FW_HTTP_RETRIES_MAX)
 		abort();
 	for (unsigned i = 0; i < c->nslots; i++) {
 		const struct config_slot *s = &c->slots[i];

@@ -178,7 +178,7 @@ static int run(struct fixture *f, struct sink_log *l, int with_check, struct fw_
 
 	if (with_check)
 		sink.check = sink_check;
-	assert_int_equal(bundle_open(&r, f->path, NULL, err), 0);
+	assert_int_equal(bundle_open(&r, f->path, NULL, NULL, err), 0);
 	assert_int_equal(bundle_read_header(r, &h, err), 0);
 	bundle_header_free(&h);
 	ret = bundle_next_image(r, &f->img, err);

@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""A real HTTP/1.1 server on 127.0.0.1 for the download tests: Python's
+http.server with byte ranges (RFC 9110 14), ETag and Last-Modified, TLS
+from a test CA made with openssl, and faults a test turns on: drop or stall
+the connection after N bytes of a body, answer with a status, redirect,
+ask for a token, basic auth or a client certificate. Every request goes
+into an access log: what was asked, what was sent."""
+import email.utils
+import hashlib
+import http.server
+import os
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+
+def run(*args):
+    subprocess.run(args, check=True, capture_output=True)
+
+
+class PKI:
+    """A CA, a server certificate for localhost and 127.0.0.1, a client one."""
+
+    def __init__(self, d):
+        self.d = d
+        os.makedirs(d, exist_ok=True)
+        self.ca = self._ca("httpca")
+        self.other_ca = self._ca("otherhttpca")
+        self.server = self._leaf("server", "httpca",
+                                 "subjectAltName=DNS:localhost\n"
+                                 "extendedKeyUsage=serverAuth\n")
+        self.client = self._leaf("client", "httpca", "extendedKeyUsage=clientAuth\n")
+
+    def p(self, n):
+        return os.path.join(self.d, n)
+
+    def _ca(self, name):
+        cnf = self.p(name + ".cnf")
+        with open(cnf, "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[v3]\n"
+                    "basicConstraints=critical,CA:TRUE\n"
+                    "keyUsage=critical,keyCertSign,cRLSign\n")
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", self.p(name + ".key"),
+            "-out", self.p(name + ".pem"), "-subj", "/CN=" + name, "-days", "3650",
+            "-config", cnf, "-extensions", "v3")
+        return self.p(name + ".pem")
+
+    def _leaf(self, name, ca, ext):
+        key, csr, crt, cnf = (self.p(name + s) for s in (".key", ".csr", ".pem", ".ext"))
+        with open(cnf, "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n" + ext)
+        run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+        run("openssl", "x509", "-req", "-in", csr, "-CA", self.p(ca + ".pem"), "-CAkey",
+            self.p(ca + ".key"), "-CAcreateserial", "-out", crt, "-days", "365",
+            "-extfile", cnf)
+        return crt, key
+
+
+class Server:
+    """Serves files put with put(); faults per path in self.faults."""
+
+    def __init__(self, pki=None, client_cert=False):
+        self.files = {}  # path -> (bytes, etag, last_modified)
+        self.log = []  # dicts: path, range, status, sent
+        self.faults = {}  # path -> dict (see handle()); "once": the next request only
+        self.sticky = {}  # path -> dict, for every request
+        self.token = None
+        self.basic = None
+        self.lock = threading.Lock()
+        srv = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                srv.handle(self)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.https = pki is not None
+        if pki:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*pki.server)
+            if client_cert:
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(pki.ca)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path, host=None):
+        # mbedTLS 2.28 checks DNS names only, not IP addresses in a SAN
+        host = host or ("localhost" if self.https else "127.0.0.1")
+        return f"{'https' if self.https else 'http'}://{host}:{self.port}{path}"
+
+    def put(self, path, data, etag=True, last_modified=True):
+        tag = '"%s"' % hashlib.sha256(data).hexdigest()[:16] if etag else None
+        lm = email.utils.formatdate(time.time(), usegmt=True) if last_modified else None
+        with self.lock:
+            self.files[path] = (data, tag, lm)
+
+    def sent(self, path):
+        return sum(e["sent"] for e in self.log if e["path"] == path)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # ---- one request ---------------------------------------------------
+    def handle(self, h):
+        path = h.path.split("?")[0]
+        if path.startswith("http://"):  # absolute form: we are the proxy
+            path = "/" + path[7:].partition("/")[2]
+        entry = {"path": path, "target": h.path, "range": h.headers.get("Range"), "status": 0, "sent": 0,
+                 "auth": h.headers.get("Authorization")}
+        with self.lock:
+            self.log.append(entry)
+            f = self.faults.get(path, {})
+            fault = dict(self.sticky.get(path, {}), **f)
+            if f.get("once"):
+                self.faults.pop(path)
+            body = self.files.get(path)
+        if "status" in fault:
+            return self.reply(h, entry, fault["status"], b"no\n")
+        if "redirect" in fault:
+            entry["status"] = fault.get("code", 302)
+            h.send_response(entry["status"])
+            h.send_header("Location", fault["redirect"])
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        if self.token and h.headers.get("Authorization") != "Bearer " + self.token:
+            return self.reply(h, entry, 401, b"token\n")
+        if self.basic and h.headers.get("Authorization") != "Basic " + self.basic:
+            return self.reply(h, entry, 401, b"basic\n")
+        if body is None:
+            return self.reply(h, entry, 404, b"not found\n")
+        data, tag, lm = body
+        start, end, status = 0, len(data), 200
+        rng = h.headers.get("Range")
+        if rng and not fault.get("ignore_range"):
+            a, _, b = rng.split("=", 1)[1].partition("-")
+            start = int(a)
+            end = int(b) + 1 if b else len(data)
+            status = 206
+            if fault.get("wrong_range"):
+                start = max(0, start - 1)
+            if start >= len(data):
+                return self.reply(h, entry, 416, b"")
+        entry["status"] = status
+        h.send_response(status)
+        if tag:
+            h.send_header("ETag", tag)
+        if lm:
+            h.send_header("Last-Modified", lm)
+        h.send_header("Accept-Ranges", "bytes")
+        chunked = fault.get("chunked")
+        if status == 206:
+            h.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
+        if chunked:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Content-Length", str(end - start))
+        h.end_headers()
+        self.body(h, entry, data[start:end], fault, chunked)
+
+    def body(self, h, entry, data, fault, chunked):
+        drop = fault.get("drop_after")
+        stall = fault.get("stall_after")
+        pos = 0
+        try:
+            while pos < len(data):
+                n = min(65536, len(data) - pos)
+                if drop is not None:
+                    n = min(n, max(drop - entry["sent"], 0))
+                if stall is not None:
+                    n = min(n, max(stall - entry["sent"], 0))
+                if n == 0:
+                    if drop is not None and entry["sent"] >= drop:
+                        if "then" in fault:
+                            fault["then"]()
+                        # a dropped link: the body ends short
+                        h.connection.shutdown(socket.SHUT_RDWR)
+                        h.close_connection = True
+                        return
+                    time.sleep(fault.get("stall_for", 60))
+                    h.close_connection = True
+                    return
+                piece = data[pos:pos + n]
+                if chunked:
+                    h.wfile.write(b"%x\r\n" % n + piece + b"\r\n")
+                else:
+                    h.wfile.write(piece)
+                pos += n
+                entry["sent"] += n
+            if chunked:
+                h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            h.close_connection = True
+
+    def reply(self, h, entry, status, text):
+        entry["status"] = status
+        h.send_response(status)
+        h.send_header("Content-Length", str(len(text)))
+        h.end_headers()
+        h.wfile.write(text)
