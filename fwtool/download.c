@@ -32,10 +32,18 @@ struct download {
 	int in_chunk_tail; /* a chunk's data ended: its CRLF is next */
 	int64_t left; /* of the body, or of the chunk; -1: to the close */
 	int done;
-	uint64_t skip; /* a 200 to a resumed GET: bytes already read */
+	int keep_alive; /* the response in hand lets the connection be reused */
+	int reusable; /* its body was read to the end: the next GET may follow */
+	uint64_t at; /* the resource offset of the body's next byte */
+	uint64_t resp_end; /* ... and of the byte after its last */
 	/* the resource */
-	uint64_t pos; /* bytes handed out */
+	uint64_t pos; /* the offset of the next byte handed out */
+	uint64_t end; /* the window: bytes up to here, UINT64_MAX all */
 	int64_t total; /* -1 not known */
+	int proxied; /* the connection is to an http proxy */
+	int no_ranges; /* the server answered a Range with the whole file */
+	uint64_t fetched; /* body bytes received, read past or not */
+	uint64_t resp_bytes; /* ... of the response in hand */
 	int have_validators;
 	char etag[sizeof(((struct http_resp *)0)->etag)];
 	char last_modified[sizeof(((struct http_resp *)0)->last_modified)];
@@ -225,7 +233,7 @@ static int basic_auth(const struct download_opts *o, char *out, size_t size, str
 	return 0;
 }
 
-static int send_request(struct download *d, const struct url *proxy, struct fw_err *err)
+static int send_request(struct download *d, struct fw_err *err)
 {
 	char req[FW_URL_LEN * 2 + 1024], auth[1024] = "", range[64] = "", target[FW_URL_LEN + 1];
 	const char *host = d->cur.host;
@@ -244,23 +252,28 @@ static int send_request(struct download *d, const struct url *proxy, struct fw_e
 			snprintf(auth, sizeof(auth), "Authorization: Basic %s\r\n", b64);
 		}
 	}
-	if (d->pos)
+	if (d->no_ranges)
+		;
+	else if (d->end != UINT64_MAX)
+		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n",
+			 (unsigned long long)d->pos, (unsigned long long)d->end - 1);
+	else if (d->pos)
 		snprintf(range, sizeof(range), "Range: bytes=%llu-\r\n",
 			 (unsigned long long)d->pos);
 	/* through a proxy, plain http names the whole URL (RFC 9112 3.2.2) */
-	if (proxy && !d->cur.https)
+	if (d->proxied && !d->cur.https)
 		snprintf(target, sizeof(target), "%s", d->text);
 	else
 		snprintf(target, sizeof(target), "%s", d->cur.target);
 	n = snprintf(req, sizeof(req),
 		     "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: fwtool/%s\r\n"
-		     "Accept: */*\r\nAccept-Encoding: identity\r\n%s%sConnection: close\r\n\r\n",
+		     "Accept: */*\r\nAccept-Encoding: identity\r\n%s%s\r\n",
 		     target, v6 ? "[" : "", host, v6 ? "]" : "", dflt ? "" : ":",
 		     dflt ? "" : d->cur.port, FWTOOL_VERSION, range, auth);
 	memset(auth, 0, sizeof(auth));
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return fatal(d, fw_error(err, FW_EUSAGE, "URL too long for a request"));
-	log_debug("GET %s%s", d->text, d->pos ? " (resuming)" : "");
+	log_debug("GET %s %s", d->text, *range ? range + 7 : "(whole)\r\n");
 	ret = netconn_write(d->c, req, (size_t)n, err);
 	memset(req, 0, sizeof(req));
 	return ret;
@@ -314,7 +327,8 @@ static int connect_and_send(struct download *d, struct fw_err *err)
 		if (netconn_start_tls(d->c, d->cur.host, err))
 			goto out;
 	}
-	if (!send_request(d, via > 0 ? &proxy : NULL, err))
+	d->proxied = via > 0;
+	if (!send_request(d, err))
 		return 0;
 out:
 	if (d->c && netconn_cancelled(d->c))
@@ -353,7 +367,9 @@ static int body_framing(struct download *d, const struct http_resp *r, struct fw
 	d->in_chunk_tail = 0;
 	d->left = r->chunked ? 0 : r->length;
 	d->done = 0;
-	d->skip = 0;
+	d->keep_alive = r->keep_alive;
+	d->reusable = 0;
+	d->resp_bytes = 0;
 	if (r->status == 206) {
 		if (!r->has_range || r->range_start != d->pos)
 			return fatal(d, fw_error(err, FW_EIO,
@@ -361,11 +377,20 @@ static int body_framing(struct download *d, const struct http_resp *r, struct fw
 						 "another part",
 						 d->text, (unsigned long long)d->pos));
 		total = r->range_total;
+		d->at = r->range_start;
+		d->resp_end = r->range_end + 1;
 	} else {
-		/* a 200 to a resumed request: the whole file again; the bytes
-		 * already read are read past */
+		/* a 200 to a ranged request: the whole file again; what comes
+		 * before the position is read past, and no range is asked
+		 * for again */
 		total = r->chunked ? -1 : r->length;
-		d->skip = d->pos;
+		d->at = 0;
+		d->resp_end = total >= 0 ? (uint64_t)total : UINT64_MAX;
+		if (d->pos || d->end != UINT64_MAX) {
+			if (!d->no_ranges)
+				log_debug("%s: the server ignores Range", d->text);
+			d->no_ranges = 1;
+		}
 	}
 	return same_resource(d, r, total, err);
 }
@@ -426,10 +451,21 @@ static int request(struct download *d, struct fw_err *err)
 	d->fatal = 0;
 	d->tries++;
 	for (;;) {
+		if (d->c && d->reusable) {
+			/* keep-alive: a server may have closed it meanwhile,
+			 * which costs a new connection, not a try */
+			d->reusable = 0;
+			if (!send_request(d, err) && !read_head(d, &r, err))
+				goto got_head;
+			if (d->fatal || netconn_cancelled(d->c))
+				goto fail;
+			fw_err_clear(err);
+		}
 		netconn_close(d->c);
 		d->c = NULL;
 		if (connect_and_send(d, err) || read_head(d, &r, err))
 			goto fail;
+	got_head:
 		if (r.status == 301 || r.status == 302 || r.status == 303 || r.status == 307 ||
 		    r.status == 308) {
 			if (redirect(d, &r, &hops, err))
@@ -568,6 +604,7 @@ int download_open(struct download **dp, const char *url, const struct download_o
 		return fw_error(err, FW_ENOMEM, "out of memory");
 	d->o = *o;
 	d->total = -1;
+	d->end = o->window ? o->window : UINT64_MAX;
 	if (url_parse(url, &d->start, err)) {
 		free(d);
 		return err->code;
@@ -583,39 +620,130 @@ int download_open(struct download **dp, const char *url, const struct download_o
 	return 0;
 }
 
+/*
+ * The response in hand ended (its framing says so): keep the connection
+ * for the next request where the server allows it.
+ */
+static void response_done(struct download *d)
+{
+	if (d->done && d->keep_alive && d->boff == d->blen) {
+		d->reusable = 1;
+		return;
+	}
+	netconn_close(d->c);
+	d->c = NULL;
+}
+
 int download_read(struct download *d, void *buf, size_t len, size_t *np, struct fw_err *err)
 {
 	static char sink[64 << 10];
+	uint64_t stop;
 
 	*np = 0;
 	for (;;) {
-		int ret = d->c ? 0 : request(d, err);
+		int ret = 0;
 
-		while (!ret && d->skip) {
-			size_t n, want = d->skip < sizeof(sink) ? (size_t)d->skip : sizeof(sink);
+		stop = d->end;
+		if (d->total >= 0 && (uint64_t)d->total < stop)
+			stop = (uint64_t)d->total;
+		if (d->pos >= stop)
+			return 0; /* the window's end, or the file's */
+		if (!d->c || d->reusable)
+			ret = request(d, err);
+		/* a 200 where a range was asked, or a short seek forward */
+		while (!ret && d->at < d->pos) {
+			size_t n, want = d->pos - d->at < sizeof(sink) ? (size_t)(d->pos - d->at)
+								       : sizeof(sink);
 
 			ret = body_read(d, sink, want, &n, err);
 			if (!ret && !n)
-				ret = fw_error(err, FW_EIO, "%s: shorter than before", d->text);
-			d->skip -= ret ? 0 : n;
+				break;
+			d->at += n;
+			d->fetched += n;
+			d->resp_bytes += n;
 		}
-		if (!ret)
-			ret = body_read(d, buf, len, np, err);
-		if (!ret) {
-			d->pos += *np;
-			if (*np)
+		if (!ret && d->at == d->pos) {
+			size_t want = len;
+
+			if (stop != UINT64_MAX && stop - d->pos < want)
+				want = (size_t)(stop - d->pos);
+			ret = body_read(d, buf, want, np, err);
+			if (!ret && *np) {
+				d->pos += *np;
+				d->at += *np;
+				d->fetched += *np;
+				d->resp_bytes += *np;
 				d->fails = 0;
-			else if (d->total >= 0 && d->pos != (uint64_t)d->total)
-				return fw_error(err, FW_EIO, "%s: ended at byte %llu of %lld",
-						d->text, (unsigned long long)d->pos,
-						(long long)d->total);
-			return 0;
+				return 0;
+			}
+		}
+		if (!ret) {
+			/* the body ended with bytes still wanted */
+			if (d->total < 0 && d->end == UINT64_MAX)
+				return 0; /* no length known: its end is the file's */
+			response_done(d);
+			if (d->resp_bytes)
+				continue; /* a range shorter than asked: ask for the rest */
+			ret = fw_error(err, FW_EIO, "%s: ended at byte %llu of %lld", d->text,
+				       (unsigned long long)d->pos, (long long)d->total);
 		}
 		if (d->c && netconn_cancelled(d->c))
 			d->cancelled = 1;
 		if (again(d, err))
 			return err->code;
 	}
+}
+
+/*
+ * Read the rest of the response in hand when it is short, so that the
+ * connection can carry the next request (and what the server sent is
+ * what was counted); else close it.
+ */
+static void drain(struct download *d)
+{
+	static char sink[16 << 10];
+	struct fw_err e = {0};
+	size_t n;
+
+	while (!d->done && d->resp_end - d->at <= (64u << 10)) {
+		if (body_read(d, sink, sizeof(sink), &n, &e) || (!n && !d->done))
+			break;
+		d->at += n;
+		d->fetched += n;
+	}
+	if (d->done) {
+		response_done(d);
+	} else {
+		netconn_close(d->c);
+		d->c = NULL;
+	}
+}
+
+void download_seek(struct download *d, uint64_t pos, uint64_t end)
+{
+	int open = d->c && !d->reusable && !d->done;
+
+	/* without ranges the one response is read on, and read past */
+	if (d->no_ranges)
+		end = UINT64_MAX;
+	if (pos != d->pos && !(open && pos > d->pos && pos - d->pos <= (64u << 10)) &&
+	    !(open && d->no_ranges && pos > d->pos)) {
+		/* elsewhere: this response ends here */
+		if (d->c && !d->reusable)
+			drain(d);
+	}
+	d->pos = pos;
+	d->end = end;
+}
+
+uint64_t download_fetched(const struct download *d)
+{
+	return d->fetched;
+}
+
+int64_t download_size(const struct download *d)
+{
+	return d->total;
 }
 
 const char *download_url(const struct download *d)

@@ -27,6 +27,8 @@
  * @retries:      tries in a row that bring no new byte before giving up
  * @on_retry:     told before each new try: its number, the offset it asks
  *                from, why the last one ended
+ * @window:       0: one GET of the whole file; else the first request asks
+ *                for its first @window bytes, and download_seek() for more
  */
 struct download_opts {
 	const char *ca;
@@ -37,6 +39,7 @@ struct download_opts {
 	const char *password;
 	unsigned stall_timeout;
 	unsigned retries;
+	uint64_t window;
 	const volatile sig_atomic_t *cancel;
 	void (*on_retry)(void *ctx, unsigned attempt, uint64_t offset, const char *why);
 	void *ctx;
@@ -62,6 +65,22 @@ int download_open(struct download **dp, const char *url, const struct download_o
  */
 int download_read(struct download *d, void *buf, size_t len, size_t *np,
 		  struct fw_err *err) FW_MUST;
+
+/**
+ * download_seek() - go on reading at @pos, asking for bytes up to @end
+ * (exclusive; UINT64_MAX: to the file's end). download_read() returns 0 at
+ * @end. A short gap forward in the response in hand is read past; else the
+ * next read asks for the range, on the same connection when the server
+ * keeps it open (HTTP/1.1 keep-alive). A server that ignores ranges is read
+ * on, and read past what is not wanted.
+ */
+void download_seek(struct download *d, uint64_t pos, uint64_t end);
+
+/** download_size() - the file's length, -1 when the server did not say */
+int64_t download_size(const struct download *d);
+
+/** download_fetched() - body bytes received so far, read past or not */
+uint64_t download_fetched(const struct download *d);
 
 /** download_url() - the URL read, after redirects */
 const char *download_url(const struct download *d);
