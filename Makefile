@@ -66,7 +66,7 @@ obj-y := err.o log.o hex.o hash.o semver.o name.o comp.o manifest.o bundle.o \
 	 install.o watchdog.o health.o confirm.o report_queue.o txn.o txn_manual.o \
 	 cmd.o cmd_verify.o cmd_board.o cmd_install.o cmd_recover.o cmd_state.o \
 	 cmd_mark.o cmd_confirm.o cmd_report.o cmd_check_config.o url.o http.o \
-	 netconn.o download.o hosts.o
+	 netconn.o download.o hosts.o tarpos.o
 obj-$(CONFIG_BUNDLE_CREATE)	+= bundle_write.o mkbundle.o compress.o cmd_bundle.o
 obj-$(CONFIG_SLOT_BLOCK)	+= slotio_block.o
 obj-$(CONFIG_SLOT_MTD)		+= slotio_mtd.o

@@ -14,11 +14,29 @@
 
 #include "bundle.h"
 #include "download.h"
+#include "hash.h"
 #include "iobuf.h"
+#include "tarpos.h"
 #include "url.h"
 
 #define READ_BLOCK (2u << 20) /* one huge page: iobuf.h */
 #define NET_BLOCK (256u << 10) /* gathered from TLS records per read */
+#define NET_WINDOW (64u << 10) /* asked for at a time around tar headers */
+
+/*
+ * Adaptive reads of an uncompressed image: chunk k comes from a slot that
+ * holds it at the same offset, or from the network. Whatever comes from a
+ * slot is checked against the signed chunk list by the pipeline exactly
+ * as fetched bytes are: this only chooses where the bytes are read.
+ */
+enum { FROM_NET, FROM_RUN, FROM_TGT };
+
+struct adapt {
+	const struct manifest_image *img;
+	int fd[3]; /* FROM_RUN, FROM_TGT; -1 none */
+	uint8_t *from; /* per chunk */
+	int planned;
+};
 
 struct bundle_reader {
 	struct archive *a;
@@ -28,6 +46,9 @@ struct bundle_reader {
 	const volatile sig_atomic_t *cancel;
 	struct download *net; /* an http(s) URL, else the fd */
 	struct fw_err net_err; /* why it stopped */
+	struct tarpos tp;
+	struct adapt ad[FW_IMAGES_MAX];
+	uint64_t copied;
 	/* member names seen so far, to tell a duplicate from a stray */
 	char seen[3 + FW_IMAGES_MAX][FW_MEMBER_LEN + 1];
 	unsigned nseen;
@@ -90,28 +111,158 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
 	return -1;
 }
 
-/*
- * The same for a URL: gather TLS records into one block, so libarchive sees
- * reads the size a file gives it. The download's own error is kept, as
- * libarchive keeps only an errno and a string.
- */
-static la_ssize_t net_read(struct archive *a, void *data, const void **buf)
+/* ---- a URL ----------------------------------------------------------- */
+
+/* Up to @want bytes from the network at t->v, asking for up to @ask. */
+static int net_piece(struct bundle_reader *r, size_t want, uint64_t ask, size_t *gotp)
 {
-	struct bundle_reader *r = data;
+	int64_t total = download_size(r->net);
 	size_t got = 0, n;
 
-	while (got < NET_BLOCK) {
-		if (download_read(r->net, r->block + got, NET_BLOCK - got, &n, &r->net_err)) {
-			archive_set_error(a, download_cancelled(r->net) ? EINTR : EIO, "%s",
-					  r->net_err.msg);
+	if (total >= 0 && ask > (uint64_t)total)
+		ask = (uint64_t)total;
+	download_seek(r->net, r->tp.v, ask > r->tp.v ? ask : r->tp.v + want);
+	while (got < want) {
+		if (download_read(r->net, r->block + got, want - got, &n, &r->net_err))
 			return -1;
-		}
 		if (!n)
 			break;
 		got += n;
 	}
+	*gotp = got;
+	return 0;
+}
+
+/* Chunk by chunk: which of them a slot holds already. */
+static int plan(struct bundle_reader *r, struct adapt *ad)
+{
+	const struct manifest_image *img = ad->img;
+	uint8_t sum[HASH_LEN];
+
+	ad->planned = 1;
+	ad->from = calloc(img->nchunks ? img->nchunks : 1, 1);
+	if (!ad->from)
+		return 0; /* no plan: all fetched */
+	for (uint32_t k = 0; k < img->nchunks; k++) {
+		uint64_t off = (uint64_t)k * img->chunk_size;
+		size_t len = img->size - off < img->chunk_size ? (size_t)(img->size - off)
+							       : img->chunk_size;
+
+		for (int src = FROM_RUN; src <= FROM_TGT; src++) {
+			if (ad->fd[src] < 0 || len > READ_BLOCK ||
+			    pread(ad->fd[src], r->block, len, (off_t)off) != (ssize_t)len)
+				continue;
+			hash_buf(r->block, len, sum);
+			if (!memcmp(sum, img->chunks + (size_t)k * HASH_LEN, HASH_LEN)) {
+				ad->from[k] = (uint8_t)src;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The next piece of an image's data that has a plan. */
+static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
+{
+	const struct manifest_image *img = ad->img;
+	uint64_t off = r->tp.v - r->tp.data_at, cs = img->chunk_size;
+	uint32_t k = (uint32_t)(off / cs), e = k;
+	uint64_t cend = (k + 1) * cs < img->size ? (k + 1) * cs : img->size;
+	size_t want = cend - off > READ_BLOCK ? READ_BLOCK : (size_t)(cend - off);
+	ssize_t n;
+
+	if (!ad->planned && plan(r, ad))
+		return -1;
+	if (!ad->from || ad->from[k] == FROM_NET) {
+		/* fetch this chunk and the ones after it that no slot holds,
+		 * in one range */
+		while (e + 1 < img->nchunks && (!ad->from || ad->from[e + 1] == FROM_NET))
+			e++;
+		cend = (uint64_t)(e + 1) * cs < img->size ? (uint64_t)(e + 1) * cs : img->size;
+		want = cend - off > NET_BLOCK ? NET_BLOCK : (size_t)(cend - off);
+		return net_piece(r, want, r->tp.data_at + cend, np);
+	}
+	n = pread(ad->fd[ad->from[k]], r->block, want, (off_t)off);
+	if (n != (ssize_t)want)
+		return fw_error(&r->net_err, FW_EIO, "slot changed while read: chunk %u of %s", k,
+				img->file),
+		       -1;
+	r->copied += want;
+	*np = want;
+	return 0;
+}
+
+/*
+ * The same for a URL: gather TLS records into one block, so libarchive sees
+ * reads the size a file gives it. The stream follows the tar as it passes,
+ * so that an image with a plan (bundle_adapt()) is read from the slots where
+ * they hold its chunks, and only the rest fetched, by ranges. The
+ * download's own error is kept, as libarchive keeps only an errno and a
+ * string.
+ */
+static la_ssize_t net_read(struct archive *a, void *data, const void **buf)
+{
+	struct bundle_reader *r = data;
+	struct tarpos *t = &r->tp;
+	size_t n = 0;
+	int ret;
+
+	if (t->lost || download_size(r->net) < 0) {
+		t->lost = 1;
+		ret = net_piece(r, NET_BLOCK, UINT64_MAX, &n);
+	} else if (t->v >= t->hdr_at) {
+		/* a header: the signed members' in one window with their data;
+		 * an image's alone, as the image may come from the slots */
+		ret = net_piece(r, (size_t)(t->hdr_at + 512 - t->v),
+				t->members < 3 ? t->v + NET_WINDOW : t->hdr_at + 512, &n);
+	} else {
+		unsigned idx = t->members - 4; /* after the three signed members */
+		struct adapt *ad = !t->ext && t->members >= 4 && idx < FW_IMAGES_MAX ? &r->ad[idx]
+										     : NULL;
+
+		if (ad && ad->img && t->v < t->data_end &&
+		    t->data_end - t->data_at == ad->img->size) {
+			ret = adaptive_piece(r, ad, &n);
+		} else {
+			uint64_t left = t->hdr_at - t->v;
+
+			/* to the member's end, and for a signed one the next
+			 * header with it */
+			ret = net_piece(r, left > NET_BLOCK ? NET_BLOCK : (size_t)left,
+					t->hdr_at + (t->members < 3 && !t->ext ? 512 : 0), &n);
+		}
+	}
+	if (ret) {
+		archive_set_error(a, download_cancelled(r->net) ? EINTR : EIO, "%s",
+				  r->net_err.msg);
+		return -1;
+	}
+	tarpos_passed(t, r->block, n);
 	*buf = r->block;
-	return (la_ssize_t)got;
+	return (la_ssize_t)n;
+}
+
+int bundle_adapt(struct bundle_reader *r, const struct manifest *m, unsigned idx, const char *run,
+		 const char *tgt)
+{
+	struct adapt *ad = &r->ad[idx];
+	const char *path[3] = {NULL, run, tgt};
+
+	if (!r->net || idx >= m->nimages || m->images[idx].compression != COMP_NONE || ad->img)
+		return 0;
+	for (int src = FROM_RUN; src <= FROM_TGT; src++)
+		ad->fd[src] = path[src] && *path[src] ? open(path[src], O_RDONLY | O_CLOEXEC) : -1;
+	if (ad->fd[FROM_RUN] < 0 && ad->fd[FROM_TGT] < 0)
+		return 0;
+	ad->img = &m->images[idx];
+	return 1;
+}
+
+void bundle_transfer(const struct bundle_reader *r, uint64_t *fetched, uint64_t *copied)
+{
+	*fetched = r->net ? download_fetched(r->net) : 0;
+	*copied = r->copied;
 }
 
 static int open_url(struct bundle_reader *r, const char *url, const struct download_opts *net,
@@ -122,6 +273,8 @@ static int open_url(struct bundle_reader *r, const char *url, const struct downl
 	if (net)
 		o = *net;
 	o.cancel = r->cancel;
+	o.window = NET_WINDOW;
+	tarpos_init(&r->tp);
 	if (download_open(&r->net, url, &o, err))
 		return fw_error_prefix(err, "bundle");
 	return 0;
@@ -417,6 +570,12 @@ void bundle_close(struct bundle_reader *r)
 	if (r->own_fd)
 		close(r->fd);
 	download_close(r->net);
+	for (unsigned i = 0; i < FW_IMAGES_MAX; i++) {
+		for (int src = FROM_RUN; src <= FROM_TGT; src++)
+			if (r->ad[i].img && r->ad[i].fd[src] >= 0)
+				close(r->ad[i].fd[src]);
+		free(r->ad[i].from);
+	}
 	iobuf_free(r->block, READ_BLOCK);
 	free(r);
 }

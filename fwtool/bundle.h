@@ -57,6 +57,21 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 		const volatile sig_atomic_t *cancel, struct fw_err *err) FW_MUST;
 
 /**
+ * bundle_adapt() - for a bundle read from a URL: read the chunks of image
+ * @idx of @m (stored uncompressed) that the slot @run or @tgt (paths, NULL
+ * or "" none; opened read-only) already holds at the same offset from
+ * there, and fetch only the others, by ranges. @m must outlive the reader.
+ * Called before the image is reached. Every chunk is still checked against
+ * the signed list after it is read, wherever it came from.
+ * Return: 1 planned, 0 not (a file or stdin, compressed, no slot to read).
+ */
+int bundle_adapt(struct bundle_reader *r, const struct manifest *m, unsigned idx, const char *run,
+		 const char *tgt);
+
+/** bundle_transfer() - bytes received from the network, and read from slots */
+void bundle_transfer(const struct bundle_reader *r, uint64_t *fetched, uint64_t *copied);
+
+/**
  * bundle_open_mem() - read a bundle held in memory (fuzzing); @buf must
  * outlive the reader
  */

@@ -94,6 +94,7 @@ static const struct key download_keys[] = {
 	{"password", S(dl_password)},
 	{"stall_timeout", U(dl_stall_timeout, 1, 3600)},
 	{"retries", U(dl_retries, 0, FW_HTTP_RETRIES_MAX)},
+	{"adaptive", B(dl_adaptive)},
 	{NULL},
 };
 
@@ -395,6 +396,7 @@ void config_defaults(struct config *c)
 	c->report_timeout = 30;
 	c->dl_stall_timeout = 30;
 	c->dl_retries = 5;
+	c->dl_adaptive = 1;
 	strcpy(c->machine_id, "/etc/machine-id");
 }
 

@@ -89,6 +89,7 @@ struct config {
 	char dl_password[CONFIG_STR];
 	unsigned dl_stall_timeout; /* s without a byte: the link is down */
 	unsigned dl_retries; /* tries in a row without a new byte */
+	int dl_adaptive; /* fetch only the chunks no slot holds */
 	struct config_slot slots[FW_SLOTS_MAX];
 	unsigned nslots;
 	struct config_check checks[FW_CHECKS_MAX];

@@ -9,6 +9,7 @@
 #include "install.h"
 #include "install_job.h"
 #include "txn.h"
+#include "url.h"
 #include "log.h"
 #include "report_queue.h"
 #include "pipeline.h"
@@ -504,6 +505,26 @@ int job_preflight(struct txn_ctx *x, const struct verify_policy *vp, struct veri
 	return ret;
 }
 
+/* A slot whose content can be read where it is: a file or a block device. */
+static const char *readable(const struct config_slot *s)
+{
+	return s && (!strcmp(s->type, "file") || !strcmp(s->type, "block")) ? s->device : NULL;
+}
+
+void job_adapt(struct job *j, struct bundle_reader *r, const struct manifest *m, const char *booted,
+	       const struct config_slot *const *targets)
+{
+	for (unsigned i = 0; i < m->nimages; i++) {
+		const struct config_slot *run =
+			booted ? slot_of_bootname(j->cfg, m->images[i].class, booted) : NULL;
+
+		if (bundle_adapt(r, m, i, readable(run), readable(targets[i])))
+			log_debug("%s: chunks the slots %s%s%s hold are read there, not fetched",
+				  m->images[i].file, run ? run->name : "", run ? " and " : "",
+				  targets[i]->name);
+	}
+}
+
 /* A download resumed: counted in the transaction, told as an event. */
 static void job_on_retry(void *ctx, unsigned attempt, uint64_t offset, const char *why)
 {
@@ -616,6 +637,8 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 		ret = job_targets(&j, &v.m, x->booted, targets, res, err);
 	if (!ret)
 		ret = check_group(x, &v.m, res->txn.target, err);
+	if (!ret && cfg->dl_adaptive)
+		job_adapt(&j, r, &v.m, x->booted, targets);
 	if (!ret && v.m.nimages && v.m.images[0].fit)
 		ret = check_first_fit(&j, r, &v, err);
 	if (ret)
@@ -627,6 +650,9 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	ret = job_begin(&j, err);
 	if (!ret)
 		ret = job_stream_images(&j, r, targets, &v, o, 0, res, err);
+	bundle_transfer(r, &res->txn.fetched, &res->txn.copied);
+	if (url_is_remote(o->bundle))
+		progress_transfer(prog, res->txn.fetched, res->txn.copied);
 	/* the store that activates needs nothing saved before it: until the
 	 * next save, a cut leaves an installing transaction whichever side of
 	 * the store it falls, and txn_open() settles both the same way */

@@ -46,6 +46,14 @@ extern volatile sig_atomic_t job_interrupted;
 /** job_catch_signals() - a signal stops the job (no SA_RESTART); SIGPIPE ignored */
 void job_catch_signals(void);
 
+/**
+ * job_adapt() - for a bundle from a URL: the chunks of its uncompressed
+ * images that the running slot (@booted; NULL none) or the target already
+ * holds are read there instead of fetched (bundle_adapt())
+ */
+void job_adapt(struct job *j, struct bundle_reader *r, const struct manifest *m, const char *booted,
+	       const struct config_slot *const *targets);
+
 /** job_phase() - what the job does now, saved with the transaction */
 int job_phase(struct job *j, const char *fmt, const char *arg, struct fw_err *err) FW_MUST;
 

@@ -307,6 +307,9 @@ static void print_txn(const struct txn *t)
 	printf("\n  bundle %s, version %s, %s -> %s, %s\n", t->bundle,
 	       t->version[0] ? t->version : "?", t->previous[0] ? t->previous : "recovery",
 	       t->target[0] ? t->target : "?", when);
+	if (t->fetched || t->copied)
+		printf("  downloaded %llu bytes, %llu read from the slots instead\n",
+		       (unsigned long long)t->fetched, (unsigned long long)t->copied);
 	if (t->retries)
 		printf("  download resumed %u time%s\n", t->retries, t->retries == 1 ? "" : "s");
 	if (!txn_ended(t->state) && t->phase[0]) {

@@ -127,6 +127,16 @@ void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const
 	fflush(stdout);
 }
 
+void progress_transfer(struct progress *p, uint64_t fetched, uint64_t copied)
+{
+	if (!p->events)
+		return;
+	printf("{\"schema\":\"fwtool.event/1\",\"phase\":\"transfer\",\"fetched\":%llu,"
+	       "\"copied\":%llu}\n",
+	       (unsigned long long)fetched, (unsigned long long)copied);
+	fflush(stdout);
+}
+
 void progress_pipeline_cb(void *ctx, uint64_t done, uint64_t total)
 {
 	struct progress *p = ctx;

@@ -38,6 +38,11 @@ void progress_update(struct progress *p, uint64_t done);
  *    "reason":"..."}
  */
 void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const char *why);
+/**
+ * progress_transfer() - where a download's bytes came from:
+ *   {"schema":"fwtool.event/1","phase":"transfer","fetched":N,"copied":N}
+ */
+void progress_transfer(struct progress *p, uint64_t fetched, uint64_t copied);
 /** progress_end() - finish the bar line and emit a final event */
 void progress_end(struct progress *p);
 

@@ -96,6 +96,8 @@ static char *encode(const struct txn *t, size_t keep)
 	jint(o, "total", (int64_t)t->total);
 	jstr(o, "bundle", t->bundle);
 	jint(o, "retries", t->retries);
+	jint(o, "fetched", (int64_t)t->fetched);
+	jint(o, "copied", (int64_t)t->copied);
 	jstr(o, "version", t->version);
 	jint(o, "security_version", (int64_t)t->security_version);
 	jstr(o, "target", t->target);
@@ -223,6 +225,8 @@ int state_txn_parse(struct txn *t, const char *json, size_t len, struct fw_err *
 	t->total = (uint64_t)gint(o, "total");
 	gstr(o, "bundle", t->bundle, sizeof(t->bundle));
 	t->retries = (unsigned)gint(o, "retries");
+	t->fetched = (uint64_t)gint(o, "fetched");
+	t->copied = (uint64_t)gint(o, "copied");
 	gstr(o, "version", t->version, sizeof(t->version));
 	t->security_version = (uint64_t)gint(o, "security_version");
 	gstr(o, "target", t->target, sizeof(t->target));

@@ -51,6 +51,7 @@ struct txn {
 	uint64_t done, total;
 	char bundle[FW_URL_LEN + 1]; /* a path, or the URL it was read from */
 	unsigned retries; /* times its download was resumed */
+	uint64_t fetched, copied; /* bytes downloaded; read from slots instead */
 	char version[FW_VERSION_LEN + 1];
 	uint64_t security_version;
 	char target[FW_BOOTNAME_LEN + 1];

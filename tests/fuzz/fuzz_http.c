@@ -5,12 +5,14 @@
 #include "fuzz.h"
 #include "hosts.h"
 #include "http.h"
+#include "tarpos.h"
 #include "url.h"
 
 /*
  * What a download takes from the network and the command line: a response
- * head, a chunk-size line, a URL and a redirect's Location, /etc/hosts. The
- * first byte says which ('H', 'C', 'U', 'E'); the rest is the input. What
+ * head, a chunk-size line, a URL and a redirect's Location, /etc/hosts, and
+ * the tar a download follows (tarpos). The first byte says which ('H',
+ * 'C', 'U', 'E', 'T'); the rest is the input. What
  * parses must hold what the download relies on, or this aborts.
  */
 static void head(const char *s, size_t len)
@@ -100,6 +102,35 @@ static void hosts(const char *s, size_t len)
 		abort();
 }
 
+/* Fed in pieces of varying size, never more than it has room for. */
+static void tar(const uint8_t *p, size_t len)
+{
+	static struct tarpos t;
+	size_t off = 0, step = 1;
+
+	tarpos_init(&t);
+	while (off < len) {
+		uint64_t room = tarpos_room(&t);
+		size_t n = len - off;
+
+		step = step * 7 % 1021 + 1;
+		if (n > step)
+			n = step;
+		if (n > room)
+			n = (size_t)room;
+		if (!n)
+			abort();
+		tarpos_passed(&t, p + off, n);
+		off += n;
+		if (t.v != off)
+			abort();
+		if (!t.lost && (t.data_at > t.data_end || t.data_end > t.hdr_at || t.hdr_at % 512 ||
+				t.hdr_have >= 512 || t.v > t.hdr_at + 512 ||
+				(t.v > t.hdr_at && t.hdr_have != t.v - t.hdr_at)))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s;
@@ -117,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 'C': chunk(s, size - 1); break;
 	case 'U': urls(s, size - 1); break;
 	case 'E': hosts(s, size - 1); break;
+	case 'T': tar(data + 1, size - 1); break;
 	default: break;
 	}
 	free(s);

@@ -125,7 +125,7 @@ class Server:
             self.log.append(entry)
             f = self.faults.get(path, {})
             fault = dict(self.sticky.get(path, {}), **f)
-            if f.get("once"):
+            if f.get("once"):  # a status or redirect for the next request only
                 self.faults.pop(path)
             body = self.files.get(path)
         if "status" in fault:
@@ -149,7 +149,7 @@ class Server:
         if rng and not fault.get("ignore_range"):
             a, _, b = rng.split("=", 1)[1].partition("-")
             start = int(a)
-            end = int(b) + 1 if b else len(data)
+            end = min(int(b) + 1, len(data)) if b else len(data)
             status = 206
             if fault.get("wrong_range"):
                 start = max(0, start - 1)
@@ -170,37 +170,40 @@ class Server:
         else:
             h.send_header("Content-Length", str(end - start))
         h.end_headers()
-        self.body(h, entry, data[start:end], fault, chunked)
+        self.body(h, entry, start, data[start:end], fault, chunked, path)
 
-    def body(self, h, entry, data, fault, chunked):
-        drop = fault.get("drop_after")
-        stall = fault.get("stall_after")
+    def body(self, h, entry, start, data, fault, chunked, path):
+        """@data is the file from byte @start. Faults: "drop_at"/"stall_at"
+        a file offset (the first response to reach it ends there: dropped,
+        or silent for "stall_for" s), "drop_every" N bytes of each response"""
         pos = 0
         try:
             while pos < len(data):
                 n = min(65536, len(data) - pos)
-                if drop is not None:
-                    n = min(n, max(drop - entry["sent"], 0))
-                if stall is not None:
-                    n = min(n, max(stall - entry["sent"], 0))
-                if n == 0:
-                    if drop is not None and entry["sent"] >= drop:
-                        if "then" in fault:
-                            fault["then"]()
-                        # a dropped link: the body ends short
-                        h.connection.shutdown(socket.SHUT_RDWR)
-                        h.close_connection = True
-                        return
-                    time.sleep(fault.get("stall_for", 60))
+                cut = None
+                for key in ("drop_at", "stall_at"):
+                    if key in fault and start + pos <= fault[key] < start + pos + n:
+                        n, cut = fault[key] - start - pos, key
+                if "drop_every" in fault and entry["sent"] + n >= fault["drop_every"]:
+                    n, cut = fault["drop_every"] - entry["sent"], "drop_every"
+                piece = data[pos:pos + n]
+                if n:
+                    h.wfile.write(b"%x\r\n" % n + piece + b"\r\n" if chunked else piece)
+                    pos += n
+                    entry["sent"] += n
+                if cut:
+                    h.wfile.flush()
+                    with self.lock:
+                        if cut != "drop_every":
+                            self.faults.get(path, {}).pop(cut, None)
+                    if cut == "stall_at":
+                        time.sleep(fault.get("stall_for", 60))
+                    elif "then" in fault:
+                        fault["then"]()
+                    # a dropped link: the body ends short
+                    h.connection.shutdown(socket.SHUT_RDWR)
                     h.close_connection = True
                     return
-                piece = data[pos:pos + n]
-                if chunked:
-                    h.wfile.write(b"%x\r\n" % n + piece + b"\r\n")
-                else:
-                    h.wfile.write(piece)
-                pos += n
-                entry["sent"] += n
             if chunked:
                 h.wfile.write(b"0\r\n\r\n")
             h.wfile.flush()
