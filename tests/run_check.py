@@ -277,7 +277,7 @@ def run_fleet(build, t):
 
 
 # scenarios 1-3 of issue 5 on both boards, and the recovery stick (issue 6)
-E2E_IN_CHECK = ["good-update", "check-fails", "watchdog", "usb-recovery", "fit"]
+E2E_IN_CHECK = ["good-update", "check-fails", "watchdog", "usb-recovery", "fit", "http-pull"]
 
 
 def run_e2e(build, t):

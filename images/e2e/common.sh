@@ -155,6 +155,9 @@ bundle() {
 		--key "$out/keys/signer.key" --cert "$out/keys/signer.pem" \
 		--version "$1" --security-version 1 --compatible "$3" \
 		--image "rootfs=$2:zstd" ${E2E_BUNDLE_IMAGES:-} >/dev/null
+	# and beside the image, for a server on the host side to serve
+	mkdir -p "$out/data"
+	cp "$work/data/update-$1.fwb" "$out/data/"
 }
 
 # e2e_conf BOOTLOADER SECTION COMPATIBLE [SLOTS]: $work/system.conf for a

@@ -397,6 +397,42 @@ def scenario_fit(h):
     print("    u-boot: fit-good.itb:", [ln for ln in out.splitlines() if "dev+" in ln][0].strip())
 
 
+def scenario_http_pull(h):
+    """The router pulls 1.1.0 over HTTP from a server on the host's
+    127.0.0.1 (QEMU user networking: 10.0.2.2 is the host's loopback); the
+    link is cut in the middle of the rootfs and the download resumed; B
+    boots and is confirmed."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integ"))
+    from httpserve import Server
+    bundle = os.path.join(h.out, "data", "update-1.1.0.fwb")
+    srv = Server()
+    try:
+        data = open(bundle, "rb").read()
+        srv.put("/update-1.1.0.fwb", data)
+        srv.faults["/update-1.1.0.fwb"] = {"drop_at": len(data) // 2}
+        assert h.boot("A") == 0
+        h.shell()
+        url = f"http://10.0.2.2:{srv.port}/update-1.1.0.fwb"
+        rc, out = h.run(f"fwtool install --no-progress {url}")
+        assert rc == 0, out
+        assert "resuming from byte" in out, out
+        rc, out = h.run("fwtool status")
+        assert "download resumed 1 time" in out and url in out, out
+        assert srv.sent("/update-1.1.0.fwb") == len(data), srv.log
+        print(f"    server: {len(srv.log)} requests, {len(data)} bytes, one cut at "
+              f"{len(data) // 2}")
+    finally:
+        srv.close()
+    h.vm.send("reboot -f")
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait --json")
+    assert rc == 0 and '"state": "confirmed"' in out, out
+
+
+# user-mode networking, the host reachable at 10.0.2.2
+scenario_http_pull.nic = ("-nic", "user,model=virtio-net-pci")
+
 SCENARIOS = [
     ("good-update", scenario_good_update),
     ("check-fails", scenario_check_fails),
@@ -407,6 +443,7 @@ SCENARIOS = [
     ("mtd", scenario_mtd, "host"),
     ("usb-recovery", scenario_usb_recovery, "host"),
     ("fit", scenario_fit, "router"),
+    ("http-pull", scenario_http_pull, "router"),
 ]
 
 
@@ -415,7 +452,7 @@ def run_scenario(board, out, results, name, fn, retries):
     t0 = time.monotonic()
     tag = f"{board}-{name}"
     for attempt in range(retries + 1):
-        h = Host(board, out, results, tag)
+        h = Host(board, out, results, tag, getattr(fn, "nic", ("-nic", "none")))
         try:
             fn(h)
             note = f" after {attempt} failed attempt(s)" if attempt else ""
