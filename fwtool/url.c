@@ -128,13 +128,25 @@ void url_format(const struct url *u, char *out, size_t size)
 		 u->host, v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port, u->target);
 }
 
+/* "scheme:" first: an absolute reference, whatever scheme (RFC 3986 3.1) */
+static int has_scheme(const char *s)
+{
+	size_t i = 0;
+
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	return s[i] == ':';
+}
+
 int url_resolve(const struct url *base, const char *loc, char *out, struct fw_err *err)
 {
 	char origin[FW_URL_LEN + 1];
 	struct url o = *base;
 	int n;
 
-	if (url_is_remote(loc)) {
+	if (url_is_remote(loc) || has_scheme(loc)) {
 		n = snprintf(out, FW_URL_LEN + 1, "%s", loc);
 	} else if (loc[0] == '/' && loc[1] == '/') {
 		n = snprintf(out, FW_URL_LEN + 1, "%s:%s", base->https ? "https" : "http", loc);

@@ -435,3 +435,119 @@ def test_adaptive_off_fetches_everything(rootfs_board, http, tmp_path):
 
 # the signed header, tar headers and padding fetched beside the chunks
 NET_OVERHEAD = 64 << 10
+
+
+# ---- hostile servers: one line, the documented exit code, nothing written --
+
+class Raw:
+    """A server that answers every connection with canned bytes, then
+    closes (or, with hold, keeps it open and silent)."""
+
+    def __init__(self, reply, hold=False):
+        import socket
+        import threading
+        self.s = socket.socket()
+        self.s.bind(("127.0.0.1", 0))
+        self.s.listen(8)
+        self.port = self.s.getsockname()[1]
+        self.reply, self.hold, self.conns = reply, hold, []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.s.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            try:
+                c.recv(65536)
+                c.sendall(self.reply)
+                if not self.hold:
+                    c.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.s.close()
+        for c in self.conns:
+            c.close()
+
+
+HOSTILE = [
+    ("garbage", b"SSH-2.0-OpenSSH_9.2\r\n\r\n", 3, "not an HTTP/1.x status line"),
+    ("no-head-end", b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 40000, 3,
+     "response head over"),
+    ("two-lengths", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 11\r\n\r\n",
+     3, "bad Content-Length"),
+    ("bad-chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 3,
+     "bad chunk size line"),
+    ("gzip", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 3, "not supported"),
+    ("inverted-range", b"HTTP/1.1 206 Partial\r\nContent-Range: bytes 9-1/10\r\n\r\n", 3,
+     "bad Content-Range"),
+    ("wrong-part", b"HTTP/1.1 206 Partial\r\nContent-Range: bytes 5-9/10\r\n"
+     b"Content-Length: 5\r\n\r\nabcde", 1, "another part"),
+    ("not-a-tar", b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", 3, "bundle"),
+    ("empty", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 3, "bundle"),
+    ("redirect-nowhere", b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n", 3,
+     "without a Location"),
+    ("redirect-ftp", b"HTTP/1.1 302 Found\r\nLocation: ftp://h/x\r\n\r\n", 2,
+     "only http:// and https://"),
+    ("closed", b"", 1, "gave up after 2 tries"),
+]
+
+
+@pytest.mark.parametrize("name,reply,code,what", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_a_hostile_server(board, name, reply, code, what):
+    srv = Raw(reply)
+    try:
+        board.set_conf("download", "retries = 1")
+        r = board.fw("install", f"http://127.0.0.1:{srv.port}/u.fwb", expect=code)
+        last = r.err.splitlines()[-1]
+        assert what in last and last.startswith("fwtool: "), r
+        untouched(board)
+        assert not os.path.exists(board.p("state", "transaction.json"))
+    finally:
+        srv.close()
+
+
+def test_a_server_that_says_nothing_times_out(board):
+    srv = Raw(b"", hold=True)
+    try:
+        board.set_conf("download", "stall_timeout = 1")
+        board.set_conf("download", "retries = 1")
+        r = board.fw("install", f"http://127.0.0.1:{srv.port}/u.fwb", expect=1)
+        assert "stall timeout" in r.err.splitlines()[-1], r
+        untouched(board)
+    finally:
+        srv.close()
+
+
+def test_tls_to_a_plain_http_server(board, http, pki, tmp_path):
+    serve(http, board, tmp_path)
+    board.set_conf("download", f"ca = {pki.ca}")
+    board.set_conf("download", "retries = 0")
+    r = board.fw("install", f"https://localhost:{http.port}/u.fwb")
+    assert r.rc in (1, 3) and r.err.count("\n") == 1 and "TLS" in r.err, r
+    untouched(board)
+
+
+def test_sigterm_stops_a_stalled_download(board, tmp_path):
+    import signal
+    import subprocess
+    import time
+    from conftest import FWTOOL
+    srv = Raw(b"", hold=True)
+    try:
+        env = dict(os.environ, **board.env)
+        p = subprocess.Popen([FWTOOL, "install", f"http://127.0.0.1:{srv.port}/u.fwb"],
+                             env=env, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        t = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        err = p.communicate(timeout=10)[1]
+        assert p.returncode == 1 and "interrupted" in err, err
+        assert time.monotonic() - t < 2
+        untouched(board)
+    finally:
+        srv.close()

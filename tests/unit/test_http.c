@@ -41,6 +41,8 @@ static void test_url_parse_and_resolve(void **state)
 	resolves("http://h/a/b.fwb", "/c.fwb", "http://h/c.fwb");
 	resolves("https://h/a", "//m.example/c", "https://m.example/c");
 	resolves("https://h/a", "http://o/c", "http://o/c");
+	/* another scheme is absolute too, and then refused by url_parse() */
+	resolves("https://h/a", "ftp://o/c", "ftp://o/c");
 	static const char *const bad[] = {
 		"ftp://h/a",	   "http://",	  "http://u@h/",  "http://h:/",	    "http://h:0/",
 		"http://h:65536/", "http://h a/", "http://[::1/", "http://[::1]x/", "http://h\t/",
