@@ -14,6 +14,7 @@
 #   make deb        the Debian package (dpkg-buildpackage, no tests)
 #   make bench      ratios against dd / openssl / sha256sum, one run
 #   make bench-peers  RAUC and SWUpdate from Debian, in the same rounds
+#   make bench-http   install from a file and from nginx on 127.0.0.1
 #   make fuzz       libFuzzer targets (clang) and the A/B model, longer runs
 #   make e2e        every real-reboot scenario in QEMU, both boards
 #   make CROSS_COMPILE=aarch64-linux-gnu- ...   cross build (see README)
@@ -123,7 +124,7 @@ REL_EXTRA := $(SANFLAGS)
 endif
 CPPFLAGS_FW += $(PC_CFLAGS)
 
-.PHONY: all check demo bench bench-peers fuzz fuzz-bins e2e e2e-images clean distclean menuconfig \
+.PHONY: all check demo bench bench-http bench-peers fuzz fuzz-bins e2e e2e-images clean distclean menuconfig \
 	savedefconfig format format-check deps unit integ fleet help install uninstall deb deb-root \
 	test-build
 .DEFAULT_GOAL := all
@@ -309,6 +310,12 @@ e2e: deps $(TEST_O)/.config
 bench: deps $(TEST_O)/.config
 	@$(TEST_MAKE) $(TEST_O)/fwtool
 	@scripts/bench.sh $(TEST_O)
+
+bench-http: $(TEST_O)/.config
+	@scripts/install-deps peers
+	@$(TEST_MAKE) $(TEST_O)/fwtool
+	@$(PYTHON) scripts/bench_http.py --build $(TEST_O) --size $${BENCH_SIZE:-256} \
+		--runs $${BENCH_RUNS:-9}
 
 bench-peers: $(TEST_O)/.config
 	@scripts/install-deps peers
