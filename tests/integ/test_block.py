@@ -133,3 +133,37 @@ def test_read_back_off_does_not_read(keys, tmp_path, loops):
     board, b = _block_board(keys, tmp_path, loops, 3 << 20, verify="false")
     r = board.fw("install", b, env={"FWTOOL_CORRUPT_READ": str((1 << 20) + 5)})
     assert r.rc == 0, r
+
+
+@needs_root
+def test_adaptive_download_reads_a_block_slot(keys, tmp_path, loops):
+    """from a URL, the chunks the target block device already holds are read
+    there: only the changed ones are fetched (test_http.py has the rest)"""
+    import random
+    from httpserve import Server
+    from test_http import CHUNK, NCHUNKS, NO_PROXY, images, rootfs_bundle
+    board = SimBoard(tmp_path / "board", keys)
+    board.env.update(NO_PROXY)
+    board.drop_class("router-fw")
+    conf = open(board.conf).read()
+    for name, dev in (("a", loops[0]), ("b", loops[1])):
+        conf = conf.replace(f"device = slots/rootfs-{name}.img\ntype = file",
+                            f"device = {dev}\ntype = block")
+    open(board.conf, "w").write(conf)
+    v1, v2 = images(tmp_path, random.sample(range(1, NCHUNKS), 5))
+    srv = Server()
+    try:
+        for version, img in (("1.1.0", v1), ("1.2.0", v2)):
+            b = rootfs_bundle(board, img, version, tmp_path)
+            srv.put(f"/{version}.fwb", open(b, "rb").read())
+            n = len(srv.log)
+            board.fw("install", srv.url(f"/{version}.fwb"), expect=0)
+            sent = sum(e["sent"] for e in srv.log[n:])
+        # the second install replaced the pending first in B, reading it there
+        assert 5 * CHUNK <= sent <= 6 * CHUNK + (64 << 10), srv.log
+        assert board.txn()["copied"] == (NCHUNKS - 5) * CHUNK
+        data = open(v2, "rb").read()
+        with open(loops[1], "rb") as f:
+            assert hashlib.sha256(f.read(len(data))).digest() == hashlib.sha256(data).digest()
+    finally:
+        srv.close()
