@@ -112,6 +112,7 @@ class Fleet:
         os.chown(d, sshd.user.pw_uid, sshd.user.pw_gid)
         traversable(d)
         self.summary = os.path.join(d, "summary.jsonl")
+        self.bundle_src = "host"  # or "url", with self.bundle a URL
         self.port = {n: sshd.port for n in self.boards}
         self.bin = {n: fwtool for n in self.boards}
 
@@ -141,7 +142,7 @@ class Fleet:
                          ("ansible_python_interpreter", "/usr/bin/python3"),
                          ("ansible_ssh_common_args",
                           "'-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no'"),
-                         ("fwtool_reboot", "command"), ("fwtool_bundle_src", "host"),
+                         ("fwtool_reboot", "command"), ("fwtool_bundle_src", self.bundle_src),
                          ("fwtool_python", "true"),
                          ("fwtool_bundle", self.bundle), ("fwtool_version", "1.1.0"),
                          ("fwtool_summary_file", self.summary),

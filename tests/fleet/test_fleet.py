@@ -200,3 +200,27 @@ def test_host_unreachable_at_install(fleet):
     assert {"h1", "r1", "h2", "h3", "h4"} <= set(check_truth(fleet))
     untouched_after(fleet, "h5")
     assert not fleet.touched("h5")
+
+
+def test_roll_pulls_the_bundle_from_a_url(fleet):
+    """fwtool_bundle_src=url: each target, the busybox router too, pulls the
+    bundle from a server on 127.0.0.1; one link is cut midway, and resumed"""
+    from httpserve import Server
+    srv = Server()
+    try:
+        data = open(fleet.bundle, "rb").read()
+        srv.put("/update-1.1.0.fwb", data)
+        fleet.bundle, fleet.bundle_src = srv.url("/update-1.1.0.fwb"), "url"
+        srv.faults["/update-1.1.0.fwb"] = {"drop_at": len(data) // 2}
+        rc, out, _ = fleet.play()
+        assert rc == 0, out[-3000:]
+        assert sorted(check_truth(fleet)) == sorted(ORDER)
+        assert "drop_at" not in srv.faults["/update-1.1.0.fwb"]  # the cut happened
+        # every target pulled the whole bundle (info first, on Python hosts)
+        assert srv.sent("/update-1.1.0.fwb") >= len(ORDER) * len(data)
+        installs = [t for n in ORDER for t in fleet.boards[n].history() if t["kind"] == "install"]
+        assert len(installs) == len(ORDER)
+        assert {t["bundle"] for t in installs} == {fleet.bundle}
+        assert sum(t["retries"] for t in installs) == 1, installs
+    finally:
+        srv.close()

@@ -24,8 +24,11 @@ author: fwtool developers (!UNKNOWN)
 extends_documentation_fragment: fwtool.fleet.fwtool
 options:
   bundle:
-    description: The bundle, a path on the host.
-    type: path
+    description:
+      - The bundle, a path on the host, or an C(http://) or C(https://) URL
+        the host pulls it from (streamed, resumed if the link drops; TLS and
+        credentials from the [download] section of its system.conf).
+    type: str
     required: true
   id:
     description:
@@ -83,7 +86,7 @@ from ansible_collections.fwtool.fleet.plugins.module_utils import fwtool as fw
 
 def main():
     spec = dict(fw.COMMON_ARGS)
-    spec.update(bundle=dict(type="path", required=True), id=dict(type="str"),
+    spec.update(bundle=dict(type="str", required=True), id=dict(type="str"),
                 activate=dict(type="bool", default=True))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
