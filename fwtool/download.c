@@ -376,6 +376,14 @@ static int body_framing(struct download *d, const struct http_resp *r, struct fw
 						 "%s: asked from byte %llu, the server sent "
 						 "another part",
 						 d->text, (unsigned long long)d->pos));
+		if (!r->chunked && r->length >= 0 &&
+		    (uint64_t)r->length != r->range_end - r->range_start + 1)
+			return fatal(d, fw_error(err, FW_EFORMAT,
+						 "%s: Content-Length %lld for a range of %llu "
+						 "bytes",
+						 d->text, (long long)r->length,
+						 (unsigned long long)(r->range_end -
+								      r->range_start + 1)));
 		total = r->range_total;
 		d->at = r->range_start;
 		d->resp_end = r->range_end + 1;

@@ -485,6 +485,8 @@ HOSTILE = [
     ("gzip", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 3, "not supported"),
     ("inverted-range", b"HTTP/1.1 206 Partial\r\nContent-Range: bytes 9-1/10\r\n\r\n", 3,
      "bad Content-Range"),
+    ("range-and-length-disagree", b"HTTP/1.1 206 Partial\r\nContent-Range: bytes 0-9/10\r\n"
+     b"Content-Length: 4\r\n\r\nabcd", 3, "for a range of 10 bytes"),
     ("wrong-part", b"HTTP/1.1 206 Partial\r\nContent-Range: bytes 5-9/10\r\n"
      b"Content-Length: 5\r\n\r\nabcde", 1, "another part"),
     ("not-a-tar", b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", 3, "bundle"),
