@@ -190,9 +190,24 @@ static int read_line(struct download *d, const char **linep, size_t *lenp, struc
 	}
 }
 
-/* The response head, into @r; what follows it stays buffered. */
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The response head, into @r; what follows it stays buffered. The whole
+ * head within the stall timeout, not each byte of it: a server that
+ * trickles a head a byte at a time would otherwise hold the install (and
+ * the lock) for days.
+ */
 static int read_head(struct download *d, struct http_resp *r, struct fw_err *err)
 {
+	unsigned stall = d->o.stall_timeout ? d->o.stall_timeout : 30;
+	double start = seconds();
 	size_t end, n;
 
 	d->boff = d->blen = 0;
@@ -209,6 +224,9 @@ static int read_head(struct download *d, struct http_resp *r, struct fw_err *err
 		if (!n)
 			return fw_error(err, FW_EIO, "connection closed before a response");
 		d->blen += n;
+		if (!http_head_end(d->buf, d->blen) && seconds() - start > stall)
+			return fw_error(err, FW_ETIMEDOUT,
+					"no whole response head in %u s (stall timeout)", stall);
 	}
 	d->boff = end;
 	if (http_parse_head(d->buf, end, r, err))

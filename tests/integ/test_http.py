@@ -525,6 +525,46 @@ def test_a_server_that_says_nothing_times_out(board):
         srv.close()
 
 
+def test_a_head_trickled_byte_by_byte_times_out(board):
+    """each byte within the stall timeout, the head never whole in it"""
+    import socket
+    import threading
+    import time
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(4)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.is_set():
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            c.recv(65536)
+            for ch in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.is_set():
+                    break
+                try:
+                    c.send(bytes([ch]))
+                except OSError:
+                    break
+                time.sleep(0.2)
+            c.close()
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        board.set_conf("download", "stall_timeout = 1")
+        board.set_conf("download", "retries = 0")
+        t = time.monotonic()
+        r = board.fw("install", f"http://127.0.0.1:{s.getsockname()[1]}/u.fwb", expect=1)
+        assert "no whole response head in 1 s" in r.err, r
+        assert time.monotonic() - t < 10
+        untouched(board)
+    finally:
+        stop.set()
+        s.close()
+
+
 def test_tls_to_a_plain_http_server(board, http, pki, tmp_path):
     serve(http, board, tmp_path)
     board.set_conf("download", f"ca = {pki.ca}")
