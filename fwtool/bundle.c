@@ -133,8 +133,8 @@ static int net_piece(struct bundle_reader *r, size_t want, uint64_t ask, size_t 
 	return 0;
 }
 
-/* Chunk by chunk: which of them a slot holds already. */
-static int plan(struct bundle_reader *r, struct adapt *ad)
+/* Chunk by chunk: which of them a slot holds already (none: all fetched). */
+static void plan(struct bundle_reader *r, struct adapt *ad)
 {
 	const struct manifest_image *img = ad->img;
 	uint8_t sum[HASH_LEN];
@@ -142,7 +142,7 @@ static int plan(struct bundle_reader *r, struct adapt *ad)
 	ad->planned = 1;
 	ad->from = calloc(img->nchunks ? img->nchunks : 1, 1);
 	if (!ad->from)
-		return 0; /* no plan: all fetched */
+		return;
 	for (uint32_t k = 0; k < img->nchunks; k++) {
 		uint64_t off = (uint64_t)k * img->chunk_size;
 		size_t len = img->size - off < img->chunk_size ? (size_t)(img->size - off)
@@ -159,7 +159,6 @@ static int plan(struct bundle_reader *r, struct adapt *ad)
 			}
 		}
 	}
-	return 0;
 }
 
 /* The next piece of an image's data that has a plan. */
@@ -172,8 +171,8 @@ static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
 	size_t want = cend - off > READ_BLOCK ? READ_BLOCK : (size_t)(cend - off);
 	ssize_t n;
 
-	if (!ad->planned && plan(r, ad))
-		return -1;
+	if (!ad->planned)
+		plan(r, ad);
 	if (!ad->from || ad->from[k] == FROM_NET) {
 		/* fetch this chunk and the ones after it that no slot holds,
 		 * in one range */
@@ -184,10 +183,11 @@ static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
 		return net_piece(r, want, r->tp.data_at + cend, np);
 	}
 	n = pread(ad->fd[ad->from[k]], r->block, want, (off_t)off);
-	if (n != (ssize_t)want)
-		return fw_error(&r->net_err, FW_EIO, "slot changed while read: chunk %u of %s", k,
-				img->file),
-		       -1;
+	if (n != (ssize_t)want) {
+		fw_error(&r->net_err, FW_EIO, "slot changed while read: chunk %u of %s", k,
+			 img->file);
+		return -1;
+	}
 	r->copied += want;
 	*np = want;
 	return 0;
@@ -375,7 +375,7 @@ int bundle_open_mem(struct bundle_reader **rp, const void *buf, size_t len, stru
 static int read_error(struct bundle_reader *r)
 {
 	if (r->net_err.code)
-		return r->net_err.code == FW_ETIMEDOUT ? FW_EIO : r->net_err.code;
+		return r->net_err.code;
 	return archive_errno(r->a) == EINTR && r->cancel && *r->cancel ? FW_EIO : FW_EFORMAT;
 }
 

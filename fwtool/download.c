@@ -19,7 +19,11 @@
 #endif
 
 #define BACKOFF_FIRST_MS 500
+#define READ_PAST_MAX (64u << 10) /* a gap read past, not asked around */
 #define BACKOFF_MAX_MS 8000
+
+/* where bytes read past go (one download reads at a time) */
+static char sink[16u << 10];
 
 struct download {
 	struct download_opts o;
@@ -270,12 +274,10 @@ static int send_request(struct download *d, struct fw_err *err)
 			snprintf(auth, sizeof(auth), "Authorization: Basic %s\r\n", b64);
 		}
 	}
-	if (d->no_ranges)
-		;
-	else if (d->end != UINT64_MAX)
+	if (!d->no_ranges && d->end != UINT64_MAX)
 		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n",
 			 (unsigned long long)d->pos, (unsigned long long)d->end - 1);
-	else if (d->pos)
+	else if (!d->no_ranges && d->pos)
 		snprintf(range, sizeof(range), "Range: bytes=%llu-\r\n",
 			 (unsigned long long)d->pos);
 	/* through a proxy, plain http names the whole URL (RFC 9112 3.2.2) */
@@ -662,7 +664,6 @@ static void response_done(struct download *d)
 
 int download_read(struct download *d, void *buf, size_t len, size_t *np, struct fw_err *err)
 {
-	static char sink[64 << 10];
 	uint64_t stop;
 
 	*np = 0;
@@ -727,11 +728,10 @@ int download_read(struct download *d, void *buf, size_t len, size_t *np, struct 
  */
 static void drain(struct download *d)
 {
-	static char sink[16 << 10];
 	struct fw_err e = {0};
 	size_t n;
 
-	while (!d->done && d->resp_end - d->at <= (64u << 10)) {
+	while (!d->done && d->resp_end - d->at <= READ_PAST_MAX) {
 		if (body_read(d, sink, sizeof(sink), &n, &e) || (!n && !d->done))
 			break;
 		d->at += n;
@@ -752,7 +752,7 @@ void download_seek(struct download *d, uint64_t pos, uint64_t end)
 	/* without ranges the one response is read on, and read past */
 	if (d->no_ranges)
 		end = UINT64_MAX;
-	if (pos != d->pos && !(open && pos > d->pos && pos - d->pos <= (64u << 10)) &&
+	if (pos != d->pos && !(open && pos > d->pos && pos - d->pos <= READ_PAST_MAX) &&
 	    !(open && d->no_ranges && pos > d->pos)) {
 		/* elsewhere: this response ends here */
 		if (d->c && !d->reusable)

@@ -9,7 +9,6 @@
 #include "install.h"
 #include "install_job.h"
 #include "txn.h"
-#include "url.h"
 #include "log.h"
 #include "report_queue.h"
 #include "pipeline.h"
@@ -651,7 +650,7 @@ int install_run(const struct config *cfg, const struct verify_policy *vp,
 	if (!ret)
 		ret = job_stream_images(&j, r, targets, &v, o, 0, res, err);
 	bundle_transfer(r, &res->txn.fetched, &res->txn.copied);
-	if (url_is_remote(o->bundle))
+	if (res->txn.fetched) /* a URL: a file or a pipe fetches nothing */
 		progress_transfer(prog, res->txn.fetched, res->txn.copied);
 	/* the store that activates needs nothing saved before it: until the
 	 * next save, a cut leaves an installing transaction whichever side of

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "log.h"
 #include "progress.h"
 
@@ -95,23 +97,10 @@ void progress_end(struct progress *p)
 	p->drawn = 0;
 }
 
-/* @s as a JSON string's content: quotes, backslashes, controls escaped */
-static void json_text(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-}
-
 void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const char *why)
 {
+	json_object *reason;
+
 	if (p->drawn)
 		fputc('\n', stderr);
 	p->drawn = 0;
@@ -119,11 +108,12 @@ void progress_retry(struct progress *p, unsigned attempt, uint64_t offset, const
 		 attempt);
 	if (!p->events)
 		return;
+	reason = json_object_new_string(why); /* json-c escapes it */
 	printf("{\"schema\":\"fwtool.event/1\",\"phase\":\"retry\",\"attempt\":%u,"
-	       "\"offset\":%llu,\"reason\":\"",
-	       attempt, (unsigned long long)offset);
-	json_text(why);
-	printf("\"}\n");
+	       "\"offset\":%llu,\"reason\":%s}\n",
+	       attempt, (unsigned long long)offset,
+	       json_object_to_json_string_ext(reason, JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(reason);
 	fflush(stdout);
 }
 

@@ -60,7 +60,8 @@ class Keys:
             "-out", self.p(name + ".pem"), "-subj", "/CN=" + name, "-days", "3650",
             "-config", self.p("ca.cnf"), "-extensions", "v3")
 
-    def _leaf(self, name, ca, rsa=False, days="365", eku="codeSigning", ku="digitalSignature"):
+    def _leaf(self, name, ca, rsa=False, days="365", eku="codeSigning", ku="digitalSignature",
+              extra=()):
         key, crt = self.p(name + ".key"), self.p(name + ".pem")
         if rsa:
             run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
@@ -73,6 +74,7 @@ class Keys:
         ext = [] if ku is None and eku is None else ["basicConstraints=CA:FALSE"]
         ext += [f"keyUsage=critical,{ku}"] if ku else []
         ext += [f"extendedKeyUsage={eku}"] if eku else []
+        ext += list(extra)
         with open(self.p(name + ".ext"), "w") as f:
             f.write("".join(line + "\n" for line in ext))
         # days="-1" makes a certificate that expired a day before it began;

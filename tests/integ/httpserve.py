@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """A real HTTP/1.1 server on 127.0.0.1 for the download tests: Python's
 http.server with byte ranges (RFC 9110 14), ETag and Last-Modified, TLS
-from a test CA made with openssl, and faults a test turns on: drop or stall
-the connection after N bytes of a body, answer with a status, redirect,
+from a test CA made with openssl (bundlegen's way), and faults a test turns
+on: drop or stall the connection at a byte of the file, answer with a
+status, redirect,
 ask for a token, basic auth or a client certificate. Every request goes
 into an access log: what was asked, what was sent."""
 import email.utils
@@ -11,53 +12,26 @@ import http.server
 import os
 import socket
 import ssl
-import subprocess
 import threading
 import time
 
-
-def run(*args):
-    subprocess.run(args, check=True, capture_output=True)
+import bundlegen
 
 
-class PKI:
-    """A CA, a server certificate for localhost and 127.0.0.1, a client one."""
+class PKI(bundlegen.Keys):
+    """A CA, a server certificate for localhost, a client one: bundlegen's
+    way of making them, other names and key usages."""
 
-    def __init__(self, d):
+    def __init__(self, d):  # not Keys' own: none of its signers
         self.d = d
         os.makedirs(d, exist_ok=True)
-        self.ca = self._ca("httpca")
-        self.other_ca = self._ca("otherhttpca")
-        self.server = self._leaf("server", "httpca",
-                                 "subjectAltName=DNS:localhost\n"
-                                 "extendedKeyUsage=serverAuth\n")
-        self.client = self._leaf("client", "httpca", "extendedKeyUsage=clientAuth\n")
-
-    def p(self, n):
-        return os.path.join(self.d, n)
-
-    def _ca(self, name):
-        cnf = self.p(name + ".cnf")
-        with open(cnf, "w") as f:
-            f.write("[req]\ndistinguished_name=dn\n[dn]\n[v3]\n"
-                    "basicConstraints=critical,CA:TRUE\n"
-                    "keyUsage=critical,keyCertSign,cRLSign\n")
-        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-nodes", "-keyout", self.p(name + ".key"),
-            "-out", self.p(name + ".pem"), "-subj", "/CN=" + name, "-days", "3650",
-            "-config", cnf, "-extensions", "v3")
-        return self.p(name + ".pem")
-
-    def _leaf(self, name, ca, ext):
-        key, csr, crt, cnf = (self.p(name + s) for s in (".key", ".csr", ".pem", ".ext"))
-        with open(cnf, "w") as f:
-            f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n" + ext)
-        run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
-        run("openssl", "x509", "-req", "-in", csr, "-CA", self.p(ca + ".pem"), "-CAkey",
-            self.p(ca + ".key"), "-CAcreateserial", "-out", crt, "-days", "365",
-            "-extfile", cnf)
-        return crt, key
+        self._ca("httpca")
+        self._ca("otherhttpca")
+        self.ca, self.other_ca = self.p("httpca.pem"), self.p("otherhttpca.pem")
+        # (certificate, key), as ssl.load_cert_chain() takes them
+        self.server = self._leaf("server", "httpca", eku="serverAuth",
+                                 extra=["subjectAltName=DNS:localhost"])[::-1]
+        self.client = self._leaf("client", "httpca", eku="clientAuth")[::-1]
 
 
 class Server:
