@@ -133,10 +133,15 @@ static int net_piece(struct bundle_reader *r, size_t want, uint64_t ask, size_t 
 	return 0;
 }
 
-/* Chunk by chunk: which of them a slot holds already (none: all fetched). */
+/*
+ * Chunk by chunk: which of them a slot holds already (none: all fetched).
+ * An uncompressed image's chunks are its stored ones; a seekable one's are
+ * what its frames decode to, listed in content_chunks.
+ */
 static void plan(struct bundle_reader *r, struct adapt *ad)
 {
 	const struct manifest_image *img = ad->img;
+	const uint8_t *want = img->frame_at ? img->content_chunks : img->chunks;
 	uint8_t sum[HASH_LEN];
 
 	ad->planned = 1;
@@ -145,15 +150,16 @@ static void plan(struct bundle_reader *r, struct adapt *ad)
 		return;
 	for (uint32_t k = 0; k < img->nchunks; k++) {
 		uint64_t off = (uint64_t)k * img->chunk_size;
-		size_t len = img->size - off < img->chunk_size ? (size_t)(img->size - off)
-							       : img->chunk_size;
+		size_t len = img->installed_size - off < img->chunk_size
+				     ? (size_t)(img->installed_size - off)
+				     : img->chunk_size;
 
 		for (int src = FROM_RUN; src <= FROM_TGT; src++) {
 			if (ad->fd[src] < 0 || len > READ_BLOCK ||
 			    pread(ad->fd[src], r->block, len, (off_t)off) != (ssize_t)len)
 				continue;
 			hash_buf(r->block, len, sum);
-			if (!memcmp(sum, img->chunks + (size_t)k * HASH_LEN, HASH_LEN)) {
+			if (!memcmp(sum, want + (size_t)k * HASH_LEN, HASH_LEN)) {
 				ad->from[k] = (uint8_t)src;
 				break;
 			}
@@ -161,26 +167,66 @@ static void plan(struct bundle_reader *r, struct adapt *ad)
 	}
 }
 
-/* The next piece of an image's data that has a plan. */
+/* The stored chunk (seekable: frame) that holds stored offset @off. */
+static uint32_t chunk_at(const struct manifest_image *img, uint64_t off)
+{
+	uint32_t lo = 0, hi = img->nchunks - 1;
+
+	if (!img->frame_at)
+		return (uint32_t)(off / img->chunk_size);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+
+		if (img->frame_at[mid] <= off)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* Where stored chunk @k ends. */
+static uint64_t chunk_end(const struct manifest_image *img, uint32_t k)
+{
+	uint64_t end = (uint64_t)(k + 1) * img->chunk_size;
+
+	if (img->frame_at)
+		return img->frame_at[k + 1];
+	return end < img->size ? end : img->size;
+}
+
+/*
+ * The next piece of an image's data that has a plan. A seekable image's
+ * frame that a slot holds is not fetched: libarchive is given zeros in its
+ * place, and the pipeline, told by bundle_local_read(), drops them and
+ * reads the chunk it decodes to from the slot instead.
+ */
 static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
 {
 	const struct manifest_image *img = ad->img;
-	uint64_t off = r->tp.v - r->tp.data_at, cs = img->chunk_size;
-	uint32_t k = (uint32_t)(off / cs), e = k;
-	uint64_t cend = (k + 1) * cs < img->size ? (k + 1) * cs : img->size;
-	size_t want = cend - off > READ_BLOCK ? READ_BLOCK : (size_t)(cend - off);
+	uint64_t off = r->tp.v - r->tp.data_at, cend;
+	uint32_t k, e;
+	size_t want;
 	ssize_t n;
 
 	if (!ad->planned)
 		plan(r, ad);
+	k = e = chunk_at(img, off);
+	cend = chunk_end(img, k);
+	want = cend - off > READ_BLOCK ? READ_BLOCK : (size_t)(cend - off);
 	if (!ad->from || ad->from[k] == FROM_NET) {
 		/* fetch this chunk and the ones after it that no slot holds,
 		 * in one range */
 		while (e + 1 < img->nchunks && (!ad->from || ad->from[e + 1] == FROM_NET))
 			e++;
-		cend = (uint64_t)(e + 1) * cs < img->size ? (uint64_t)(e + 1) * cs : img->size;
+		cend = chunk_end(img, e);
 		want = cend - off > NET_BLOCK ? NET_BLOCK : (size_t)(cend - off);
 		return net_piece(r, want, r->tp.data_at + cend, np);
+	}
+	if (img->frame_at) {
+		memset(r->block, 0, want);
+		*np = want;
+		return 0;
 	}
 	n = pread(ad->fd[ad->from[k]], r->block, want, (off_t)off);
 	if (n != (ssize_t)want) {
@@ -190,6 +236,31 @@ static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
 	}
 	r->copied += want;
 	*np = want;
+	return 0;
+}
+
+int bundle_local_read(struct bundle_reader *r, const struct manifest_image *img, uint32_t k,
+		      uint64_t off, void *buf, size_t len, int *local, struct fw_err *err)
+{
+	struct adapt *ad = NULL;
+	ssize_t n;
+
+	*local = 0;
+	for (unsigned i = 0; i < FW_IMAGES_MAX; i++)
+		if (r->ad[i].img == img)
+			ad = &r->ad[i];
+	/* no plan: the stream has not reached the image by a plan (it was
+	 * lost, or fetched whole), so every frame came from the network */
+	if (!ad || !img->frame_at || k >= img->nchunks || !ad->from)
+		return 0;
+	if (ad->from[k] == FROM_NET)
+		return 0;
+	n = pread(ad->fd[ad->from[k]], buf, len, (off_t)off);
+	if (n != (ssize_t)len)
+		return fw_error(err, FW_EIO, "slot changed while read: chunk %u of %s", k,
+				img->file);
+	r->copied += len;
+	*local = 1;
 	return 0;
 }
 
@@ -222,7 +293,7 @@ static la_ssize_t net_read(struct archive *a, void *data, const void **buf)
 										     : NULL;
 
 		if (ad && ad->img && t->v < t->data_end &&
-		    t->data_end - t->data_at == ad->img->size) {
+		    t->data_end - t->data_at == ad->img->size && ad->img->nchunks) {
 			ret = adaptive_piece(r, ad, &n);
 		} else {
 			uint64_t left = t->hdr_at - t->v;
@@ -249,7 +320,8 @@ int bundle_adapt(struct bundle_reader *r, const struct manifest *m, unsigned idx
 	struct adapt *ad = &r->ad[idx];
 	const char *path[3] = {NULL, run, tgt};
 
-	if (!r->net || idx >= m->nimages || m->images[idx].compression != COMP_NONE || ad->img)
+	if (!r->net || idx >= m->nimages || ad->img ||
+	    (m->images[idx].compression != COMP_NONE && !m->images[idx].frame_at))
 		return 0;
 	for (int src = FROM_RUN; src <= FROM_TGT; src++)
 		ad->fd[src] = path[src] && *path[src] ? open(path[src], O_RDONLY | O_CLOEXEC) : -1;

@@ -58,15 +58,28 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 
 /**
  * bundle_adapt() - for a bundle read from a URL: read the chunks of image
- * @idx of @m (stored uncompressed) that the slot @run or @tgt (paths, NULL
- * or "" none; opened read-only) already holds at the same offset from
- * there, and fetch only the others, by ranges. @m must outlive the reader.
- * Called before the image is reached. Every chunk is still checked against
- * the signed list after it is read, wherever it came from.
- * Return: 1 planned, 0 not (a file or stdin, compressed, no slot to read).
+ * @idx of @m (stored uncompressed, or seekable zstd) that the slot @run or
+ * @tgt (paths, NULL or "" none; opened read-only) already holds at the
+ * same offset from there, and fetch only the others, by ranges. @m must
+ * outlive the reader. Called before the image is reached. Every chunk is
+ * still checked against the signed list after it is read, wherever it
+ * came from.
+ * Return: 1 planned, 0 not (a file or stdin, compressed as one stream, no
+ * slot to read).
  */
 int bundle_adapt(struct bundle_reader *r, const struct manifest *m, unsigned idx, const char *run,
 		 const char *tgt);
+
+/**
+ * bundle_local_read() - for a seekable image with a plan: if a slot holds
+ * installed chunk @k, read @len bytes at installed offset @off (within
+ * chunk @k) from it, and set *@local. The frame of chunk @k was not
+ * fetched: bundle_read() gives zeros for it, to be dropped. Unchecked
+ * bytes: the caller checks the chunk against content_chunks.
+ * Return: 0 (*@local 0: fetch and decode frame @k), FW_EIO.
+ */
+int bundle_local_read(struct bundle_reader *r, const struct manifest_image *img, uint32_t k,
+		      uint64_t off, void *buf, size_t len, int *local, struct fw_err *err) FW_MUST;
 
 /** bundle_transfer() - bytes received from the network, and read from slots */
 void bundle_transfer(const struct bundle_reader *r, uint64_t *fetched, uint64_t *copied);

@@ -68,12 +68,18 @@ static int parse_image(struct mkbundle *mb, const char *arg, struct fw_err *err)
 	img->path = path;
 	img->comp = COMP_NONE;
 	colon = strrchr(path, ':');
-	if (colon && !comp_parse(colon + 1, &img->comp)) {
+	if (colon && !strcmp(colon + 1, "zstd-seekable")) {
+		/* one zstd frame per chunk: see the manifest's "frames" */
+		img->comp = COMP_ZSTD;
+		img->seekable = 1;
+		path[colon - path] = '\0';
+	} else if (colon && !comp_parse(colon + 1, &img->comp)) {
 		path[colon - path] = '\0';
 	} else if (colon && comp_meant(path, colon + 1)) {
 		free(path);
 		img->path = NULL;
-		return fw_error(err, FW_EUSAGE, "--image %s: compression is none, gzip, xz or zstd",
+		return fw_error(err, FW_EUSAGE,
+				"--image %s: compression is none, gzip, xz, zstd or zstd-seekable",
 				arg);
 	}
 	mb->nimages++;
@@ -220,7 +226,7 @@ const struct cmd_verb cmd_bundle_verb = {
 	"usage: fwtool bundle create -o OUT.fwb (--key KEY.pem | --sign-cmd CMD)\n"
 	"         --cert CERT.pem [--chain CHAIN.pem] --version SEMVER\n"
 	"         [--security-version N] --compatible PATTERN [--compatible ...]\n"
-	"         --image CLASS=FILE[:none|gzip|xz|zstd] [--image ...]\n"
+	"         --image CLASS=FILE[:none|gzip|xz|zstd|zstd-seekable] [--image ...]\n"
 	"         [--fit CLASS[=CONFIG]] [--chunk-size BYTES] [--description TEXT]\n"
 	"Write a signed bundle.\n"
 	"  -o, --output OUT      the bundle; - writes it to standard output\n"
@@ -234,7 +240,9 @@ const struct cmd_verb cmd_bundle_verb = {
 	"  --security-version N  anti-rollback counter (0..; default 0)\n"
 	"  --compatible PATTERN  a board glob this bundle is for (repeatable)\n"
 	"  --image CLASS=FILE[:COMP]  an image for the slots of CLASS, stored\n"
-	"                        compressed with COMP (default none; repeatable)\n"
+	"                        compressed with COMP (default none; repeatable);\n"
+	"                        zstd-seekable: one zstd frame per chunk, so that a\n"
+	"                        device pulling it fetches only the chunks it lacks\n"
 	"  --fit CLASS[=CONFIG]  that image is a U-Boot FIT: devices check it, and\n"
 	"                        CONFIG (default: the FIT's default), against their\n"
 	"                        U-Boot's keys before writing it (system.conf fit_keys)\n"

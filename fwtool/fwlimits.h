@@ -28,6 +28,9 @@
 #define FW_CHUNK_MAX (4u << 20)
 #define FW_CHUNK_DEFAULT (1u << 20)
 #define FW_CHUNKS_MAX (1u << 22) /* chunks per image */
+/* a seekable frame of chunk @cs: zstd's bound (cs + cs/256 + 64 below
+ * 128 KiB) with room to spare */
+#define FW_FRAME_MAX(cs) ((uint64_t)(cs) + (cs) / 128 + 1024)
 #define FW_SECVER_MAX UINT32_MAX
 #define FW_FORMAT_VERSION 1 /* bundle format we read/write */
 

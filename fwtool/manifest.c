@@ -27,7 +27,11 @@ void manifest_free(struct manifest *m)
 {
 	for (unsigned i = 0; i < FW_IMAGES_MAX; i++) {
 		free(m->images[i].chunks);
+		free(m->images[i].frame_at);
+		free(m->images[i].content_chunks);
 		m->images[i].chunks = NULL;
+		m->images[i].frame_at = NULL;
+		m->images[i].content_chunks = NULL;
 	}
 }
 
@@ -125,27 +129,89 @@ static int parse_time(const char *s, time_t *out)
 
 /* ---- images --------------------------------------------------------------- */
 
-static int parse_chunks(struct ctx *c, json_object *o, struct manifest_image *img)
+/* @key: @n SHA-256 digests in hex, into a new array at *@out */
+static int parse_digests(struct ctx *c, json_object *o, const char *key, uint64_t n, uint8_t **out)
 {
 	const char *hex;
-	uint64_t n;
 	int ret;
 
-	n = (img->size + img->chunk_size - 1) / img->chunk_size;
-	if (n > FW_CHUNKS_MAX)
-		return bad(c, "chunks", "too many chunks");
-	ret = get_str(c, o, "chunks", (size_t)n * HASH_HEX_LEN, 1, &hex);
+	ret = get_str(c, o, key, (size_t)n * HASH_HEX_LEN, 1, &hex);
 	if (ret)
 		return ret;
 	if (strlen(hex) != n * HASH_HEX_LEN)
-		return bad(c, "chunks", "length does not match size/chunk_size");
-	img->nchunks = (uint32_t)n;
-	img->chunks = malloc(n ? n * HASH_LEN : 1);
-	if (!img->chunks)
+		return bad(c, key, "length does not match the number of chunks");
+	*out = malloc(n ? n * HASH_LEN : 1);
+	if (!*out)
 		return fw_error(c->err, FW_ENOMEM, "manifest: out of memory");
-	if (hex_decode(hex, n * HASH_LEN, img->chunks))
-		return bad(c, "chunks", "not hex");
+	if (hex_decode(hex, n * HASH_LEN, *out))
+		return bad(c, key, "not hex");
 	return 0;
+}
+
+/*
+ * The seekable form (zstd only): "frames" lists each frame's stored size;
+ * frame k decodes on its own to installed chunk k, so there is one frame
+ * per chunk_size installed bytes, and together they are the member.
+ */
+static int parse_frames(struct ctx *c, json_object *o, struct manifest_image *img)
+{
+	json_object *arr;
+	uint64_t n, at = 0;
+
+	if (!json_object_object_get_ex(o, "frames", &arr)) {
+		if (json_object_object_get_ex(o, "content_chunks", NULL))
+			return bad(c, "content_chunks", "only with frames");
+		return 0;
+	}
+	if (img->compression != COMP_ZSTD)
+		return bad(c, "frames", "only for zstd images");
+	if (!json_object_is_type(arr, json_type_array))
+		return bad(c, "frames", "not an array");
+	n = (img->installed_size + img->chunk_size - 1) / img->chunk_size;
+	if (n > FW_CHUNKS_MAX)
+		return bad(c, "frames", "too many frames");
+	if (json_object_array_length(arr) != n)
+		return bad(c, "frames", "count does not match installed_size/chunk_size");
+	img->frame_at = malloc((n + 1) * sizeof(*img->frame_at));
+	if (!img->frame_at)
+		return fw_error(c->err, FW_ENOMEM, "manifest: out of memory");
+	for (uint64_t k = 0; k < n; k++) {
+		json_object *v = json_object_array_get_idx(arr, k);
+		int64_t x;
+
+		if (!json_object_is_type(v, json_type_int))
+			return bad(c, "frames", "not an integer");
+		x = json_object_get_int64(v);
+		if (x < 1 || (uint64_t)x > FW_FRAME_MAX(img->chunk_size))
+			return bad(c, "frames", "a frame size out of range");
+		img->frame_at[k] = at;
+		at += (uint64_t)x;
+	}
+	img->frame_at[n] = at;
+	if (at != img->size)
+		return bad(c, "frames", "do not add up to size");
+	return 0;
+}
+
+static int parse_chunks(struct ctx *c, json_object *o, struct manifest_image *img)
+{
+	uint64_t n;
+	int ret;
+
+	ret = parse_frames(c, o, img);
+	if (ret)
+		return ret;
+	if (img->frame_at)
+		n = (img->installed_size + img->chunk_size - 1) / img->chunk_size;
+	else
+		n = (img->size + img->chunk_size - 1) / img->chunk_size;
+	if (n > FW_CHUNKS_MAX)
+		return bad(c, "chunks", "too many chunks");
+	img->nchunks = (uint32_t)n;
+	ret = parse_digests(c, o, "chunks", n, &img->chunks);
+	if (!ret && img->frame_at)
+		ret = parse_digests(c, o, "content_chunks", n, &img->content_chunks);
+	return ret;
 }
 
 /* "fit": {} or {"config": "conf-1"}: a FIT, of at most FW_FIT_MAX bytes */
@@ -176,8 +242,8 @@ static int parse_fit(struct ctx *c, json_object *o, struct manifest_image *img)
 static int parse_image(struct ctx *c, json_object *o, struct manifest_image *img)
 {
 	static const char *const keys[] = {
-		"class",  "file", "size", "installed_size", "compression", "sha256", "chunk_size",
-		"chunks", "fit",  NULL,
+		"class",      "file",	"size", "installed_size", "compression",    "sha256",
+		"chunk_size", "chunks", "fit",	"frames",	  "content_chunks", NULL,
 	};
 	const char *s;
 	uint64_t v;
@@ -507,6 +573,17 @@ static json_object *emit_image(const struct manifest_image *img)
 	}
 	hex_encode(img->chunks, (size_t)img->nchunks * HASH_LEN, chunks);
 	json_object_object_add(o, "chunks", json_object_new_string(chunks));
+	if (img->frame_at) {
+		json_object *fr = json_object_new_array_ext((int)img->nchunks);
+
+		for (uint32_t k = 0; k < img->nchunks; k++)
+			json_object_array_add(fr,
+					      json_object_new_int64((int64_t)(img->frame_at[k + 1] -
+									      img->frame_at[k])));
+		json_object_object_add(o, "frames", fr);
+		hex_encode(img->content_chunks, (size_t)img->nchunks * HASH_LEN, chunks);
+		json_object_object_add(o, "content_chunks", json_object_new_string(chunks));
+	}
 	free(chunks);
 	if (img->fit) {
 		json_object *f = json_object_new_object();

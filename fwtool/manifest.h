@@ -17,9 +17,17 @@
  * @size:           stored (possibly compressed) bytes in the bundle
  * @installed_size: bytes written to the slot
  * @sha256:         digest of the installed content
- * @chunk_size:     stored bytes per chunk (power of two)
- * @nchunks:        ceil(@size / @chunk_size)
- * @chunks:         @nchunks digests of the stored chunks, owned
+ * @chunk_size:     stored bytes per chunk (power of two); in the seekable
+ *                  form, installed bytes per frame
+ * @nchunks:        ceil(@size / @chunk_size); seekable:
+ *                  ceil(@installed_size / @chunk_size), one per frame
+ * @chunks:         @nchunks digests of the stored chunks (seekable: of the
+ *                  stored frames), owned
+ * @frame_at:       seekable zstd only, else NULL: @nchunks + 1 stored
+ *                  offsets; frame k is bytes [frame_at[k], frame_at[k+1])
+ *                  and decodes, on its own, to installed chunk k; owned
+ * @content_chunks: seekable only: @nchunks digests of the installed
+ *                  chunks, for finding them in a slot; owned
  * @fit:            "fit": {"config": NAME} — the installed content is a
  *                  U-Boot FIT, checked (fit.c) before it is written
  * @fit_config:     its configuration; "" for the FIT's default
@@ -34,6 +42,8 @@ struct manifest_image {
 	uint32_t chunk_size;
 	uint32_t nchunks;
 	uint8_t *chunks;
+	uint64_t *frame_at;
+	uint8_t *content_chunks;
 	int fit;
 	char fit_config[FW_FIT_CONF_LEN + 1];
 };

@@ -74,15 +74,69 @@ struct prepared {
 	int tmp; /* fd is an unlinked temp file */
 };
 
-/* Compress @in into an unlinked temp file beside the output. */
-static int compress_image(const struct mkbundle *mb, int in, enum comp comp, struct hash *content,
-			  uint64_t *inbytes, struct chunker *ck, struct prepared *pr, uint8_t *ibuf,
-			  uint8_t *obuf, struct fw_err *err)
+/* The seekable form's frame list: stored offsets, one more than frames. */
+struct frames {
+	uint64_t *at;
+	uint64_t n, cap;
+};
+
+static int frames_push(struct frames *f, uint64_t at, struct fw_err *err)
+{
+	if (f->n == f->cap) {
+		uint64_t *na;
+
+		if (f->cap > FW_CHUNKS_MAX)
+			return fw_error(err, FW_EUSAGE, "image too large for its chunk size");
+		f->cap = f->cap ? f->cap * 2 : 256;
+		na = realloc(f->at, f->cap * sizeof(*na));
+		if (!na)
+			return fw_error(err, FW_ENOMEM, "out of memory");
+		f->at = na;
+	}
+	f->at[f->n++] = at;
+	return 0;
+}
+
+struct compressing {
+	struct hash *content;
+	uint64_t *inbytes;
+	struct chunker *stored; /* seekable: one digest per frame */
+	struct chunker *plain; /* seekable: installed chunks; else NULL */
+	struct frames *fr;
+};
+
+/*
+ * Read what comes next into @buf: up to @want bytes, fewer only at the end
+ * of the input, so that a seekable frame holds exactly one chunk.
+ */
+static int read_some(int in, uint8_t *buf, size_t want, size_t *got, struct fw_err *err)
+{
+	*got = 0;
+	while (*got < want) {
+		ssize_t n = read(in, buf + *got, want - *got);
+
+		if (n < 0)
+			return fw_error(err, FW_EIO, "read image: %s", strerror(errno));
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Compress @in into an unlinked temp file beside the output: one stream,
+ * or (seekable) one frame per chunk_size bytes of input, each ended so that
+ * it decodes on its own.
+ */
+static int compress_image(const struct mkbundle *mb, int in, const struct mkbundle_image *src,
+			  struct compressing *cs, struct prepared *pr, uint8_t *ibuf, uint8_t *obuf,
+			  struct fw_err *err)
 {
 	char tmp[FW_PATH_LEN];
 	struct compress cz;
-	int done = 0, ret;
-	ssize_t n = 1;
+	uint64_t in_frame = 0, stored = 0;
+	int done = 0, eof = 0, ret;
 
 	if (!strcmp(mb->out, "-"))
 		snprintf(tmp, sizeof(tmp), "/tmp/fwtool-image-XXXXXX");
@@ -93,32 +147,47 @@ static int compress_image(const struct mkbundle *mb, int in, enum comp comp, str
 		return fw_error(err, FW_EIO, "create %s: %s", tmp, strerror(errno));
 	unlink(tmp);
 	pr->tmp = 1;
-	ret = compress_init(&cz, comp, err);
-	while (!ret && !done) {
+	ret = compress_init(&cz, src->comp, err);
+	while (!ret && !eof) {
+		size_t want = FW_IO_BUF, left;
 		const uint8_t *p = ibuf;
-		size_t left = 0;
+		int end;
 
-		if (n > 0) {
-			n = read(in, ibuf, FW_IO_BUF);
-			if (n < 0) {
-				ret = fw_error(err, FW_EIO, "read image: %s", strerror(errno));
-				break;
-			}
-			left = (size_t)n;
-			*inbytes += left;
-			hash_update(content, ibuf, left);
-		}
-		do {
+		if (src->seekable && mb->chunk_size - in_frame < want)
+			want = (size_t)(mb->chunk_size - in_frame);
+		ret = read_some(in, ibuf, want, &left, err);
+		if (ret)
+			break;
+		eof = left < want;
+		*cs->inbytes += left;
+		in_frame += left;
+		hash_update(cs->content, ibuf, left);
+		if (cs->plain)
+			ret = chunker_feed(cs->plain, ibuf, left, err);
+		/* a frame ends at each chunk and a stream at the input's end;
+		 * input that ends on a chunk boundary has no empty frame after */
+		end = src->seekable ? in_frame == mb->chunk_size || (eof && in_frame) : eof;
+		if (src->seekable && eof && !in_frame)
+			break;
+		done = 0;
+		while (!ret && !done) {
 			size_t olen = FW_IO_BUF;
 
-			ret = compress_step(&cz, &p, &left, obuf, &olen, n == 0, &done, err);
+			ret = compress_step(&cz, &p, &left, obuf, &olen, end, &done, err);
 			if (!ret && olen && fd_write_all(pr->fd, obuf, olen))
 				ret = fw_error(err, FW_EIO, "write %s: %s", tmp, strerror(errno));
 			if (!ret)
-				ret = chunker_feed(ck, obuf, olen, err);
-			if (ret || (olen < FW_IO_BUF && !left))
-				break;
-		} while (!done);
+				ret = chunker_feed(cs->stored, obuf, olen, err);
+			stored += olen;
+			if (!end && olen < FW_IO_BUF && !left)
+				break; /* all input taken; more is needed for output */
+		}
+		if (!ret && src->seekable && end) {
+			ret = frames_push(cs->fr, stored, err);
+			if (!ret)
+				ret = chunker_push(cs->stored, err);
+			in_frame = 0;
+		}
 	}
 	compress_free(&cz);
 	return ret;
@@ -144,9 +213,13 @@ static int prepare_image(const struct mkbundle *mb, unsigned i, struct manifest_
 			 struct prepared *pr, uint8_t *ibuf, uint8_t *obuf, struct fw_err *err)
 {
 	const struct mkbundle_image *src = &mb->images[i];
-	struct chunker ck = {.size = mb->chunk_size};
+	/* a seekable image's stored chunks are its frames, cut by hand */
+	struct chunker ck = {.size = src->seekable ? UINT32_MAX : mb->chunk_size};
+	struct chunker plain = {.size = mb->chunk_size};
+	struct frames fr = {0};
 	struct hash content;
 	uint64_t inbytes = 0;
+	struct compressing cs = {&content, &inbytes, &ck, src->seekable ? &plain : NULL, &fr};
 	int in, ret;
 
 	in = open(src->path, O_RDONLY);
@@ -170,15 +243,21 @@ static int prepare_image(const struct mkbundle *mb, unsigned i, struct manifest_
 			ret = fw_error(err, FW_EIO, "image %s: cannot rewind", src->path);
 		in = -1;
 	} else {
-		ret = compress_image(mb, in, src->comp, &content, &inbytes, &ck, pr, ibuf, obuf,
-				     err);
+		ret = frames_push(&fr, 0, err);
+		if (!ret)
+			ret = compress_image(mb, in, src, &cs, pr, ibuf, obuf, err);
 	}
 	if (in >= 0)
 		close(in);
 	if (!ret)
-		ret = chunker_finish(&ck, err);
+		ret = chunker_finish(src->seekable ? &plain : &ck, err);
+	if (!ret && src->seekable && ck.n != plain.n)
+		ret = fw_error(err, FW_EIO, "%llu frames for %llu chunks", (unsigned long long)ck.n,
+			       (unsigned long long)plain.n);
 	if (ret) {
 		free(ck.digests);
+		free(plain.digests);
+		free(fr.at);
 		return fw_error_prefix(err, "image %s", src->path);
 	}
 	hash_final(&content, img->sha256);
@@ -186,6 +265,12 @@ static int prepare_image(const struct mkbundle *mb, unsigned i, struct manifest_
 	img->installed_size = inbytes;
 	img->chunks = ck.digests;
 	img->nchunks = (uint32_t)ck.n;
+	if (src->seekable) {
+		img->frame_at = fr.at;
+		img->content_chunks = plain.digests;
+	} else {
+		free(fr.at);
+	}
 	if (inbytes == 0)
 		return fw_error(err, FW_EUSAGE, "image %s is empty", src->path);
 	return 0;

@@ -13,6 +13,7 @@ struct mkbundle_image {
 	char class[FW_CLASS_LEN + 1];
 	const char *path;
 	enum comp comp;
+	int seekable; /* zstd, one frame per chunk_size installed bytes */
 	int fit; /* a U-Boot FIT, checked on the device before it is written */
 	char fit_config[FW_FIT_CONF_LEN + 1];
 };

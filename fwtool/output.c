@@ -103,6 +103,8 @@ static json_object *manifest_json(const struct manifest *m)
 		add_str(io, "sha256", hex);
 		add_u64(io, "chunk_size", img->chunk_size);
 		add_u64(io, "chunks", img->nchunks);
+		if (img->frame_at)
+			json_object_object_add(io, "seekable", json_object_new_boolean(1));
 		if (img->fit) {
 			json_object *f = json_object_new_object();
 
@@ -145,6 +147,9 @@ static void print_manifest(const struct manifest *m)
 		hex_encode(img->sha256, HASH_LEN, hex);
 		printf("  %-12s %-20s %-4s %10s -> %10s  sha256 %.16s…\n", img->class, img->file,
 		       comp_name(img->compression), a, b, hex);
+		if (img->frame_at)
+			printf("  %-12s seekable: %u frames of %u bytes installed\n", "",
+			       img->nchunks, img->chunk_size);
 		if (img->fit)
 			printf("  %-12s a U-Boot FIT, configuration %s\n", "",
 			       img->fit_config[0] ? img->fit_config : "(its default)");

@@ -23,6 +23,8 @@ struct stage {
 	const struct pipeline_sink *sink;
 	struct hash content; /* the writer's, for compressed images */
 	int hash_content;
+	struct hash chunk; /* verify, seekable: each installed chunk too */
+	int hash_chunks;
 	uint64_t bytes;
 	int ret;
 	struct fw_err err;
@@ -40,7 +42,41 @@ static int check_chunk(const struct manifest_image *img, uint64_t i, const uint8
 				"image %s: chunk %llu (offset %llu) does not match the "
 				"signed manifest",
 				img->file, (unsigned long long)i,
-				(unsigned long long)(i * img->chunk_size));
+				(unsigned long long)(img->frame_at ? img->frame_at[i]
+								   : i * img->chunk_size));
+	return 0;
+}
+
+/*
+ * Verify of a seekable image: what each frame decoded to against its
+ * content_chunks entry, the digest a device looks for in its slots.
+ */
+static int check_content_chunks(struct stage *st, const uint8_t *p, size_t len)
+{
+	const struct manifest_image *img = st->img;
+	uint64_t at = st->bytes;
+
+	while (len) {
+		uint64_t k = at / img->chunk_size, end = (k + 1) * img->chunk_size;
+		size_t take = end - at < len ? (size_t)(end - at) : len;
+		uint8_t digest[HASH_LEN];
+
+		if (k >= img->nchunks)
+			return 0; /* more than installed_size: check_result says so */
+		hash_update(&st->chunk, p, take);
+		at += take;
+		p += take;
+		len -= take;
+		if (at != end && at != img->installed_size)
+			continue;
+		hash_final(&st->chunk, digest);
+		hash_init(&st->chunk);
+		if (memcmp(digest, img->content_chunks + k * HASH_LEN, HASH_LEN))
+			return fw_error(&st->err, FW_EVERIFY,
+					"image %s: frame %llu decodes to other bytes than its "
+					"content_chunks entry",
+					img->file, (unsigned long long)k);
+	}
 	return 0;
 }
 
@@ -52,6 +88,8 @@ static int stage_step(struct stage *st, const struct bufq_buf *b)
 	case WRITE:
 		if (st->hash_content)
 			hash_update(&st->content, b->data, b->len);
+		if (st->hash_chunks && check_content_chunks(st, b->data, b->len))
+			return st->err.code;
 		st->bytes += b->len;
 		return st->sink->write ? st->sink->write(st->sink->ctx, b->data, b->len, &st->err)
 				       : 0;
@@ -135,6 +173,76 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct
 	return 0;
 }
 
+/* Hand @len installed bytes to the writer, the last buffer at the end. */
+static int put_plain(struct reader *rd, const uint8_t *p, size_t len)
+{
+	struct bufq *q = rd->q;
+
+	while (len) {
+		size_t n;
+
+		if (!rd->have_ob) {
+			if (!bufq_get(q, 0, &rd->ob))
+				return FW_EIO; /* a later stage failed; its error wins */
+			rd->have_ob = 1;
+			rd->ofill = 0;
+		}
+		n = q->size - rd->ofill < len ? q->size - rd->ofill : len;
+		memcpy(rd->ob.data + rd->ofill, p, n);
+		rd->ofill += n;
+		rd->out += n;
+		p += n;
+		len -= n;
+		if (rd->ofill == q->size || !len) {
+			rd->ob.len = rd->ofill;
+			bufq_put(q, 0, &rd->ob);
+			rd->have_ob = 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Frame @i of a seekable image, @n stored bytes, read into rd->in. If a
+ * slot holds the chunk it decodes to (bundle_local_read()), the frame was
+ * not fetched and its bytes are placeholders: the chunk is read from the
+ * slot instead, into the same buffer, and checked against content_chunks
+ * before the writer sees it. Otherwise the frame is checked against the
+ * signed list, decoded, and must end, complete, where its chunk ends.
+ */
+static int read_frame(struct reader *rd, uint32_t i, size_t n, struct fw_err *err)
+{
+	const struct manifest_image *img = rd->img;
+	uint64_t at = (uint64_t)i * img->chunk_size;
+	uint64_t end = img->installed_size - at < img->chunk_size ? img->installed_size
+								  : at + img->chunk_size;
+	uint8_t digest[HASH_LEN];
+	int local, ret;
+
+	ret = bundle_read(rd->r, rd->in, n, err);
+	if (!ret)
+		ret = bundle_local_read(rd->r, img, i, at, rd->in, (size_t)(end - at), &local, err);
+	if (ret)
+		return ret;
+	if (local) {
+		hash_buf(rd->in, (size_t)(end - at), digest);
+		if (memcmp(digest, img->content_chunks + (size_t)i * HASH_LEN, HASH_LEN))
+			return fw_error(err, FW_EVERIFY,
+					"image %s: chunk %u read from a slot does not match the "
+					"signed manifest",
+					img->file, i);
+		return put_plain(rd, rd->in, (size_t)(end - at));
+	}
+	ret = check_chunk(img, i, rd->in, n, err);
+	if (!ret)
+		ret = feed_decoder(rd, rd->in, n, err);
+	if (!ret && (!rd->dc.finished || rd->out != end))
+		ret = fw_error(err, FW_EFORMAT,
+			       "image %s: frame %u does not decode to chunk %u alone", img->file, i,
+			       i);
+	return ret;
+}
+
 /*
  * Read the image chunk by chunk. An uncompressed chunk goes into a ring
  * buffer as it is and is checked by the next stage; a compressed one is
@@ -150,6 +258,8 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 		struct bufq_buf b;
 		int ret;
 
+		if (img->frame_at)
+			n = (size_t)(img->frame_at[i + 1] - img->frame_at[i]);
 		if (img->compression == COMP_NONE) {
 			if (!bufq_get(rd->q, 0, &b))
 				return FW_EIO;
@@ -158,6 +268,10 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 				return ret;
 			b.len = n;
 			bufq_put(rd->q, 0, &b);
+		} else if (img->frame_at) {
+			ret = read_frame(rd, i, n, err);
+			if (ret)
+				return ret;
 		} else {
 			ret = bundle_read(rd->r, rd->in, n, err);
 			if (!ret)
@@ -241,7 +355,8 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 	if (ret)
 		goto out_free;
 	if (img->compression != COMP_NONE) {
-		rd.in = malloc(img->chunk_size);
+		/* a seekable frame may be a little larger than its chunk */
+		rd.in = malloc(img->frame_at ? FW_FRAME_MAX(img->chunk_size) : img->chunk_size);
 		ret = rd.in ? decomp_init(&rd.dc, img->compression, err)
 			    : fw_error(err, FW_ENOMEM, "out of memory");
 		if (ret)
@@ -257,7 +372,9 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 			writer = st;
 			st->hash_content = sink->hash_all ||
 					   (img->compression != COMP_NONE && !sink->checks_content);
+			st->hash_chunks = sink->hash_all && img->content_chunks;
 			hash_init(&st->content);
+			hash_init(&st->chunk);
 		}
 		if (pthread_create(&p->th[t], NULL, stage_main, st)) {
 			ret = fw_error(err, FW_EIO, "cannot start a pipeline thread");

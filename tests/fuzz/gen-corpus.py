@@ -44,6 +44,24 @@ def bundle(data, comp="none", chunk=4096, tweak=None):
     return tar(members)
 
 
+def seekable(data, chunk=4096):
+    """the seekable zstd form: one frame per chunk, made by the zstd CLI"""
+    frames = [subprocess.run(["zstd", "-q", "-c"], input=data[i:i + chunk], check=True,
+                             capture_output=True).stdout for i in range(0, len(data), chunk)]
+    stored = b"".join(frames)
+    sha = lambda b: hashlib.sha256(b).hexdigest()
+    m = {"format": 1, "version": "1.0.0", "security_version": 1, "compatible": ["a"],
+         "created": "2026-01-01T00:00:00Z",
+         "images": [{"class": "rootfs", "file": "rootfs.img.zst", "size": len(stored),
+                     "installed_size": len(data), "compression": "zstd",
+                     "sha256": sha(data), "chunk_size": chunk,
+                     "chunks": "".join(map(sha, frames)), "frames": list(map(len, frames)),
+                     "content_chunks": "".join(sha(data[i:i + chunk])
+                                               for i in range(0, len(data), chunk))}]}
+    return tar([("manifest.json", json.dumps(m).encode()), ("manifest.sig", b"\x30\x00"),
+                ("signer.pem", b"-----BEGIN CERTIFICATE-----\n"), ("rootfs.img.zst", stored)])
+
+
 def main(out):
     b = os.path.join(out, "bundle")
     os.makedirs(b, exist_ok=True)
@@ -55,6 +73,8 @@ def main(out):
         "short": bundle(data)[:1500],
         "extra": bundle(data) + tar([("x", b"y")]),
     }
+    if shutil.which("zstd"):
+        seeds["seekable"] = seekable(bytes(range(256)) * 40 + os.urandom(6000))
     for name, blob in seeds.items():
         with open(os.path.join(b, name), "wb") as f:
             f.write(blob)

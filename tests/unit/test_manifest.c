@@ -189,10 +189,79 @@ static void test_manifest_rejects_size_mismatch_uncompressed(void **state)
 	free(s);
 }
 
+/*
+ * The seekable form: a 10000-byte zstd image in 4 KiB chunks is three
+ * frames, whose stored sizes add up to "size" (here 3000).
+ */
+static char *make_seekable(const char *comp, const char *frames, const char *chunks,
+			   const char *content)
+{
+	char *s;
+
+	if (asprintf(&s,
+		     "{\"format\": 1, \"version\": \"1.2.3\", \"security_version\": 4,"
+		     " \"compatible\": [\"acme,*\"], \"created\": \"2026-01-02T03:04:05Z\","
+		     " \"images\": [{\"class\": \"rootfs\", \"file\": \"rootfs.img.zst\","
+		     " \"size\": 3000, \"installed_size\": 10000, \"compression\": \"%s\","
+		     " \"sha256\": \"" H64
+		     "\", \"chunk_size\": 4096, \"chunks\": \"%s\"%s%s%s%s%s}]}",
+		     comp, chunks, frames ? ", \"frames\": " : "", frames ? frames : "",
+		     content ? ", \"content_chunks\": \"" : "", content ? content : "",
+		     content ? "\"" : "") < 0)
+		return NULL;
+	return s;
+}
+
+static void test_manifest_seekable_form(void **state)
+{
+	static const struct {
+		const char *comp, *frames, *chunks, *content, *needle;
+	} bad[] = {
+		{"zstd", "[1000, 1000]", H64 H64, H64 H64, "count does not match"},
+		{"zstd", "[1000, 1000, 999]", H64 H64 H64, H64 H64 H64, "do not add up"},
+		{"zstd", "[1000, 0, 2000]", H64 H64 H64, H64 H64 H64, "out of range"},
+		{"zstd", "[1000, 9000, -7000]", H64 H64 H64, H64 H64 H64, "out of range"},
+		{"zstd", "[1000, \"1000\", 1000]", H64 H64 H64, H64 H64 H64, "not an integer"},
+		{"zstd", "{}", H64 H64 H64, H64 H64 H64, "not an array"},
+		{"gzip", "[1000, 1000, 1000]", H64 H64 H64, H64 H64 H64, "only for zstd"},
+		{"zstd", "[1000, 1000, 1000]", H64, H64 H64 H64, "chunks: length"},
+		{"zstd", "[1000, 1000, 1000]", H64 H64 H64, H64 H64, "content_chunks: length"},
+		{"zstd", "[1000, 1000, 1000]", H64 H64 H64, NULL, "content_chunks: missing"},
+		{"zstd", NULL, H64, H64, "content_chunks: only with frames"},
+	};
+	char *s = make_seekable("zstd", "[1000, 1500, 500]", H64 H64 H64, H64 H64 H64), *out = NULL;
+	struct fw_err err = {0};
+	struct manifest m, m2;
+
+	(void)state;
+	manifest_init(&m);
+	manifest_init(&m2);
+	assert_int_equal(manifest_parse(&m, s, strlen(s), &err), 0);
+	assert_int_equal(m.images[0].nchunks, 3);
+	assert_non_null(m.images[0].frame_at);
+	assert_int_equal(m.images[0].frame_at[1], 1000);
+	assert_int_equal(m.images[0].frame_at[2], 2500);
+	assert_int_equal(m.images[0].frame_at[3], 3000);
+	assert_int_equal(manifest_emit(&m, &out, &err), 0);
+	assert_int_equal(manifest_parse(&m2, out, strlen(out), &err), 0);
+	assert_memory_equal(m.images[0].frame_at, m2.images[0].frame_at, 4 * sizeof(uint64_t));
+	assert_memory_equal(m.images[0].content_chunks, m2.images[0].content_chunks, 96);
+	manifest_free(&m);
+	manifest_free(&m2);
+	free(out);
+	free(s);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		s = make_seekable(bad[i].comp, bad[i].frames, bad[i].chunks, bad[i].content);
+		expect_bad(s, bad[i].needle);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_manifest_parses_valid, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_manifest_seekable_form, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_round_trips_through_emit, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_manifest_rejects_wrong_chunk_count, NULL,
 						NULL),
