@@ -183,6 +183,8 @@ def compress(data, comp):
 
 
 def image_entry(cls, data, comp="none", chunk=4096, file=None):
+    if comp == "zstd-seekable":
+        return seekable_entry(cls, data, chunk, file)
     stored = compress(data, comp)
     comp = comp.split("+")[0]
     chunks = "".join(hashlib.sha256(stored[i:i + chunk]).hexdigest()
@@ -194,6 +196,24 @@ def image_entry(cls, data, comp="none", chunk=4096, file=None):
         "sha256": hashlib.sha256(data).hexdigest(), "chunk_size": chunk,
         "chunks": chunks,
     }, stored
+
+
+def seekable_entry(cls, data, chunk, file=None, cuts=None):
+    """fwtool's seekable form, written here with the zstd CLI, one frame per
+    chunk (@cuts: other installed offsets to cut the frames at, for
+    hostile cases)"""
+    cuts = cuts or list(range(0, len(data), chunk))
+    pieces = [data[a:b] for a, b in zip(cuts, cuts[1:] + [len(data)])]
+    frames = [zstd(p) for p in pieces]
+    sha = lambda b: hashlib.sha256(b).hexdigest()
+    return {
+        "class": cls, "file": file or f"{cls}.img.zst", "size": sum(map(len, frames)),
+        "installed_size": len(data), "compression": "zstd", "sha256": sha(data),
+        "chunk_size": chunk, "chunks": "".join(sha(f) for f in frames),
+        "frames": [len(f) for f in frames],
+        "content_chunks": "".join(sha(data[i:i + chunk])
+                                  for i in range(0, len(data), chunk)),
+    }, b"".join(frames)
 
 
 def manifest(images, version="1.0.0", secver=1, compatible=("acme,*",)):

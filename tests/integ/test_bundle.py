@@ -232,3 +232,91 @@ def test_member_over_8_gib_streams_through_pax(keys, tmp_path):
     assert created == 0                            # leaves create a broken pipe
     doc = json.loads(verify.stdout)
     assert doc["manifest"]["images"][0]["size"] == (8 << 30) + (512 << 20)
+
+
+# ---- the seekable zstd form: one frame per chunk ----------------------------
+
+def frames_of(bundle, tmp_path):
+    """(manifest image, stored member bytes) of a one-image bundle"""
+    with tarfile.open(bundle) as t:
+        m = json.load(t.extractfile("manifest.json"))["images"][0]
+        return m, t.extractfile(m["file"]).read()
+
+
+def test_seekable_zstd_is_one_frame_per_chunk(keys, tmp_path):
+    """:zstd-seekable writes frames that the zstd CLI reads as one stream and
+    each alone as its chunk, with the digests a device looks for in its
+    slots; verify checks all of it"""
+    chunk = 64 << 10
+    img = rand_file(tmp_path / "root.img", (3 << 20) + 1234, zero_tail=1 << 20)
+    out = tmp_path / "b.fwb"
+    fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
+       "--version", "2.1.0", "--compatible", "acme,*", "--image", f"rootfs={img}:zstd-seekable",
+       "--chunk-size", chunk, expect=0)
+    data = open(img, "rb").read()
+    m, stored = frames_of(out, tmp_path)
+    n = -(-len(data) // chunk)
+    assert m["compression"] == "zstd" and len(m["frames"]) == n and sum(m["frames"]) == m["size"]
+    whole = subprocess.run(["zstd", "-dc"], input=stored, capture_output=True, check=True)
+    assert whole.stdout == data
+    at = 0
+    for k, size in enumerate(m["frames"]):
+        frame = stored[at:at + size]
+        at += size
+        plain = subprocess.run(["zstd", "-dc"], input=frame, capture_output=True,
+                               check=True).stdout
+        assert plain == data[k * chunk:(k + 1) * chunk]
+        assert m["chunks"][64 * k:64 * k + 64] == bg.hashlib.sha256(frame).hexdigest()
+        assert m["content_chunks"][64 * k:64 * k + 64] == bg.hashlib.sha256(plain).hexdigest()
+    r = fw("verify", "--json", "--keyring", keys.keyring, "--compatible", "acme,x1", out,
+           expect=0)
+    im = json.loads(r.out)["manifest"]["images"][0]
+    assert im["seekable"] is True and im["chunks"] == n
+    r = fw("info", "--keyring", keys.keyring, out, expect=0)
+    assert f"seekable: {n} frames" in r.out
+
+
+def test_seekable_bundle_from_another_writer_verifies(keys, tmp_path):
+    """the form as bundlegen writes it with the zstd CLI, chunk by chunk"""
+    data = os.urandom(40000) + bytes(50000)
+    b = bg.build(str(tmp_path / "b.fwb"), keys, [("rootfs", data, "zstd-seekable")])
+    fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b, expect=0)
+
+
+def bad_content(p):
+    im = p["manifest"]["images"][0]
+    c = im["content_chunks"]
+    im["content_chunks"] = c[:64 * 5] + ("0" if c[64 * 5] != "0" else "1") + c[64 * 5 + 1:]
+
+
+def shifted_frames(p):
+    """as many frames as chunks, but cut elsewhere: frame 8 holds 1.5 chunks
+    (of zeros: a frame of 6 KiB random bytes would be refused for its size)"""
+    data, c = p["data"], 4096
+    cuts = list(range(0, 9 * c, c)) + [8 * c + 6144] + list(range(10 * c, len(data), c))
+    e, s = bg.seekable_entry("rootfs", data, c, cuts=cuts)
+    e["content_chunks"] = p["manifest"]["images"][0]["content_chunks"]
+    p["manifest"]["images"][0] = e
+    p["stored"][0] = s
+
+
+def stored_flip(p):
+    s = bytearray(p["stored"][0])
+    s[len(s) // 2] ^= 1
+    p["stored"][0] = bytes(s)
+
+
+@pytest.mark.parametrize("mutate,rc,what", [
+    ({"manifest": bad_content}, 3, "frame 5 decodes to other bytes than its content_chunks"),
+    ({"manifest": shifted_frames}, 3, "frame 8 does not decode to chunk 8 alone"),
+    ({"manifest": stored_flip}, 3, "does not match the signed manifest"),
+])
+def test_seekable_lies_are_refused(keys, tmp_path, mutate, rc, what):
+    """a signed manifest whose frames do not hold what it says: verify names
+    the frame, one line, exit 3"""
+    data = os.urandom(30000) + bytes(30000)
+    inner = mutate["manifest"]
+    b = bg.build(str(tmp_path / "b.fwb"), keys, [("rootfs", data, "zstd-seekable")],
+                 mutate={"manifest": lambda p: (p.__setitem__("data", data), inner(p))})
+    r = fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b)
+    assert r.rc == rc and what in r.err and r.err.count("\n") == 1, r

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import tarfile
 
 import pytest
 from httpserve import PKI, Server
@@ -337,13 +338,18 @@ CHUNK = 64 << 10
 NCHUNKS = 256  # a 16 MiB image
 
 
-def images(tmp_path, changed):
-    """v1, and v2 that differs from it in the chunks @changed"""
+def images(tmp_path, changed, half=False):
+    """v1, and v2 that differs from it in the chunks @changed (@half: each
+    chunk half random, half zeros, so that it compresses)"""
+    def chunk():
+        return os.urandom(CHUNK // 2) + bytes(CHUNK // 2) if half else os.urandom(CHUNK)
+
     head = b"fwtool-demo rootfs 1.1.0 status=healthy\n"
-    v1 = bytearray(head + os.urandom(CHUNK * NCHUNKS - len(head)))
+    v1 = bytearray(b"".join(chunk() for _ in range(NCHUNKS)))
+    v1[:len(head)] = head
     v2 = bytearray(v1)
     for k in changed:
-        v2[k * CHUNK:(k + 1) * CHUNK] = os.urandom(CHUNK)
+        v2[k * CHUNK:(k + 1) * CHUNK] = chunk()
     paths = []
     for name, data in (("v1.img", v1), ("v2.img", v2)):
         with open(tmp_path / name, "wb") as f:
@@ -352,11 +358,11 @@ def images(tmp_path, changed):
     return paths
 
 
-def rootfs_bundle(board, img, version, tmp_path):
+def rootfs_bundle(board, img, version, tmp_path, comp="none"):
     out = tmp_path / f"r-{version}.fwb"
     board.fw("bundle", "create", "-o", out, "--key", board.keys.signer[0], "--cert",
              board.keys.signer[1], "--version", version, "--security-version", 2,
-             "--compatible", "fwtool,sim", "--image", f"rootfs={img}:none",
+             "--compatible", "fwtool,sim", "--image", f"rootfs={img}:{comp}",
              "--chunk-size", CHUNK, expect=0)
     return out
 
@@ -435,6 +441,65 @@ def test_adaptive_off_fetches_everything(rootfs_board, http, tmp_path):
 
 # the signed header, tar headers and padding fetched beside the chunks
 NET_OVERHEAD = 64 << 10
+
+
+def frame_bytes(bundle, ks):
+    """the stored sizes of the frames @ks of a seekable bundle, and its
+    manifest's length"""
+    with tarfile.open(bundle) as t:
+        mj = t.extractfile("manifest.json").read()
+    fr = json.loads(mj)["images"][0]["frames"]
+    return sum(fr[k] for k in ks), len(mj)
+
+
+def test_adaptive_seekable_zstd_fetches_only_the_changed_frames(rootfs_board, http, tmp_path):
+    """the chunk-seekable compressed form: 8 of 256 chunks changed, only
+    their frames travel (the server's access log counts them), the rest is
+    read from the running slot and checked against content_chunks"""
+    board = rootfs_board
+    changed = random.sample(range(1, NCHUNKS), 8)
+    v1, v2 = images(tmp_path, changed, half=True)
+    b1 = rootfs_bundle(board, v1, "1.1.0", tmp_path, "zstd-seekable")
+    b2 = rootfs_bundle(board, v2, "1.2.0", tmp_path, "zstd-seekable")
+    sent, ev = adaptive_install(board, http, b1)
+    assert sent >= os.path.getsize(b1) and ev["copied"] == 0
+    board.boot()
+    board.fw("confirm", expect=0)
+    sent, ev = adaptive_install(board, http, b2)
+    size = os.path.getsize(b2)
+    want, mlen = frame_bytes(b2, changed)
+    print(f"adaptive, seekable zstd: fetched {sent} of {size} bytes "
+          f"({100 * sent / size:.2f} %), the 8 frames {want}, copied {ev['copied']}")
+    assert want <= sent <= want + mlen + 3 * NET_OVERHEAD, http.log
+    assert ev["copied"] == (NCHUNKS - 8) * CHUNK
+    assert sha(board.slot_file("A")) == sha(v2)
+    # again, into A's old content (v2) with one changed chunk of it spoiled:
+    # the running B (v1) lacks it too, so that frame alone travels
+    k = changed[0]
+    with open(board.slot_file("A"), "r+b") as f:
+        f.seek(k * CHUNK + 3)
+        f.write(b"Y")
+    sent, ev = adaptive_install(board, http, b2)
+    want, _ = frame_bytes(b2, [k])
+    assert want <= sent <= want + mlen + 3 * NET_OVERHEAD, http.log
+    assert sha(board.slot_file("A")) == sha(v2)
+
+
+def test_seekable_zstd_resumes_in_a_frame(rootfs_board, http, tmp_path):
+    """a link cut inside a fetched frame: the range resumes there, the frame
+    is checked whole before it is decoded"""
+    board = rootfs_board
+    v1, v2 = images(tmp_path, list(range(100, 140)), half=True)
+    b1 = rootfs_bundle(board, v1, "1.1.0", tmp_path, "zstd-seekable")
+    b2 = rootfs_bundle(board, v2, "1.2.0", tmp_path, "zstd-seekable")
+    adaptive_install(board, http, b1)
+    board.boot()
+    board.fw("confirm", expect=0)
+    http.put("/r.fwb", open(b2, "rb").read())
+    http.faults["/r.fwb"] = {"drop_at": os.path.getsize(b2) // 2}
+    r = board.fw("install", http.url("/r.fwb"), expect=0)
+    assert board.txn()["retries"] >= 1, r
+    assert sha(board.slot_file("A")) == sha(v2)
 
 
 # ---- hostile servers: one line, the documented exit code, nothing written --
