@@ -77,6 +77,7 @@ obj-$(CONFIG_USB)		+= usb.o cmd_usb.o
 obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim_boot.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
+obj-$(CONFIG_BOOT_SDBOOT)	+= boot_sdboot.o
 
 OBJS_FOUND := $(obj-y)
 

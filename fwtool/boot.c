@@ -18,6 +18,9 @@ static const struct boot_ops *const backends[] = {
 #ifdef CONFIG_BOOT_GRUB
 	&boot_grub_ops,
 #endif
+#ifdef CONFIG_BOOT_SDBOOT
+	&boot_sdboot_ops,
+#endif
 };
 
 /* Every error leaving a backend says which one it was, once, here. */
@@ -159,6 +162,7 @@ int boot_env_set_primary(struct boot_env *env, const char *name, unsigned tries)
 	s->left = tries;
 	s->ok = 1;
 	s->tried = 0;
+	s->trial = 1;
 	order_remove(env, name);
 	order_add(env, name, 1);
 	return 0;
@@ -173,6 +177,7 @@ int boot_env_mark_good(struct boot_env *env, const char *name, unsigned tries)
 	s->left = tries;
 	s->ok = 1;
 	s->tried = 0;
+	s->trial = 0;
 	order_add(env, name, 0);
 	return 0;
 }
@@ -187,6 +192,7 @@ int boot_env_mark_bad(struct boot_env *env, const char *name)
 	s->left = 0;
 	s->ok = 0;
 	s->tried = 0;
+	s->trial = 0;
 	return 0;
 }
 
@@ -200,6 +206,7 @@ int boot_env_reset(struct boot_env *env, const char *const *good, unsigned ngood
 		env->slots[i].left = 0;
 		env->slots[i].ok = 0;
 		env->slots[i].tried = 0;
+		env->slots[i].trial = 0;
 	}
 	for (unsigned i = 0; i < ngood; i++)
 		boot_env_mark_good(env, good[i], tries);

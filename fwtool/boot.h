@@ -2,6 +2,9 @@
 #ifndef FW_BOOT_H
 #define FW_BOOT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "config.h"
 #include "err.h"
 #include "fwlimits.h"
@@ -14,6 +17,10 @@
  * @left:  tries left (BOOT_<x>_LEFT, <x>_LEFT)
  * @ok:    may boot at all (GRUB <x>_OK; always 1 elsewhere when in order)
  * @tried: booted and not yet confirmed (GRUB <x>_TRY; RAUC compatibility)
+ * @trial: its tries are counting down until it is confirmed: set by
+ *         boot_env_set_primary(), cleared by every other rule. Only
+ *         systemd-boot tells a trial from a good slot with tries (it counts
+ *         an entry with +LEFT, never a blessed one); the others ignore it.
  */
 struct boot_env {
 	char order[BOOT_MAX][FW_BOOTNAME_LEN + 1];
@@ -21,7 +28,7 @@ struct boot_env {
 	struct boot_slot {
 		char name[FW_BOOTNAME_LEN + 1];
 		unsigned left;
-		int ok, tried;
+		int ok, tried, trial;
 	} slots[BOOT_MAX];
 	unsigned nslots;
 };
@@ -153,7 +160,7 @@ int boot_env_reset(struct boot_env *env, const char *const *good, unsigned ngood
 /** boot_env_well_formed() - 1 when the order holds distinct, configured names */
 int boot_env_well_formed(const struct boot_env *env);
 
-extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops;
+extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops, boot_sdboot_ops;
 
 /*
  * RAUC's U-Boot variables (BOOT_ORDER="A B", BOOT_<x>_LEFT in hex), shared
@@ -175,6 +182,63 @@ struct grubenv;
  */
 void boot_grub_decode(struct boot *b, struct boot_env *env, const struct grubenv *e);
 int boot_grub_encode(const struct boot_env *env, struct grubenv *e, struct fw_err *err) FW_MUST;
+
+/*
+ * systemd-boot entries (boot_sdboot.c): fwtool-RANK-NAME[+LEFT[-DONE]].conf
+ * in loader/entries/, or .efi in EFI/Linux/.
+ */
+#define SDBOOT_DIRS 2
+#define SDBOOT_NAME_LEN 255
+
+struct sdboot_entry {
+	char file[SDBOOT_NAME_LEN + 1]; /* the name on the ESP */
+	unsigned dir; /* 0 loader/entries (.conf), 1 EFI/Linux (.efi) */
+	int slot; /* index of its bootname, -1 none */
+	unsigned rank; /* 1: first in the order */
+	int counted; /* has +LEFT[-DONE] */
+	unsigned left, done;
+};
+
+/**
+ * boot_sdboot_parse() - an entry file name in directory @dir, as
+ * systemd-boot 252 parses its counter; which of @names it is for
+ * Return: 0 an entry of a slot, -1 anything else (left alone).
+ */
+int boot_sdboot_parse(const char *file, unsigned dir, const char *const *names, unsigned nnames,
+		      struct sdboot_entry *e);
+
+/** boot_sdboot_format() - the file name of @e for @bootname */
+void boot_sdboot_format(const struct sdboot_entry *e, const char *bootname, char *out, size_t size);
+
+/**
+ * boot_sdboot_decode() - the model from the slots' entries: blessed ones
+ * good with max_tries, counted ones on trial, +0 bad, +0-DONE a trial
+ * that used its tries; the order as systemd-boot will sort them
+ * Return: 0; FW_ECORRUPT (a slot with no entry, or two).
+ */
+int boot_sdboot_decode(struct boot *b, struct boot_env *env, const struct sdboot_entry *ents,
+		       unsigned n, struct fw_err *err) FW_MUST;
+
+/**
+ * boot_sdboot_encode() - what each slot's entry (@cur, by slot) must
+ * become for @env: the first in the order ranked 1, a trial counted, a good
+ * slot blessed, one out of the order +0
+ */
+void boot_sdboot_encode(const struct boot_env *env, const struct sdboot_entry *cur,
+			struct sdboot_entry *want);
+
+/**
+ * boot_sdboot_conf_default() - the last 'default' line of a loader.conf
+ * Return: 1 found (in @out), 0 none.
+ */
+int boot_sdboot_conf_default(const char *text, size_t len, char *out, size_t size);
+
+/**
+ * boot_sdboot_efivar_str() - an efivarfs file's string: u32 attributes,
+ * then UTF-16LE up to a NUL (non-ASCII shown as '?')
+ * Return: 0, -1 malformed or longer than @size.
+ */
+int boot_sdboot_efivar_str(const uint8_t *buf, size_t len, char *out, size_t size);
 
 /**
  * boot_sim_pick() - the simulated bootloader's choice, as the shipped boot

@@ -69,6 +69,7 @@ static const struct key uboot_keys[] = {
 	{NULL},
 };
 static const struct key grub_keys[] = {{"grubenv", P(grubenv)}, {NULL}};
+static const struct key sdboot_keys[] = {{"esp", P(esp)}, {"efivars", P(efivars)}, {NULL}};
 static const struct key sim_keys[] = {{"env", P(sim_env)}, {NULL}};
 static const struct key watchdog_keys[] = {
 	{"device", P(wd_device)},
@@ -130,9 +131,9 @@ static const struct {
 	const char *name;
 	const struct key *keys;
 } sections[] = {
-	{"system", system_keys},     {"uboot", uboot_keys},	  {"grub", grub_keys},
-	{"sim", sim_keys},	     {"watchdog", watchdog_keys}, {"confirm", confirm_keys},
-	{"download", download_keys},
+	{"system", system_keys},     {"uboot", uboot_keys},	    {"grub", grub_keys},
+	{"sim", sim_keys},	     {"watchdog", watchdog_keys},   {"confirm", confirm_keys},
+	{"download", download_keys}, {"systemd-boot", sdboot_keys},
 };
 
 struct parse {
@@ -385,6 +386,8 @@ void config_defaults(struct config *c)
 	snprintf(c->keyring, sizeof(c->keyring), "%s", FWTOOL_SYSCONFDIR "/fwtool/keyring.pem");
 	strcpy(c->fw_env_config, "/etc/fw_env.config");
 	strcpy(c->grubenv, "/boot/grub/grubenv");
+	strcpy(c->esp, "/boot/efi");
+	strcpy(c->efivars, "/sys/firmware/efi/efivars");
 	snprintf(c->health_dir, sizeof(c->health_dir), "%s", FWTOOL_SYSCONFDIR "/fwtool/health.d");
 	strcpy(c->reboot_cmd, "reboot");
 	c->max_tries = 3;

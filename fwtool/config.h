@@ -68,6 +68,8 @@ struct config {
 	char fw_env_config[CONFIG_STR];
 	int uboot_require_redundant;
 	char grubenv[CONFIG_STR];
+	char esp[CONFIG_STR]; /* [systemd-boot] */
+	char efivars[CONFIG_STR];
 	char sim_env[CONFIG_STR];
 	/* [watchdog] */
 	char wd_device[CONFIG_STR];

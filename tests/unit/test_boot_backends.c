@@ -79,6 +79,14 @@ static int open_backend(void **state, const char *backend, int redundant)
 		   "A_LEFT=3 saved_entry=x",
 		   f->dir);
 		snprintf(extra, sizeof(extra), "[grub]\ngrubenv = %s/grubenv\n", f->dir);
+	} else if (!strcmp(backend, "systemd-boot")) {
+		sh("mkdir -p %s/esp/loader/entries && cd %s/esp/loader/entries && "
+		   "printf 'title A\\n' > fwtool-1-a.conf && printf 'title B\\n' > "
+		   "fwtool-0-b+0.conf && "
+		   "printf 'title C\\n' > fwtool-0-c+0.conf",
+		   f->dir);
+		snprintf(extra, sizeof(extra),
+			 "[systemd-boot]\nesp = %s/esp\nefivars = %s/efivars\n", f->dir, f->dir);
 	} else {
 		sh("printf 'BOOT_ORDER=A\\nBOOT_A_LEFT=3\\n' > %s/bootenv", f->dir);
 		snprintf(extra, sizeof(extra), "[sim]\nenv = %s/bootenv\n", f->dir);
@@ -112,6 +120,10 @@ static int setup_grub(void **state)
 {
 	return open_backend(state, "grub", 0);
 }
+static int setup_sdboot(void **state)
+{
+	return open_backend(state, "systemd-boot", 0);
+}
 
 static int teardown(void **state)
 {
@@ -129,10 +141,13 @@ static void assert_same(const struct fixture *f, const struct boot_env *want,
 			const struct boot_env *got, unsigned step)
 {
 	char pw[FW_BOOTNAME_LEN + 1], pg[FW_BOOTNAME_LEN + 1], ow[64], og[64];
+	/* systemd-boot keeps the first of the order (its rank) and sorts the
+	 * rest by name; a good slot's tries are not counted, only a trial's */
+	int sd = !strcmp(f->backend, "systemd-boot");
 
 	boot_env_format_order(want, ow, sizeof(ow));
 	boot_env_format_order(got, og, sizeof(og));
-	if (strcmp(ow, og))
+	if (strcmp(ow, og) && !sd)
 		fail_msg("%s step %u: order '%s' stored, '%s' loaded", f->backend, step, ow, og);
 	boot_env_primary(want, pw);
 	boot_env_primary(got, pg);
@@ -144,7 +159,10 @@ static void assert_same(const struct fixture *f, const struct boot_env *want,
 
 		boot_env_state(want, names[i], &w);
 		boot_env_state(got, names[i], &g);
-		if (w.good != g.good || w.in_order != g.in_order || (w.good && w.left != g.left))
+		int counted = !sd || want->slots[i].trial;
+
+		if (w.good != g.good || w.in_order != g.in_order ||
+		    (w.good && counted && w.left != g.left))
 			fail_msg("%s step %u: %s stored good=%d in_order=%d left=%u, loaded "
 				 "good=%d in_order=%d left=%u",
 				 f->backend, step, names[i], w.good, w.in_order, w.left, g.good,
@@ -225,6 +243,52 @@ static void random_sequence(void **state)
 	assert_tool_reads(f, &model);
 }
 
+/* File names as systemd-boot 252 reads them (wave2.md §2.1). */
+static void sdboot_names(void **state)
+{
+	static const struct {
+		const char *file;
+		unsigned dir;
+		int ok, slot, counted;
+		unsigned rank, left, done;
+	} cases[] = {
+		{"fwtool-1-a.conf", 0, 0, 0, 0, 1, 0, 0},
+		{"fwtool-0-b+3.conf", 0, 0, 1, 1, 0, 3, 0},
+		{"fwtool-0-b+2-1.conf", 0, 0, 1, 1, 0, 2, 1},
+		{"fwtool-1-c+0-7.efi", 1, 0, 2, 1, 1, 0, 7},
+		{"FWTOOL-1-A+1.CONF", 0, 0, 0, 1, 1, 1, 0}, /* FAT: case does not matter */
+		{"fwtool-1-a+x.conf", 0, -1, -1, 0, 0, 0, 0}, /* no counter: id "fwtool-1-a+x" */
+		{"fwtool-1-a+3-.conf", 0, -1, -1, 0, 0, 0, 0},
+		{"fwtool-1-a+2147483648.conf", 0, -1, -1, 0, 0, 0, 0}, /* > INT_MAX */
+		{"fwtool-1-a+2147483647.conf", 0, 0, 0, 1, 1, 2147483647, 0},
+		{"fwtool-2-a.conf", 0, -1, -1, 0, 0, 0, 0},
+		{"fwtool-1-a.efi", 0, -1, -1, 0, 0, 0, 0}, /* wrong directory */
+		{"fwtool-1-d.conf", 0, -1, -1, 0, 0, 0, 0}, /* no such slot */
+		{"debian-6.1.conf", 0, -1, -1, 0, 0, 0, 0},
+		{".conf", 0, -1, -1, 0, 0, 0, 0},
+		{"fwtool-1-.conf", 0, -1, -1, 0, 0, 0, 0},
+	};
+	struct sdboot_entry e;
+	char out[SDBOOT_NAME_LEN + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int ok = boot_sdboot_parse(cases[i].file, cases[i].dir, names, 3, &e);
+
+		if (ok != cases[i].ok || e.slot != cases[i].slot ||
+		    (!ok && (e.counted != cases[i].counted || e.rank != cases[i].rank ||
+			     e.left != cases[i].left || e.done != cases[i].done)))
+			fail_msg("%s: parsed ok=%d slot=%d counted=%d rank=%u +%u-%u",
+				 cases[i].file, ok, e.slot, e.counted, e.rank, e.left, e.done);
+		if (ok)
+			continue;
+		/* and written back, in lower case, as it was read */
+		boot_sdboot_format(&e, names[e.slot], out, sizeof(out));
+		if (strcasecmp(out, cases[i].file))
+			fail_msg("%s: formatted as %s", cases[i].file, out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +297,8 @@ int main(void)
 		{"uboot, two copies: random sequence", random_sequence, setup_uboot_redundant,
 		 teardown, NULL},
 		{"grub: random sequence", random_sequence, setup_grub, teardown, NULL},
+		{"systemd-boot: random sequence", random_sequence, setup_sdboot, teardown, NULL},
+		{"systemd-boot: entry names", sdboot_names, NULL, NULL, NULL},
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
