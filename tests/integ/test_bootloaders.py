@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""The uboot and grub backends against the real tools, and one contract that
-all three backends (sim, uboot, grub) must keep."""
+"""The uboot, grub and systemd-boot backends against the real tools, and one
+contract that every backend (sim, uboot, grub, systemd-boot) must keep."""
 import json
 import os
 import shutil
@@ -48,6 +48,12 @@ class Board:
             subprocess.run(["grub-editenv", self.p("grubenv"), "set", "ORDER=A",
                             "A_OK=1", "A_TRY=0", "A_LEFT=3", "B_OK=0", "B_TRY=0", "B_LEFT=0",
                             "saved_entry=x\\y"], check=True)
+        elif backend == "systemd-boot":
+            conf += "[systemd-boot]\nesp = esp\nefivars = efivars\n"
+            os.makedirs(self.p("esp", "loader", "entries"))
+            for name, slot in (("fwtool-1-a.conf", "A"), ("fwtool-0-b+0.conf", "B")):
+                with open(self.p("esp", "loader", "entries", name), "w") as f:
+                    f.write(f"title fwtool {slot}\nlinux /vmlinuz\noptions fwtool.slot={slot}\n")
         else:
             conf += "[sim]\nenv = state/bootenv\n"
             os.makedirs(self.p("state"), exist_ok=True)
@@ -88,7 +94,7 @@ class Board:
         return dict(l.split("=", 1) for l in r.stdout.splitlines())
 
 
-@pytest.mark.parametrize("backend", ["sim", "uboot", "grub"])
+@pytest.mark.parametrize("backend", ["sim", "uboot", "grub", "systemd-boot"])
 def test_boot_contract(tmp_path, backend):
     """The same operations mean the same thing on every backend."""
     b = Board(tmp_path, backend)

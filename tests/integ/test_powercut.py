@@ -13,17 +13,22 @@ import os
 import shutil
 
 import pytest
+from sdboot import SdBootBoard
 from simboard import SimBoard
+
+BOARDS = {"sim": SimBoard, "systemd-boot": SdBootBoard}
 
 
 def sha(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def setup(keys, tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(BOARDS))
+def setup(keys, tmp_path_factory, request):
+    """the simulated board with the sim bootloader (RAUC's variables in one
+    file, replaced atomically) and with systemd-boot (a rename per entry)"""
     d = tmp_path_factory.mktemp("cut")
-    proto = SimBoard(d / "proto", keys)
+    proto = BOARDS[request.param](d / "proto", keys)
     bundle = proto.bundle(d, comp="zstd")
     return proto, bundle, d
 
@@ -34,7 +39,7 @@ def fresh(setup, n, phase):
     if path.exists():
         shutil.rmtree(path)
     shutil.copytree(proto.path, path)
-    b = SimBoard.__new__(SimBoard)
+    b = type(proto).__new__(type(proto))
     b.path, b.keys = str(path), proto.keys
     b.conf = os.path.join(b.path, "system.conf")
     b.env = {"FWTOOL_CONF": b.conf}
