@@ -26,11 +26,14 @@
  * A store is a rename per entry that changes, in the directory, fsynced
  * after each: first the entries that become +0, then those that lose rank,
  * then the one that gains it, so a cut between two renames leaves the old
- * primary or the new one first, never a slot that may not boot. On FAT a
- * rename writes the new directory entry and then deletes the old; where
- * both are in one sector that is one write, else a cut between them can
- * leave both names (refused as corrupt, exit 9: fsck the ESP) or neither
- * (that slot's entry is gone, and the other one boots).
+ * primary or the new one first, never a slot that may not boot. On FAT
+ * (Linux vfat) a rename adds the new directory entry empty, fills it in
+ * when the file's inode is written, and removes the old entry: each
+ * rename is therefore followed by an fsync of the file, then of the
+ * directory. A cut inside that leaves the old name beside an empty new
+ * one, or the empty one alone: an empty entry is ignored (systemd-boot
+ * cannot boot it either), so the slot keeps its old state, or has no
+ * entry (exit 9) and the other slot boots.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -40,11 +43,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "faultpoint.h"
 #include "fdio.h"
+#include "log.h"
 
 #define PREFIX "fwtool-"
 
@@ -353,6 +358,7 @@ static int sd_scan(struct boot *b, struct sdboot_entry *ents, unsigned max, unsi
 	*np = 0;
 	for (unsigned d = 0; d < SDBOOT_DIRS; d++) {
 		struct dirent *de;
+		struct stat st;
 		DIR *dir;
 		int fd;
 
@@ -372,6 +378,14 @@ static int sd_scan(struct boot *b, struct sdboot_entry *ents, unsigned max, unsi
 
 			if (boot_sdboot_parse(de->d_name, d, b->names, b->nnames, &e))
 				continue;
+			/* an empty entry is a FAT rename a power cut left half
+			 * done (its old name may still be there): systemd-boot
+			 * cannot boot it either */
+			if (!fstatat(sd->dirfd[d], de->d_name, &st, 0) && !st.st_size) {
+				log_warn("%s/%s/%s is empty (a rename cut short?): ignored",
+					 b->cfg->esp, dirs[d], de->d_name);
+				continue;
+			}
 			if (*np == max) {
 				closedir(dir);
 				return fw_error(err, FW_ECORRUPT, "%s: more than %u fwtool entries",
@@ -448,7 +462,7 @@ static int rename_entry(struct boot *b, const struct sdboot_entry *from, const c
 			const struct sdboot_entry *to, struct fw_err *err)
 {
 	struct sdboot *sd = b->priv;
-	int fd = sd->dirfd[from->dir];
+	int fd = sd->dirfd[from->dir], file;
 	char name[SDBOOT_NAME_LEN + 1];
 
 	boot_sdboot_format(to, bootname, name, sizeof(name));
@@ -458,10 +472,23 @@ static int rename_entry(struct boot *b, const struct sdboot_entry *from, const c
 		return fw_error(err, errno == EEXIST ? FW_ECORRUPT : FW_EIO,
 				"rename %s/%s to %s: %s", dirs[from->dir], from->file, name,
 				strerror(errno));
-	/* the directory entry, on FAT too (fat_file_fsync flushes the
-	 * directory's buffers and the device's cache) */
-	if (fsync(fd))
-		return fw_error(err, FW_EIO, "fsync %s: %s", dirs[from->dir], strerror(errno));
+	/*
+	 * On FAT a rename writes the new directory entry empty (no first
+	 * cluster, size 0) and fills it in only when the file's inode is
+	 * written back: an fsync of the directory alone left both entries
+	 * of a power-cut QEMU host at 0 bytes, and systemd-boot with no entry
+	 * to boot. So the file first (fat_write_inode fills its entry), then
+	 * the directory (the old entry's removal) and the device's cache.
+	 */
+	file = openat(fd, name, O_RDONLY | O_CLOEXEC);
+	if (file < 0 || fsync(file) || fsync(fd)) {
+		int e = errno;
+
+		if (file >= 0)
+			close(file);
+		return fw_error(err, FW_EIO, "fsync %s/%s: %s", dirs[from->dir], name, strerror(e));
+	}
+	close(file);
 	faultpoint("bootloader store");
 	return 0;
 }
