@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""End-to-end scenarios on real firmware in QEMU (TCG), on both boards: the
-x86_64 host (SeaBIOS, GRUB) and the arm64 router (U-Boot), each with Debian's
-kernel and the i6300esb watchdog. Each scenario boots a fresh copy of the
-image built by images/e2e/mkhost.sh or mkrouter.sh, drives the guest over its
-serial console, and prints its wall time. Serial logs stay in
+"""End-to-end scenarios on real firmware in QEMU (TCG), on three boards: the
+x86_64 host (SeaBIOS, GRUB), the arm64 router (U-Boot) and the UEFI host
+(OVMF, systemd-boot), each with Debian's kernel and the i6300esb watchdog.
+Each scenario boots a fresh copy of the image built by images/e2e/mkhost.sh,
+mkrouter.sh or mkuefi.sh (and of OVMF's variables), drives the guest over
+its serial console, and prints its wall time. Serial logs stay in
 build/e2e/results/, and the disks too when a scenario fails.
 
-    tests/e2e/run.py [--build build] [--board host|router]... [--only NAME]...
-                     [--retry N]
+    tests/e2e/run.py [--build build] [--board host|router|uefi]...
+                     [--only NAME|BOARD:NAME]... [--retry N]
 
 --retry reruns a failed scenario up to N times on a fresh disk (TCG timing on
 a loaded 2-core machine is the known cause); a pass after a retry says so,
@@ -39,6 +40,11 @@ BOARDS = {
     "host": ("mkhost.sh", "x86", ["host.img", "flash.img"], "qemu-system-x86_64", ["-M", "q35"]),
     "router": ("mkrouter.sh", "arm64", ["router.img"], "qemu-system-aarch64",
                ["-M", "virt", "-cpu", "cortex-a57", "-bios", "{out}/u-boot.bin"]),
+    # OVMF: its code read-only, its variables a copy per machine ({vars})
+    "uefi": ("mkuefi.sh", "uefi", ["uefi.img"], "qemu-system-x86_64",
+             ["-M", "q35", "-drive",
+              "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+              "-drive", "if=pflash,format=raw,unit=1,file={vars}"]),
 }
 
 
@@ -47,7 +53,11 @@ class Host:
 
     def __init__(self, board, out, results, name, nic=("-nic", "none")):
         _, _, disks, qemu, machine = BOARDS[board]
-        self.argv = [qemu] + [a.format(out=out) for a in machine] + [
+        self.board = board
+        vars_copy = os.path.join(results, f"{name}.OVMF_VARS_4M.fd")
+        if board == "uefi":
+            shutil.copy(os.path.join(out, "OVMF_VARS_4M.fd"), vars_copy)
+        self.argv = [qemu] + [a.format(out=out, vars=vars_copy) for a in machine] + [
             "-m", "256", "-smp", "1", "-nographic", *nic,
             "-device", "i6300esb", "-action", "watchdog=reset"]
         self.disks = []
@@ -146,8 +156,12 @@ def scenario_watchdog(h):
     h.vm.send("reboot -f")
     # two tries of B, each ended by the watchdog (the check stops fwtool)
     for left in (1, 0):
-        h.vm.expect(rf"AB: chose slot B \(partition 3\); now (BOOT_)?A_LEFT=\w+ "
-                    rf"(BOOT_)?B_LEFT={left}\r?\n", 90)
+        if h.board == "uefi":  # the entry systemd-boot chose, before its rename
+            h.vm.expect(rf"AB: chose slot B \(systemd-boot entry fwtool-1-b\+{left + 1}"
+                        rf"(-\d+)?\.conf\)\r?\n", 120)
+        else:
+            h.vm.expect(rf"AB: chose slot B \(partition 3\); now (BOOT_)?A_LEFT=\w+ "
+                        rf"(BOOT_)?B_LEFT={left}\r?\n", 90)
         h.vm.expect(r"FWTEST-USERSPACE version=1.3.0[^\r\n]*\r?\n", 90)
     # back on A, confirm reads the i6300esb's boot status (WDIOF_CARDRESET)
     assert h.boot("A", timeout=120) == 6
@@ -514,7 +528,8 @@ def run_fleet(outs, results, retries):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build/test")
-    ap.add_argument("--only", action="append", help="scenario name")
+    ap.add_argument("--only", action="append",
+                    help="scenario name, or BOARD:NAME for one board's")
     ap.add_argument("--board", action="append", choices=list(BOARDS))
     ap.add_argument("--retry", type=int, default=0)
     a = ap.parse_args()
@@ -525,7 +540,8 @@ def main():
     for board in a.board or list(BOARDS):
         builder, sub, _, qemu, _ = BOARDS[board]
         todo = [(n, f) for n, f, *boards in SCENARIOS
-                if (not a.only or n in a.only) and (not boards or board in boards)]
+                if (not a.only or n in a.only or f"{board}:{n}" in a.only)
+                and (not boards or board in boards)]
         if not shutil.which(qemu):
             print(f"e2e: {board}: SKIPPED: {qemu} is not installed (scripts/install-deps e2e)")
             noqemu.append(qemu)
