@@ -201,3 +201,16 @@ def test_bootctl_reads_what_fwtool_wrote(mounted_board, tmp_path):
     assert check() == {"A": (None, None), "B": (None, None)}
     board.fw("mark-bad", "B", expect=0)
     assert check() == {"A": (None, None), "B": (0, 0)}
+
+
+def test_an_empty_entry_left_by_a_cut_rename_is_ignored(board):
+    """Linux vfat writes a renamed entry empty and fills it in later: a cut
+    between leaves the old name beside an empty new one (the UEFI board's
+    power-cut scenario found it). The empty one is ignored, with a warning;
+    the slot keeps the state its old name says"""
+    open(board.p("esp", "loader", "entries", "fwtool-1-b+3.conf"), "w").close()
+    r = board.fw("status", "--json", expect=0)
+    assert "fwtool-1-b+3.conf is empty" in r.err, r
+    st = json.loads(r.out)
+    assert st["primary"] == "A"
+    assert {s["bootname"]: s["boot"]["state"] for s in st["slots"]}["B"] == "bad"
