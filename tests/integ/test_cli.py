@@ -149,7 +149,7 @@ def config_keys():
     tables = {}
     for m in re.finditer(r"static const struct key (\w+)_keys\[\] = \{(.*?)\};", src, re.S):
         tables[m.group(1)] = set(re.findall(r'\{"([a-z_]+)",', m.group(2)))
-    names = dict(re.findall(r'\{"(\w+)", (\w+)_keys\}', src))
+    names = dict(re.findall(r'\{"([\w-]+)", (\w+)_keys\}', src))
     secs = {f"[{s}]": tables[t] for s, t in names.items()}
     secs["[slot.CLASS.N]"] = tables["slot"]
     secs["[check.NAME]"] = tables["check"]
@@ -185,7 +185,7 @@ def test_example_config_loads_and_has_every_section(tmp_path):
     example = os.path.join(ROOT, "docs", "system.conf.example")
     fw("--conf", example, "check-config", expect=0)
     with open(example) as f:
-        sections = set(re.findall(r"^\[(\w+)", f.read(), re.M))
+        sections = set(re.findall(r"^\[([\w-]+)", f.read(), re.M))
     assert {s.strip("[]").split(".")[0] for s in config_keys()} - {"sim"} <= sections
 
 
