@@ -78,6 +78,7 @@ obj-$(CONFIG_BOOT_SIM)		+= boot_sim.o cmd_sim_boot.o
 obj-$(CONFIG_BOOT_UBOOT)	+= boot_uboot.o
 obj-$(CONFIG_BOOT_GRUB)		+= boot_grub.o
 obj-$(CONFIG_BOOT_SDBOOT)	+= boot_sdboot.o
+obj-$(CONFIG_BOOT_EFI)		+= boot_efi.o
 
 OBJS_FOUND := $(obj-y)
 

@@ -21,6 +21,9 @@ static const struct boot_ops *const backends[] = {
 #ifdef CONFIG_BOOT_SDBOOT
 	&boot_sdboot_ops,
 #endif
+#ifdef CONFIG_BOOT_EFI
+	&boot_efi_ops,
+#endif
 };
 
 /* Every error leaving a backend says which one it was, once, here. */

@@ -160,7 +160,8 @@ int boot_env_reset(struct boot_env *env, const char *const *good, unsigned ngood
 /** boot_env_well_formed() - 1 when the order holds distinct, configured names */
 int boot_env_well_formed(const struct boot_env *env);
 
-extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops, boot_sdboot_ops;
+extern const struct boot_ops boot_sim_ops, boot_uboot_ops, boot_grub_ops, boot_sdboot_ops,
+	boot_efi_ops;
 
 /*
  * RAUC's U-Boot variables (BOOT_ORDER="A B", BOOT_<x>_LEFT in hex), shared
@@ -239,6 +240,31 @@ int boot_sdboot_conf_default(const char *text, size_t len, char *out, size_t siz
  * Return: 0, -1 malformed or longer than @size.
  */
 int boot_sdboot_efivar_str(const uint8_t *buf, size_t len, char *out, size_t size);
+
+/*
+ * UEFI boot entries (boot_efi.c): the formats efivarfs holds, each file a
+ * u32 of variable attributes and then the value.
+ */
+
+/** boot_efi_u16s() - BootOrder / BootNext: Return: 0, -1 malformed or more than @max */
+int boot_efi_u16s(const uint8_t *buf, size_t len, uint16_t *out, unsigned max, unsigned *n);
+
+/**
+ * boot_efi_loadopt_desc() - a Boot#### file's description (ASCII; other
+ * characters shown as '?'), the load option checked for a NUL and a
+ * device path within it
+ * Return: 0, -1 malformed.
+ */
+int boot_efi_loadopt_desc(const uint8_t *buf, size_t len, char *out, size_t size);
+
+/**
+ * boot_efi_decode() - the model: the slots in BootOrder (@have/@num: each
+ * bootname's Boot####), good, in that order; @trial (efi-trial) first,
+ * with one try when BootNext names it, else none (taken)
+ */
+int boot_efi_decode(struct boot *b, struct boot_env *env, const uint16_t *order, unsigned norder,
+		    const int *have, const uint16_t *num, int next_set, uint16_t next,
+		    const char *trial);
 
 /**
  * boot_sim_pick() - the simulated bootloader's choice, as the shipped boot

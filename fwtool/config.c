@@ -70,6 +70,7 @@ static const struct key uboot_keys[] = {
 };
 static const struct key grub_keys[] = {{"grubenv", P(grubenv)}, {NULL}};
 static const struct key sdboot_keys[] = {{"esp", P(esp)}, {"efivars", P(efivars)}, {NULL}};
+static const struct key efi_keys[] = {{"efivars", P(efivars)}, {NULL}};
 static const struct key sim_keys[] = {{"env", P(sim_env)}, {NULL}};
 static const struct key watchdog_keys[] = {
 	{"device", P(wd_device)},
@@ -133,7 +134,7 @@ static const struct {
 } sections[] = {
 	{"system", system_keys},     {"uboot", uboot_keys},	    {"grub", grub_keys},
 	{"sim", sim_keys},	     {"watchdog", watchdog_keys},   {"confirm", confirm_keys},
-	{"download", download_keys}, {"systemd-boot", sdboot_keys},
+	{"download", download_keys}, {"systemd-boot", sdboot_keys}, {"efi", efi_keys},
 };
 
 struct parse {

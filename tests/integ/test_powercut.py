@@ -13,10 +13,11 @@ import os
 import shutil
 
 import pytest
+from efifw import EfiBoard
 from sdboot import SdBootBoard
 from simboard import SimBoard
 
-BOARDS = {"sim": SimBoard, "systemd-boot": SdBootBoard}
+BOARDS = {"sim": SimBoard, "systemd-boot": SdBootBoard, "efi": EfiBoard}
 
 
 def sha(path):
@@ -26,7 +27,8 @@ def sha(path):
 @pytest.fixture(scope="module", params=sorted(BOARDS))
 def setup(keys, tmp_path_factory, request):
     """the simulated board with the sim bootloader (RAUC's variables in one
-    file, replaced atomically) and with systemd-boot (a rename per entry)"""
+    file, replaced atomically), with systemd-boot (a rename per entry) and
+    with efi (BootOrder, BootNext and efi-trial, one write each)"""
     d = tmp_path_factory.mktemp("cut")
     proto = BOARDS[request.param](d / "proto", keys)
     bundle = proto.bundle(d, comp="zstd")
@@ -62,6 +64,17 @@ def booted_content_is_good(board, image, a_content):
     else:
         assert got == sha(image), "booted B with content that is not the image"
     return slot
+
+
+def one_try(board, n, t):
+    """efi's trial is one try (BootNext): a cut before confirm put the slot
+    in BootOrder sends the next boot back to A, and the transaction ends
+    rolled-back, A still good; True when that is what happened"""
+    if not isinstance(board, EfiBoard) or board.booted() != "A":
+        return False
+    assert t["state"] == "rolled-back" and t["reason"] == "tries-exhausted", (n, t)
+    assert board.status()["primary"] == "A", n
+    return True
 
 
 def test_powercut_sweep_install(setup):
@@ -114,6 +127,8 @@ def test_powercut_sweep_confirm(setup):
         assert sha(b.slot_file(b.booted())) in (sha(image), sha(proto.slot_file("A")))
         b.fw("confirm", expect=0 if b.booted() == "B" else None)
         t = json.loads(open(b.p("state", "transaction.json")).read())
+        if one_try(b, n, t):
+            continue
         assert t["state"] == "confirmed", (n, t)
         hist = [json.loads(l)["id"] for l in open(b.p("state", "history.jsonl"))]
         assert hist.count(t["id"]) == 1, (n, hist)
@@ -139,6 +154,8 @@ def test_powercut_sweep_mark_good(setup):
         b.boot()
         b.fw("confirm")
         t = json.loads(open(b.p("state", "transaction.json")).read())
+        if one_try(b, n, t):
+            continue
         assert t["state"] == "confirmed", (n, t)
         hist = [json.loads(l)["id"] for l in open(b.p("state", "history.jsonl"))]
         assert hist.count(t["id"]) == 1, (n, hist)

@@ -289,6 +289,59 @@ static void sdboot_names(void **state)
 	}
 }
 
+/* efivarfs payloads (wave2.md §3.1): attributes, then the value. */
+static void efi_formats(void **state)
+{
+	/* attrs 7; Attributes 1; path length 8; "A\0"; a path of 8 bytes; "x" */
+	static const uint8_t opt[] = {7, 0, 0, 0, 1, 0, 0,   0, 8, 0, 'A', 0,
+				      0, 0, 4, 4, 8, 0, 'v', 0, 0, 0, 'x', 0};
+	static const uint8_t order[] = {7, 0, 0, 0, 2, 0, 1, 0, 0x0a, 0x30};
+	uint16_t v[4];
+	unsigned n;
+	char desc[16];
+	struct config cfg;
+	struct boot b = {.cfg = &cfg, .names = {"A", "B"}, .nnames = 2};
+	struct boot_env env;
+	const int have[2] = {1, 1};
+	const uint16_t num[2] = {1, 2};
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(boot_efi_u16s(order, sizeof(order), v, 4, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0], 2);
+	assert_int_equal(v[2], 0x300a);
+	assert_int_equal(boot_efi_u16s(order, sizeof(order) - 1, v, 4, &n), -1); /* odd */
+	assert_int_equal(boot_efi_u16s(order, sizeof(order), v, 2, &n), -1); /* too many */
+	assert_int_equal(boot_efi_u16s(order, 3, v, 4, &n), -1); /* no attributes */
+	assert_int_equal(boot_efi_loadopt_desc(opt, sizeof(opt), desc, sizeof(desc)), 0);
+	assert_string_equal(desc, "A");
+	/* the device path past the end; no NUL; too short */
+	assert_int_equal(boot_efi_loadopt_desc(opt, 19, desc, sizeof(desc)), -1);
+	assert_int_equal(boot_efi_loadopt_desc(opt, 12, desc, sizeof(desc)), -1);
+	assert_int_equal(boot_efi_loadopt_desc(opt, 9, desc, sizeof(desc)), -1);
+
+	/* BootOrder 2 1: B then A, both good; a trial of A armed by BootNext:
+	 * A first with its one try; once taken (no BootNext), none left */
+	boot_env_init(&env, b.names, 2);
+	assert_int_equal(
+		boot_efi_decode(&b, &env, (const uint16_t[]){2, 1}, 2, have, num, 0, 0, NULL), 0);
+	assert_string_equal(env.order[0], "B");
+	assert_int_equal(env.norder, 2);
+	boot_env_init(&env, b.names, 2);
+	assert_int_equal(boot_efi_decode(&b, &env, (const uint16_t[]){2}, 1, have, num, 1, 1, "A"),
+			 0);
+	assert_string_equal(env.order[0], "A");
+	assert_int_equal(env.slots[0].left, 1);
+	assert_int_equal(env.slots[0].trial, 1);
+	boot_env_init(&env, b.names, 2);
+	assert_int_equal(boot_efi_decode(&b, &env, (const uint16_t[]){2}, 1, have, num, 0, 0, "A"),
+			 0);
+	assert_int_equal(env.slots[0].left, 0);
+	assert_int_equal(env.slots[0].tried, 1);
+	assert_true(boot_env_well_formed(&env));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +352,7 @@ int main(void)
 		{"grub: random sequence", random_sequence, setup_grub, teardown, NULL},
 		{"systemd-boot: random sequence", random_sequence, setup_sdboot, teardown, NULL},
 		{"systemd-boot: entry names", sdboot_names, NULL, NULL, NULL},
+		{"efi: variable formats and the model", efi_formats, NULL, NULL, NULL},
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
