@@ -12,9 +12,15 @@
 #   p4 ext4 192M data: fwtool state, update bundles
 # and OVMF_VARS_4M.fd, copied per machine by tests/e2e/run.py. The fwtool in
 # the guest is the Debian package's, as on the other boards.
-# Usage: mkuefi.sh OUTDIR   (needs scripts/install-deps e2e, make e2e-images)
+# BACKEND: systemd-boot (the default), or efi: the same disk, the slots'
+# system.conf saying bootloader = efi, and efibootmgr in the slots: the
+# first boot (systemd-boot, through the removable-media path) creates the
+# two Boot#### entries, the kernel's EFI stub with the command line in the
+# entry, as an installer would; every later boot is the firmware's.
+# Usage: mkuefi.sh OUTDIR [BACKEND]   (needs scripts/install-deps e2e, make e2e-images)
 set -euo pipefail
-out=$(realpath -m "${1:?usage: mkuefi.sh OUTDIR}")
+out=$(realpath -m "${1:?usage: mkuefi.sh OUTDIR [systemd-boot|efi]}")
+backend=${2:-systemd-boot}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -38,7 +44,20 @@ printf '%s\n' 'mount -t vfat /dev/vda1 /boot/efi || echo "FWTEST-WARN no ESP"' \
 	'mount -t ext4 /dev/vda4 /data || echo "FWTEST-WARN no /data"' \
 	'mount -t efivarfs efivarfs /sys/firmware/efi/efivars || echo "FWTEST-WARN no efivarfs"' \
 	> "$work/mounts.sh"
-e2e_conf systemd-boot $'[systemd-boot]\nesp = /boot/efi' dmi
+if [ "$backend" = efi ]; then
+	e2e_conf efi '' dmi
+	export E2E_TOOLS=/usr/bin/efibootmgr
+	[ -x /usr/bin/efibootmgr ] || { echo "mkuefi: efibootmgr is missing (scripts/install-deps e2e)" >&2; exit 1; }
+	# the first boot (through the removable-media path) makes the slots'
+	# entries, as an installer would: A in BootOrder, B created only
+	for slot in A B; do
+		opt=-c
+		[ $slot = A ] || opt=-C
+		printf '%s\n' "/usr/bin/efibootmgr | grep -q ' $slot\$' || /usr/bin/efibootmgr -q $opt -d /dev/vda -p 1 -L $slot -l '\\vmlinuz' -u 'initrd=\\initrd.img console=ttyS0,115200 fwtool.slot=$slot panic=5 loglevel=4' || echo 'FWTEST-WARN efibootmgr'"
+	done >> "$work/mounts.sh"
+else
+	e2e_conf systemd-boot $'[systemd-boot]\nesp = /boot/efi' dmi
+fi
 
 # slotroot VERSION HEALTH OUT: an ext4 slot holding a whole root file system
 # (mkinitramfs's tree: busybox, fwtool, /etc/fwtool, the /init that runs
