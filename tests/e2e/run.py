@@ -466,6 +466,29 @@ def scenario_http_pull(h):
     assert rc == 0 and '"state": "confirmed"' in out, out
 
 
+def scenario_dropped_entry(h):
+    """bootloader = efi: the firmware (here efibootmgr -B) drops B's Boot####
+    entry; the next install writes it again from the load option fwtool kept
+    when it first saw it, and B boots through it"""
+    assert h.boot("A") == 0
+    h.shell()
+    rc, out = h.run("/usr/bin/efibootmgr")
+    num = [line[4:8] for line in out.splitlines() if line.endswith(" B")]
+    assert rc == 0 and num, out
+    rc, out = h.run(f"/usr/bin/efibootmgr -q -b {num[0]} -B && /usr/bin/efibootmgr")
+    assert rc == 0 and not out.rstrip().endswith(" B"), out
+    rc, out = h.run("fwtool install --no-progress /data/update-1.1.0.fwb")
+    assert rc == 0 and "dropped the entry of slot B" in out, out
+    print("    guest:", out.replace("\r\n", "\n      ").strip())
+    rc, out = h.run("/usr/bin/efibootmgr -v")
+    assert rc == 0 and "BootNext" in out, out
+    h.vm.send("reboot -f")
+    assert h.boot("B") == 0
+    h.shell()
+    rc, out = h.run("fwtool wait")
+    assert rc == 0, out
+
+
 # user-mode networking, the host reachable at 10.0.2.2
 scenario_http_pull.nic = ("-nic", "user,model=virtio-net-pci")
 
@@ -480,6 +503,7 @@ SCENARIOS = [
     ("usb-recovery", scenario_usb_recovery, "host"),
     ("fit", scenario_fit, "router"),
     ("http-pull", scenario_http_pull, "router"),
+    ("dropped-entry", scenario_dropped_entry, "uefi-efi"),
 ]
 
 
