@@ -132,6 +132,24 @@ struct reader {
 	uint64_t out; /* bytes decompressed */
 };
 
+/* The writer's next empty buffer; 0 when a later stage failed. */
+static int ob_get(struct reader *rd)
+{
+	if (!bufq_get(rd->q, 0, &rd->ob))
+		return 0;
+	rd->have_ob = 1;
+	rd->ofill = 0;
+	return 1;
+}
+
+/* The buffer being filled, to the writer as it is. */
+static void ob_put(struct reader *rd)
+{
+	rd->ob.len = rd->ofill;
+	bufq_put(rd->q, 0, &rd->ob);
+	rd->have_ob = 0;
+}
+
 /*
  * Decode one authenticated chunk into the writer's buffers. Buffers go over
  * only when full (or at the end of the stream), so slot writes stay large
@@ -145,12 +163,8 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct
 		size_t n;
 		int ret;
 
-		if (!rd->have_ob) {
-			if (!bufq_get(q, 0, &rd->ob))
-				return FW_EIO; /* a later stage failed; its error wins */
-			rd->have_ob = 1;
-			rd->ofill = 0;
-		}
+		if (!rd->have_ob && !ob_get(rd))
+			return FW_EIO; /* a later stage failed; its error wins */
 		n = q->size - rd->ofill;
 		ret = decomp_step(&rd->dc, &in, &len, rd->ob.data + rd->ofill, &n, err);
 		if (ret)
@@ -162,11 +176,8 @@ static int feed_decoder(struct reader *rd, const uint8_t *in, size_t len, struct
 				rd->img->file, (unsigned long long)rd->img->installed_size);
 		rd->out += n;
 		rd->ofill += n;
-		if (rd->ofill == q->size || (rd->dc.finished && rd->ofill)) {
-			rd->ob.len = rd->ofill;
-			bufq_put(q, 0, &rd->ob);
-			rd->have_ob = 0;
-		}
+		if (rd->ofill == q->size || (rd->dc.finished && rd->ofill))
+			ob_put(rd);
 		if (!n && !len)
 			break; /* needs the next chunk */
 	}
@@ -181,23 +192,16 @@ static int put_plain(struct reader *rd, const uint8_t *p, size_t len)
 	while (len) {
 		size_t n;
 
-		if (!rd->have_ob) {
-			if (!bufq_get(q, 0, &rd->ob))
-				return FW_EIO; /* a later stage failed; its error wins */
-			rd->have_ob = 1;
-			rd->ofill = 0;
-		}
+		if (!rd->have_ob && !ob_get(rd))
+			return FW_EIO; /* a later stage failed; its error wins */
 		n = q->size - rd->ofill < len ? q->size - rd->ofill : len;
 		memcpy(rd->ob.data + rd->ofill, p, n);
 		rd->ofill += n;
 		rd->out += n;
 		p += n;
 		len -= n;
-		if (rd->ofill == q->size || !len) {
-			rd->ob.len = rd->ofill;
-			bufq_put(q, 0, &rd->ob);
-			rd->have_ob = 0;
-		}
+		if (rd->ofill == q->size || !len)
+			ob_put(rd);
 	}
 	return 0;
 }
