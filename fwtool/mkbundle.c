@@ -426,6 +426,12 @@ int mkbundle_create(const struct mkbundle *mb, struct manifest *m, struct fw_err
 	}
 	if (!ret)
 		ret = manifest_emit(m, &json, err);
+	/* a device would refuse it before it read a byte of the images */
+	if (!ret && strlen(json) > FW_MANIFEST_MAX)
+		ret = fw_error(err, FW_EUSAGE,
+			       "the manifest would be %zu bytes, more than the %u a device reads: "
+			       "use a larger --chunk-size",
+			       strlen(json), FW_MANIFEST_MAX);
 	if (!ret)
 		ret = read_chain(mb, &chain, &chainlen, err);
 	if (!ret)

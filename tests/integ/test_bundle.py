@@ -320,3 +320,18 @@ def test_seekable_lies_are_refused(keys, tmp_path, mutate, rc, what):
                  mutate={"manifest": lambda p: (p.__setitem__("data", data), inner(p))})
     r = fw("verify", "--keyring", keys.keyring, "--compatible", "acme,x1", b)
     assert r.rc == rc and what in r.err and r.err.count("\n") == 1, r
+
+
+def test_a_manifest_too_large_for_a_device_is_not_written(keys, tmp_path):
+    """128 MiB in 4 KiB seekable frames lists 32768 frames, two digests
+    each: over the 4 MiB a device reads. bundle create says so, and what to
+    do, instead of writing a bundle every device refuses"""
+    img = tmp_path / "zeros.img"
+    with open(img, "wb") as f:
+        f.truncate(128 << 20)
+    out = tmp_path / "b.fwb"
+    r = fw("bundle", "create", "-o", out, "--key", keys.signer[0], "--cert", keys.signer[1],
+           "--version", "1.0.0", "--compatible", "acme,*", "--image",
+           f"rootfs={img}:zstd-seekable", "--chunk-size", 4096)
+    assert r.rc == 2 and "larger --chunk-size" in r.err and r.err.count("\n") == 1, r
+    assert not out.exists()
