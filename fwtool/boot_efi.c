@@ -317,6 +317,11 @@ int boot_efi_decode(struct boot *b, struct boot_env *env, const uint16_t *order,
 	if (t) {
 		unsigned i = (unsigned)(t - env->slots);
 		int armed = have[i] && next_set && next == num[i];
+
+		/* in BootOrder and not armed: that trial is over (confirmed, or
+		 * an activation cut before it left BootOrder) */
+		if (!armed && boot_env_in_order(env, t->name))
+			return 0;
 		/* first, out of BootOrder: armed, its one try to come; else
 		 * that try was taken (it is booting now, or it fell back) */
 		boot_env_set_primary(env, t->name, armed ? 1 : 0);
@@ -391,8 +396,16 @@ static int write_trial(struct boot *b, const char *name, struct fw_err *err)
 
 	state_path(b, "trial", "", path, sizeof(path));
 	if (!name) {
-		if (unlink(path) && errno != ENOENT)
+		if (unlink(path)) {
+			if (errno == ENOENT)
+				return 0;
 			return fw_error(err, FW_EIO, "%s: %s", path, strerror(errno));
+		}
+		/* gone for good: a trial file back after a cut would put a
+		 * confirmed slot on trial again */
+		if (atomicfile_fsync_dir(path, err))
+			return err->code;
+		faultpoint("bootloader store");
 		return 0;
 	}
 	return atomicfile_write(path, name, strlen(name), err);

@@ -340,6 +340,14 @@ static void efi_formats(void **state)
 	assert_int_equal(env.slots[0].left, 0);
 	assert_int_equal(env.slots[0].tried, 1);
 	assert_true(boot_env_well_formed(&env));
+	/* efi-trial naming a slot that is in BootOrder, no BootNext: that
+	 * trial is over; the slot is good where BootOrder has it */
+	boot_env_init(&env, b.names, 2);
+	assert_int_equal(
+		boot_efi_decode(&b, &env, (const uint16_t[]){2, 1}, 2, have, num, 0, 0, "A"), 0);
+	assert_string_equal(env.order[0], "B");
+	assert_int_equal(env.slots[0].trial, 0);
+	assert_int_equal(env.slots[0].left, cfg.max_tries);
 }
 
 int main(void)
