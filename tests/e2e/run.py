@@ -60,12 +60,13 @@ class Host:
         _, _, disks, qemu, machine = BOARDS[board]
         self.board = board
         vars_copy = os.path.join(results, f"{name}.OVMF_VARS_4M.fd")
+        self.disks = []
         if board.startswith("uefi"):
             shutil.copy(os.path.join(out, "OVMF_VARS_4M.fd"), vars_copy)
+            self.disks.append(vars_copy)  # dropped with the disks on a pass
         self.argv = [qemu] + [a.format(out=out, vars=vars_copy) for a in machine] + [
             "-m", "256", "-smp", "1", "-nographic", *nic,
             "-device", "i6300esb", "-action", "watchdog=reset"]
-        self.disks = []
         for i, disk in enumerate(disks):
             copy = os.path.join(results, f"{name}.{disk}")
             # sparse: the images are mostly empty partitions
@@ -74,7 +75,7 @@ class Host:
             self.disks.append(copy)
             self.argv += ["-drive", f"if=none,id=d{i},format=raw,file={copy}",
                           "-device", f"virtio-blk-pci,drive=d{i},bootindex={i + 1}"]
-        self.img = self.disks[0]
+        self.img = self.disks[-len(disks)]
         self.out = out
         self.log = os.path.join(results, f"{name}.serial.log")
         self.cuts = 0
