@@ -209,6 +209,19 @@ static void state_path(const struct boot *b, const char *what, const char *name,
 	snprintf(out, size, "%.3800s/efi-%s%s", b->cfg->statedir, what, name);
 }
 
+/* Does @path hold exactly @len bytes @buf? */
+static int same_file(const char *path, const void *buf, size_t len)
+{
+	struct fw_err ignored = {0};
+	char *old = NULL;
+	size_t olen;
+	int same = !fd_read_file(path, LOADOPT_MAX, &old, &olen, &ignored) && olen == len &&
+		   !memcmp(old, buf, len);
+
+	free(old);
+	return same;
+}
+
 /* Each slot's Boot####: the entry whose description is its bootname, the
  * lowest number where there are several; its bytes saved for later. */
 static int find_entries(struct boot *b, struct fw_err *err)
@@ -248,10 +261,12 @@ static int find_entries(struct boot *b, struct fw_err *err)
 
 					e->have[i] = 1;
 					e->num[i] = (uint16_t)num;
-					/* kept to recreate it; a status that cannot
-					 * write the state folder goes on without */
+					/* kept to recreate it (written only when it
+					 * differs: no durable write per status); a
+					 * status that cannot write there goes on */
 					state_path(b, "Boot-", desc, path, sizeof(path));
-					if (atomicfile_write(path, buf + 4, len - 4, &ignored))
+					if (!same_file(path, buf + 4, len - 4) &&
+					    atomicfile_write(path, buf + 4, len - 4, &ignored))
 						log_debug("%s: %s", path, ignored.msg);
 				}
 		free(buf);

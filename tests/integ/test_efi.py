@@ -80,6 +80,17 @@ def test_an_entry_the_firmware_dropped_is_written_again(board, tmp_path):
     assert board.booted() == "B"
 
 
+def test_status_writes_nothing_once_the_entries_are_saved(board):
+    """the copies of the load options are written when they change, not
+    at every status (each would be a durable write on eMMC)"""
+    board.fw("status", expect=0)
+    saved = board.p("state", "efi-Boot-B")
+    before = os.stat(saved).st_mtime_ns
+    os.utime(saved, ns=(before - 10**9, before - 10**9))
+    board.fw("status", expect=0)
+    assert os.stat(saved).st_mtime_ns == before - 10**9
+
+
 def test_an_entry_never_seen_is_asked_for(board, tmp_path):
     os.remove(os.path.join(board.p("efivars"), "Boot0002-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
     r = board.fw("install", board.bundle(tmp_path))
