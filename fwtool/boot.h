@@ -229,6 +229,13 @@ void boot_sdboot_encode(const struct boot_env *env, const struct sdboot_entry *c
 			struct sdboot_entry *want);
 
 /**
+ * boot_sdboot_selected() - the slot whose entry systemd-boot started
+ * (LoaderEntrySelected in [systemd-boot] efivars)
+ * Return: 0, -1 none (not booted by systemd-boot, not an fwtool entry).
+ */
+int boot_sdboot_selected(const struct config *cfg, char out[static FW_BOOTNAME_LEN + 1]);
+
+/**
  * boot_sdboot_conf_default() - the last 'default' line of a loader.conf
  * Return: 1 found (in @out), 0 none.
  */
@@ -256,6 +263,13 @@ int boot_efi_u16s(const uint8_t *buf, size_t len, uint16_t *out, unsigned max, u
  * Return: 0, -1 malformed.
  */
 int boot_efi_loadopt_desc(const uint8_t *buf, size_t len, char *out, size_t size);
+
+/**
+ * boot_efi_current() - the slot the firmware started: BootCurrent's entry,
+ * by its description
+ * Return: 0, -1 none.
+ */
+int boot_efi_current(const struct config *cfg, char out[static FW_BOOTNAME_LEN + 1]);
 
 /**
  * boot_efi_decode() - the model: the slots in BootOrder (@have/@num: each

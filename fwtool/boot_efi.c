@@ -48,6 +48,7 @@
 #include "faultpoint.h"
 #include "fdio.h"
 #include "log.h"
+#include "slot.h"
 
 #define GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define EFIVARFS_MAGIC 0xde5e81e4
@@ -90,6 +91,37 @@ int boot_efi_loadopt_desc(const uint8_t *buf, size_t len, char *out, size_t size
 	if (i + 1 >= len || i + 2 + pathlen > len)
 		return -1;
 	return 0;
+}
+
+int boot_efi_current(const struct config *cfg, char out[static FW_BOOTNAME_LEN + 1])
+{
+	const char *names[BOOT_MAX];
+	unsigned n = slot_bootnames(cfg, names, BOOT_MAX), k;
+	char path[FW_PATH_LEN], desc[64], *text = NULL;
+	struct fw_err ignored = {0};
+	uint16_t cur;
+	size_t len;
+	int ret;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%.4000s/BootCurrent-" GLOBAL_GUID, cfg->efivars);
+	if (fd_read_file(path, 64, &text, &len, &ignored))
+		return -1;
+	ret = boot_efi_u16s((const uint8_t *)text, len, &cur, 1, &k);
+	free(text);
+	if (ret || k != 1)
+		return -1;
+	snprintf(path, sizeof(path), "%.4000s/Boot%04X-" GLOBAL_GUID, cfg->efivars, cur);
+	if (fd_read_file(path, LOADOPT_MAX, &text, &len, &ignored))
+		return -1;
+	ret = boot_efi_loadopt_desc((const uint8_t *)text, len, desc, sizeof(desc));
+	free(text);
+	for (unsigned i = 0; !ret && i < n; i++)
+		if (!strcmp(desc, names[i])) {
+			snprintf(out, FW_BOOTNAME_LEN + 1, "%s", names[i]);
+			return 0;
+		}
+	return -1;
 }
 
 /* ---- efivarfs ---------------------------------------------------------------- */

@@ -50,6 +50,7 @@
 #include "faultpoint.h"
 #include "fdio.h"
 #include "log.h"
+#include "slot.h"
 
 #define PREFIX "fwtool-"
 
@@ -293,6 +294,32 @@ int boot_sdboot_efivar_str(const uint8_t *buf, size_t len, char *out, size_t siz
 		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 		out[o] = '\0';
 	}
+	return 0;
+}
+
+int boot_sdboot_selected(const struct config *cfg, char out[static FW_BOOTNAME_LEN + 1])
+{
+	const char *names[BOOT_MAX];
+	unsigned n = slot_bootnames(cfg, names, BOOT_MAX);
+	char path[FW_PATH_LEN], id[SDBOOT_NAME_LEN + 1], *text = NULL;
+	struct fw_err ignored = {0};
+	struct sdboot_entry e;
+	size_t len, l;
+	int ret;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path),
+		 "%.4000s/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", cfg->efivars);
+	if (fd_read_file(path, 4096, &text, &len, &ignored))
+		return -1;
+	ret = boot_sdboot_efivar_str((const uint8_t *)text, len, id, sizeof(id));
+	free(text);
+	/* the id as systemd-boot saved it, before its rename; a Type #2
+	 * entry's ends .efi */
+	l = strlen(id);
+	if (ret || (boot_sdboot_parse(id, l > 4 && !strcasecmp(id + l - 4, ".efi"), names, n, &e)))
+		return -1;
+	snprintf(out, FW_BOOTNAME_LEN + 1, "%s", names[e.slot]);
 	return 0;
 }
 

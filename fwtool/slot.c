@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "boot.h"
 #include "fdio.h"
+#include "kconfig.h"
 #include "slot.h"
 
 const char *slot_bootname(const struct config *cfg, const struct config_slot *s)
@@ -95,6 +97,16 @@ int slot_booted(const struct config *cfg, const char *cmdline_path,
 	free(cmdline);
 	if (ret)
 		return ret;
+		/* the command line says nothing: what the firmware saved of its
+	 * start, where a UEFI backend runs */
+#ifdef CONFIG_BOOT_SDBOOT
+	if (!out[0] && !strcmp(cfg->bootloader, "systemd-boot"))
+		(void)boot_sdboot_selected(cfg, out);
+#endif
+#ifdef CONFIG_BOOT_EFI
+	if (!out[0] && !strcmp(cfg->bootloader, "efi"))
+		(void)boot_efi_current(cfg, out);
+#endif
 	if (!out[0])
 		return fw_error(err, FW_ENOTFOUND,
 				"cannot tell the booted slot: no fwtool.slot=, rauc.slot= or "

@@ -20,7 +20,9 @@ unsigned slot_bootnames(const struct config *cfg, const char **names, unsigned m
 /**
  * slot_booted() - which bootname is running, from the kernel command line
  * in @cmdline_path: fwtool.slot=X, or rauc.slot=X (RAUC compatibility),
- * where X is a bootname or a slot name; else root=DEVICE matching a slot
+ * where X is a bootname or a slot name; else root=DEVICE matching a slot;
+ * else, on UEFI, the firmware's record: the entry systemd-boot started
+ * (LoaderEntrySelected), or BootCurrent's entry (efi)
  * @out: FW_BOOTNAME_LEN + 1 bytes
  * Return: 0, FW_ENOTFOUND (nothing says), FW_EIO.
  */

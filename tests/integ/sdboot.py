@@ -71,11 +71,16 @@ def choose(esp):
     return es[0] if es else None
 
 
-def boot(esp):
+def boot(esp, efivars=None):
     """boot once: count the try in the name, as systemd-boot does right
-    before it starts the image; return the entry's options line"""
+    before it starts the image, after it saved the entry's id (the name
+    before the rename) in LoaderEntrySelected; return the options line"""
     e = choose(esp)
     path = os.path.join(e["dir"], e["file"])
+    if efivars:
+        with open(os.path.join(efivars, "LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-"
+                               "440b29bb8c4f"), "wb") as f:
+            f.write(b"\x06\0\0\0" + (e["file"] + "\0").encode("utf-16-le"))
     if e["left"] is not None:
         base, ext = e["file"][:e["file"].rindex("+")], os.path.splitext(e["file"])[1]
         new = f"{base}+{max(e['left'] - 1, 0)}-{e['done'] + 1}{ext}"
@@ -112,4 +117,4 @@ class SdBootBoard(SimBoard):
     def boot(self, watchdog_reset=False):
         with open(self.p("state", "watchdog.bootstatus"), "w") as f:
             f.write("32\n" if watchdog_reset else "0\n")  # WDIOF_CARDRESET
-        self.set_cmdline(boot(self.p("esp")))
+        self.set_cmdline(boot(self.p("esp"), self.p("efivars")))

@@ -35,6 +35,16 @@ def test_update_confirmed(board, tmp_path):
     assert board.booted() == "B"
 
 
+def test_the_booted_slot_from_boot_current(board, tmp_path):
+    """a command line that names no slot: BootCurrent's entry says"""
+    board.fw("install", board.bundle(tmp_path), expect=0)
+    board.boot()
+    board.set_cmdline("console=ttyS0")
+    assert board.status()["booted"] == "B"
+    board.fw("confirm", expect=0)
+    assert board.order() == [2, 1, 0]
+
+
 def test_failed_check_rolls_back(board, tmp_path):
     board.fw("install", board.bundle(tmp_path, health="broken"), expect=0)
     board.boot()

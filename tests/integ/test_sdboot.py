@@ -39,6 +39,18 @@ def test_update_confirmed(board, tmp_path):
     assert board.booted() == "B" and board.entries()[1] == "fwtool-1-b.conf"
 
 
+def test_the_booted_slot_from_loader_entry_selected(board, tmp_path):
+    """a command line that names no slot: the entry systemd-boot started,
+    as it saved it in LoaderEntrySelected (before its rename), says"""
+    board.fw("install", board.bundle(tmp_path), expect=0)
+    board.boot()
+    board.set_cmdline("console=ttyS0 root=/dev/nothing")
+    st = board.status()
+    assert st["booted"] == "B", st
+    board.fw("confirm", expect=0)
+    assert txn(board)["state"] == "confirmed"
+
+
 def test_failed_check_rolls_back(board, tmp_path):
     b = board.bundle(tmp_path, health="broken")
     board.fw("install", b, expect=0)
