@@ -4,7 +4,8 @@
  * payload read as BootOrder and as a Boot#### load option; 1: BootOrder
  * (the rest, as u16s), BootNext (data[1]), the trial (data[2] % 3: none,
  * A, B) decoded into the model, which must be well formed and give the
- * trial, where there is one, the first place.
+ * trial the first place where BootNext names it or BootOrder lacks it;
+ * a trial slot in BootOrder with no BootNext for it is over.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      data[2] % 3 ? names[data[2] % 3 - 1] : NULL);
 	if (!boot_env_well_formed(&env))
 		abort();
-	if (data[2] % 3 && strcmp(env.order[0], names[data[2] % 3 - 1]))
-		abort();
+	if (data[2] % 3) {
+		unsigned t = data[2] % 3 - 1;
+		int armed = data[1] < 128 && data[1] % 4 == num[t], listed = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			listed |= v[i] == num[t];
+		/* armed, or out of BootOrder: first; listed and not armed: over */
+		if ((armed || !listed) && strcmp(env.order[0], names[t]))
+			abort();
+		if (!armed && listed && env.slots[t].trial)
+			abort();
+	}
 	return 0;
 }
