@@ -93,28 +93,42 @@ int boot_efi_loadopt_desc(const uint8_t *buf, size_t len, char *out, size_t size
 	return 0;
 }
 
+static void var_path(const struct config *cfg, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%.4000s/%s-" GLOBAL_GUID, cfg->efivars, name);
+}
+
+static int var_read(const struct config *cfg, const char *name, uint8_t **buf, size_t *len,
+		    struct fw_err *err)
+{
+	char path[FW_PATH_LEN];
+
+	var_path(cfg, name, path, sizeof(path));
+	return fd_read_file(path, LOADOPT_MAX, (char **)buf, len, err);
+}
+
 int boot_efi_current(const struct config *cfg, char out[static FW_BOOTNAME_LEN + 1])
 {
 	const char *names[BOOT_MAX];
 	unsigned n = slot_bootnames(cfg, names, BOOT_MAX), k;
-	char path[FW_PATH_LEN], desc[64], *text = NULL;
+	char name[16], desc[64];
 	struct fw_err ignored = {0};
+	uint8_t *text = NULL;
 	uint16_t cur;
 	size_t len;
 	int ret;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "%.4000s/BootCurrent-" GLOBAL_GUID, cfg->efivars);
-	if (fd_read_file(path, 64, &text, &len, &ignored))
+	if (var_read(cfg, "BootCurrent", &text, &len, &ignored))
 		return -1;
-	ret = boot_efi_u16s((const uint8_t *)text, len, &cur, 1, &k);
+	ret = boot_efi_u16s(text, len, &cur, 1, &k);
 	free(text);
 	if (ret || k != 1)
 		return -1;
-	snprintf(path, sizeof(path), "%.4000s/Boot%04X-" GLOBAL_GUID, cfg->efivars, cur);
-	if (fd_read_file(path, LOADOPT_MAX, &text, &len, &ignored))
+	snprintf(name, sizeof(name), "Boot%04X", cur);
+	if (var_read(cfg, name, &text, &len, &ignored))
 		return -1;
-	ret = boot_efi_loadopt_desc((const uint8_t *)text, len, desc, sizeof(desc));
+	ret = boot_efi_loadopt_desc(text, len, desc, sizeof(desc));
 	free(text);
 	for (unsigned i = 0; !ret && i < n; i++)
 		if (!strcmp(desc, names[i])) {
@@ -135,20 +149,6 @@ struct efi {
 	uint16_t next;
 	int efivarfs;
 };
-
-static void var_path(const struct boot *b, const char *name, char *out, size_t size)
-{
-	snprintf(out, size, "%.4000s/%s-" GLOBAL_GUID, b->cfg->efivars, name);
-}
-
-static int var_read(const struct boot *b, const char *name, uint8_t **buf, size_t *len,
-		    struct fw_err *err)
-{
-	char path[FW_PATH_LEN];
-
-	var_path(b, name, path, sizeof(path));
-	return fd_read_file(path, LOADOPT_MAX, (char **)buf, len, err);
-}
 
 /* efivarfs creates most variables immutable: clear that first */
 static void mutable(int fd)
@@ -173,7 +173,7 @@ static int var_write(struct boot *b, const char *name, const void *val, size_t l
 	ssize_t n;
 	int fd;
 
-	var_path(b, name, path, sizeof(path));
+	var_path(b->cfg, name, path, sizeof(path));
 	buf[0] = EFI_ATTRS;
 	buf[1] = buf[2] = buf[3] = 0;
 	memcpy(buf + 4, val, len);
@@ -203,7 +203,7 @@ static int var_delete(struct boot *b, const char *name, struct fw_err *err)
 	char path[FW_PATH_LEN];
 	int fd;
 
-	var_path(b, name, path, sizeof(path));
+	var_path(b->cfg, name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		mutable(fd);
@@ -220,7 +220,7 @@ static int read_u16s(struct boot *b, const char *name, uint16_t *out, unsigned m
 {
 	uint8_t *buf = NULL;
 	size_t len;
-	int ret = var_read(b, name, &buf, &len, err);
+	int ret = var_read(b->cfg, name, &buf, &len, err);
 
 	*n = 0;
 	*set = 0;
@@ -280,7 +280,7 @@ static int find_entries(struct boot *b, struct fw_err *err)
 		if (end != de->d_name + 8)
 			continue;
 		snprintf(name, sizeof(name), "%.8s", de->d_name);
-		if (var_read(b, name, &buf, &len, err)) {
+		if (var_read(b->cfg, name, &buf, &len, err)) {
 			fw_err_clear(err);
 			continue;
 		}
@@ -422,7 +422,7 @@ static int recreate(struct boot *b, unsigned i, struct fw_err *err)
 		char p[FW_PATH_LEN];
 
 		snprintf(name, sizeof(name), "Boot%04X", num);
-		var_path(b, name, p, sizeof(p));
+		var_path(b->cfg, name, p, sizeof(p));
 		if (access(p, F_OK))
 			break;
 	}

@@ -53,6 +53,7 @@
 #include "slot.h"
 
 #define PREFIX "fwtool-"
+#define LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f" /* systemd-boot's */
 
 static const char *const dirs[SDBOOT_DIRS] = {"loader/entries", "EFI/Linux"};
 static const char *const suffixes[SDBOOT_DIRS] = {".conf", ".efi"};
@@ -118,14 +119,21 @@ int boot_sdboot_parse(const char *file, unsigned dir, const char *const *names, 
 	return e->slot < 0 ? -1 : 0;
 }
 
+/* @src in lower case into @dst of @size bytes: systemd-boot's ids */
+static void lower(char *dst, const char *src, size_t size)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
 void boot_sdboot_format(const struct sdboot_entry *e, const char *bootname, char *out, size_t size)
 {
 	char name[FW_BOOTNAME_LEN + 1];
-	size_t i;
 
-	for (i = 0; bootname[i] && i < FW_BOOTNAME_LEN; i++)
-		name[i] = (char)tolower((unsigned char)bootname[i]);
-	name[i] = '\0';
+	lower(name, bootname, sizeof(name));
 	if (!e->counted)
 		snprintf(out, size, PREFIX "%u-%s%s", e->rank, name, suffixes[e->dir]);
 	else if (e->done)
@@ -141,16 +149,11 @@ static int entry_cmp(const struct sdboot_entry *a, const struct sdboot_entry *b)
 {
 	int za = a->counted && !a->left, zb = b->counted && !b->left, r;
 	char ia[SDBOOT_NAME_LEN + 1], ib[SDBOOT_NAME_LEN + 1];
-	size_t i;
 
 	if (za != zb)
 		return za - zb;
-	for (i = 0; a->file[i]; i++)
-		ia[i] = (char)tolower((unsigned char)a->file[i]);
-	ia[i] = '\0';
-	for (i = 0; b->file[i]; i++)
-		ib[i] = (char)tolower((unsigned char)b->file[i]);
-	ib[i] = '\0';
+	lower(ia, a->file, sizeof(ia));
+	lower(ib, b->file, sizeof(ib));
 	r = strverscmp(ib, ia);
 	if (r)
 		return r;
@@ -308,8 +311,7 @@ int boot_sdboot_selected(const struct config *cfg, char out[static FW_BOOTNAME_L
 	int ret;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path),
-		 "%.4000s/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", cfg->efivars);
+	snprintf(path, sizeof(path), "%.4000s/LoaderEntrySelected-" LOADER_GUID, cfg->efivars);
 	if (fd_read_file(path, 4096, &text, &len, &ignored))
 		return -1;
 	ret = boot_sdboot_efivar_str((const uint8_t *)text, len, id, sizeof(id));
@@ -465,8 +467,7 @@ static int no_default(struct boot *b, struct fw_err *err)
 	}
 	free(text);
 	for (unsigned i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%.4000s/%s-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
-			 b->cfg->efivars, vars[i]);
+		snprintf(path, sizeof(path), "%.4000s/%s-" LOADER_GUID, b->cfg->efivars, vars[i]);
 		ret = fd_read_file(path, 4096, &text, &len, err);
 		if (ret == FW_ENOTFOUND) {
 			fw_err_clear(err);

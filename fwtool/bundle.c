@@ -197,8 +197,8 @@ static uint64_t chunk_end(const struct manifest_image *img, uint32_t k)
 
 /*
  * The next piece of an image's data that has a plan. A seekable image's
- * frame that a slot holds is not fetched: libarchive is given zeros in its
- * place, and the pipeline, told by bundle_local_read(), drops them and
+ * frame that a slot holds is not fetched: libarchive is given placeholder
+ * bytes in its place, and the pipeline, told by bundle_local_read(), drops them and
  * reads the chunk it decodes to from the slot instead.
  */
 static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
@@ -224,7 +224,8 @@ static int adaptive_piece(struct bundle_reader *r, struct adapt *ad, size_t *np)
 		return net_piece(r, want, r->tp.data_at + cend, np);
 	}
 	if (img->frame_at) {
-		memset(r->block, 0, want);
+		/* placeholders: the pipeline drops them unread, so whatever
+		 * the block holds will do (no pass over it) */
 		*np = want;
 		return 0;
 	}

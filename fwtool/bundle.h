@@ -74,7 +74,7 @@ int bundle_adapt(struct bundle_reader *r, const struct manifest *m, unsigned idx
  * bundle_local_read() - for a seekable image with a plan: if a slot holds
  * installed chunk @k, read @len bytes at installed offset @off (within
  * chunk @k) from it, and set *@local. The frame of chunk @k was not
- * fetched: bundle_read() gives zeros for it, to be dropped. Unchecked
+ * fetched: bundle_read() gives placeholder bytes for it, to be dropped. Unchecked
  * bytes: the caller checks the chunk against content_chunks.
  * Return: 0 (*@local 0: fetch and decode frame @k), FW_EIO.
  */
