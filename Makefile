@@ -60,7 +60,7 @@ INSTALL		?= install
 -include $(O)/auto.mk
 
 # ---- sources ---------------------------------------------------------------
-obj-y := err.o log.o hex.o hash.o semver.o name.o comp.o manifest.o bundle.o \
+obj-y := err.o log.o hex.o hash.o sha256_x86.o semver.o name.o comp.o manifest.o bundle.o \
 	 keyring.o sig.o decomp.o dtb.o board.o config.o bufq.o iobuf.o fit.o \
 	 pipeline.o verify.o output.o progress.o atomicfile.o faultpoint.o fdio.o \
 	 slot.o slotio.o slotio_file.o recover.o boot.o grubenv.o state.o lock.o \

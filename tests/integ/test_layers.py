@@ -14,7 +14,7 @@ def layers():
     text = open(os.path.join(ROOT, "docs", "architecture.md")).read()
     out = {}
     for m in re.finditer(r"^\| (\d) \S+ \| (.*?) \|", text, re.M):
-        for name in re.findall(r"`([a-z_*]+)`", m.group(2)):
+        for name in re.findall(r"`([a-z0-9_*]+)`", m.group(2)):
             out[name] = int(m.group(1))
     assert out, "no layer table in docs/architecture.md"
     return out
