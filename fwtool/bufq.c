@@ -47,14 +47,9 @@ void bufq_free(struct bufq *q)
 	}
 }
 
-int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b)
+/* Wait, locked, until ring buffer @i is @stage's; 1 when it is. */
+static int wait_for(struct bufq *q, unsigned stage, unsigned i, struct bufq_buf *b)
 {
-	unsigned i;
-	int got = 0;
-
-	pthread_mutex_lock(&q->mu);
-	i = q->pos[stage];
-	q->pos[stage] = (i + 1) % q->nbufs;
 	/*
 	 * A buffer another thread of this stage still holds is the previous
 	 * lap's, not ours: a stage of several threads can claim a full ring
@@ -65,14 +60,40 @@ int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b)
 	while ((q->stage[i] != stage || q->held[i]) && !q->aborted &&
 	       !(stage && q->closed[stage - 1] == q->threads[stage - 1]))
 		pthread_cond_wait(&q->cv[stage], &q->mu);
-	if (!q->aborted && q->stage[i] == stage && !q->held[i]) {
-		q->held[i] = 1;
-		b->data = q->data[i];
-		b->len = stage ? q->len[i] : q->size;
-		b->seq = stage ? q->seq[i] : q->next_seq++;
-		b->idx = i;
-		got = 1;
-	}
+	if (q->aborted || q->stage[i] != stage || q->held[i])
+		return 0;
+	q->held[i] = 1;
+	b->data = q->data[i];
+	b->len = stage ? q->len[i] : q->size;
+	b->seq = stage ? q->seq[i] : q->next_seq++;
+	b->idx = i;
+	return 1;
+}
+
+int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b)
+{
+	unsigned i;
+	int got;
+
+	pthread_mutex_lock(&q->mu);
+	i = q->pos[stage];
+	q->pos[stage] = (i + 1) % q->nbufs;
+	got = wait_for(q, stage, i, b);
+	pthread_mutex_unlock(&q->mu);
+	return got;
+}
+
+int bufq_get2(struct bufq *q, unsigned stage, struct bufq_buf b[2])
+{
+	unsigned i;
+	int got;
+
+	pthread_mutex_lock(&q->mu);
+	i = q->pos[stage];
+	q->pos[stage] = (i + 2) % q->nbufs;
+	got = wait_for(q, stage, i, &b[0]);
+	if (got)
+		got += wait_for(q, stage, (i + 1) % q->nbufs, &b[1]);
 	pthread_mutex_unlock(&q->mu);
 	return got;
 }

@@ -63,6 +63,14 @@ void bufq_free(struct bufq *q);
  * (stage 0 never sees an end)
  */
 int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b) FW_MUST;
+/**
+ * bufq_get2() - claim the next two buffers for @stage, a stage of one
+ * thread, and wait for both (two stream neighbours); Return: how many it
+ * got, 0..2 (fewer at the end of the stream; 0 once aborted). Not for a
+ * stage of several threads: one of them could hold a buffer while waiting
+ * for one a lap ahead, which the ring cannot bring round.
+ */
+int bufq_get2(struct bufq *q, unsigned stage, struct bufq_buf b[2]) FW_MUST;
 /** bufq_put() - hand @b on to the next stage, with b->len bytes */
 void bufq_put(struct bufq *q, unsigned stage, const struct bufq_buf *b);
 /** bufq_close() - this thread of @stage hands over no more buffers */

@@ -23,6 +23,7 @@ struct worker {
 	unsigned seed;
 	uint64_t seen, next; /* buffers taken; the next seq expected */
 	int in_order, fail_at; /* a stage that must see seqs in order; abort */
+	int pairs; /* takes two at a time (bufq_get2) */
 	int bad;
 };
 
@@ -36,34 +37,51 @@ static void jitter(unsigned *seed)
 		nanosleep(&(struct timespec){0, 20000}, NULL);
 }
 
+/* One buffer taken: check it; 0 when this worker aborted the stream. */
+static int take(struct worker *w, struct bufq_buf *b)
+{
+	uint64_t mark;
+
+	jitter(&w->seed);
+	memcpy(&mark, b->data, sizeof(mark));
+	if (mark != b->seq || b->len != 8 + b->seq % 100)
+		w->bad = 1;
+	if (w->in_order && b->seq != w->next++)
+		w->bad = 1;
+	w->seen++;
+	if (w->fail_at >= 0 && b->seq == (uint64_t)w->fail_at) {
+		bufq_abort(w->q);
+		return 0;
+	}
+	return 1;
+}
+
 static void *run(void *arg)
 {
 	struct worker *w = arg;
-	struct bufq_buf b;
+	struct bufq_buf b[2];
+	int n;
 
-	while (bufq_get(w->q, w->stage, &b)) {
-		uint64_t mark;
+	while ((n = w->pairs ? bufq_get2(w->q, w->stage, b) : bufq_get(w->q, w->stage, b))) {
+		int k;
 
-		jitter(&w->seed);
-		memcpy(&mark, b.data, sizeof(mark));
-		if (mark != b.seq || b.len != 8 + b.seq % 100)
-			w->bad = 1;
-		if (w->in_order && b.seq != w->next++)
-			w->bad = 1;
-
-		w->seen++;
-		if (w->fail_at >= 0 && b.seq == (uint64_t)w->fail_at) {
-			bufq_abort(w->q);
+		for (k = 0; k < n && take(w, &b[k]); k++)
+			;
+		if (k < n)
 			break;
-		}
-		bufq_put(w->q, w->stage, &b);
+		for (k = 0; k < n; k++)
+			bufq_put(w->q, w->stage, &b[k]);
 	}
 	bufq_close(w->q, w->stage);
 	return NULL;
 }
 
-/* Stream STREAM buffers through @nstages with @threads; abort at @fail_at. */
-static void stream(const unsigned *threads, unsigned nstages, int fail_at, unsigned seed)
+/*
+ * Stream @len buffers through @nstages with @threads; abort at @fail_at;
+ * stage 1, if @pairs, takes them two at a time.
+ */
+static void stream_pairs(const unsigned *threads, unsigned nstages, int fail_at, unsigned seed,
+			 uint64_t len, int pairs)
 {
 	struct bufq q;
 	struct fw_err err = {0};
@@ -79,12 +97,13 @@ static void stream(const unsigned *threads, unsigned nstages, int fail_at, unsig
 						.stage = s,
 						.seed = seed + nw,
 						.in_order = threads[s] == 1,
-						.fail_at = -1};
+						.fail_at = -1,
+						.pairs = pairs && s == 1};
 			if (s == 1) /* whichever thread takes it */
 				w[nw].fail_at = fail_at;
 			assert_int_equal(pthread_create(&th[nw], NULL, run, &w[nw]), 0);
 		}
-	for (uint64_t i = 0; i < STREAM; i++) {
+	for (uint64_t i = 0; i < len; i++) {
 		struct bufq_buf b;
 
 		if (!bufq_get(&q, 0, &b))
@@ -104,11 +123,16 @@ static void stream(const unsigned *threads, unsigned nstages, int fail_at, unsig
 	}
 	for (unsigned s = 1; s < nstages; s++) {
 		if (fail_at < 0)
-			assert_int_equal(per_stage[s], STREAM);
+			assert_int_equal(per_stage[s], len);
 		else
 			assert_true(per_stage[s] <= (uint64_t)fail_at + 1 + q.nbufs);
 	}
 	bufq_free(&q);
+}
+
+static void stream(const unsigned *threads, unsigned nstages, int fail_at, unsigned seed)
+{
+	stream_pairs(threads, nstages, fail_at, seed, STREAM, 0);
 }
 
 static void test_bufq_every_buffer_once_in_order(void **state)
@@ -137,11 +161,25 @@ static void test_bufq_abort_stops_every_stage(void **state)
 		stream(shape, 4, (int)(round * 7 % 50), round);
 }
 
+/* the chunk checker's way: rings of 4 and 5 (pairs then span laps) */
+static void test_bufq_pairs_in_a_one_thread_stage(void **state)
+{
+	static const unsigned shapes[][BUFQ_MAX_STAGES] = {{1, 1}, {1, 1, 1}, {1, 1, 1, 1}};
+
+	(void)state;
+	for (unsigned round = 0; round < 20; round++)
+		for (unsigned i = 0; i < sizeof(shapes) / sizeof(*shapes); i++) {
+			stream_pairs(shapes[i], i + 2, -1, round * 17 + i, STREAM + round % 2, 1);
+			stream_pairs(shapes[i], i + 2, (int)(round * 13 % 60), round, STREAM, 1);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bufq_every_buffer_once_in_order, NULL, NULL),
 		cmocka_unit_test_setup_teardown(test_bufq_abort_stops_every_stage, NULL, NULL),
+		cmocka_unit_test_setup_teardown(test_bufq_pairs_in_a_one_thread_stage, NULL, NULL),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
