@@ -5,8 +5,8 @@
 #include "bufq.h"
 #include "iobuf.h"
 
-int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t bufsize,
-	      struct fw_err *err)
+int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigned extra,
+	      size_t bufsize, struct fw_err *err)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
@@ -19,7 +19,7 @@ int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, size_t 
 	 * larger buffers get fewer, but never fewer than four */
 	for (unsigned i = 0; i < nstages; i++)
 		q->nbufs += threads[i];
-	q->nbufs++;
+	q->nbufs += 1 + extra;
 	if (q->nbufs > FW_IO_RING / bufsize)
 		q->nbufs = FW_IO_RING / bufsize;
 	q->nbufs = q->nbufs < 4 ? 4 : q->nbufs > FW_IO_BUFS ? FW_IO_BUFS : q->nbufs;

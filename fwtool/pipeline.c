@@ -388,7 +388,8 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		threads[nstages++] = 1;
 	}
 	rd.q = &p->q;
-	ret = bufq_init(&p->q, nstages, threads,
+	/* the chunk checker holds two */
+	ret = bufq_init(&p->q, nstages, threads, img->compression == COMP_NONE,
 			img->compression == COMP_NONE ? img->chunk_size : FW_IO_BUF, err);
 	if (ret)
 		goto out_free;
