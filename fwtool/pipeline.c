@@ -12,10 +12,12 @@
  * The threads behind the reader, in stream order: the chunk checker (for
  * an uncompressed image; it hashes two chunks side by side, which beats
  * two threads of one chain each on two cores shared with the reader, the
- * writer and the loop device), the writer, and the checker of what the
- * writer wrote.
+ * writer and the loop device), the writer, the hasher of a compressed
+ * image's output whole (beside the writer, whose thread waits for the
+ * device; verify hashes on the writer's thread, which writes nothing), and
+ * the checker of what the writer wrote.
  */
-enum role { AUTH, WRITE, CHECK };
+enum role { AUTH, WRITE, CONTENT, CHECK };
 
 struct stage {
 	struct bufq *q;
@@ -23,7 +25,7 @@ struct stage {
 	enum role role;
 	const struct manifest_image *img;
 	const struct pipeline_sink *sink;
-	struct hash content; /* the writer's, for compressed images */
+	struct hash content; /* the image whole (WRITE, or CONTENT behind it) */
 	int hash_content;
 	struct hash chunk; /* verify, seekable: each installed chunk too */
 	int hash_chunks;
@@ -89,13 +91,15 @@ static int check_content_chunks(struct stage *st, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* One buffer for the writer or the checker (auth_pair() is the rest). */
+/* One buffer for a stage behind the checker (auth_pair() is that one). */
 static int stage_step(struct stage *st, const struct bufq_buf *b)
 {
 	if (st->role == CHECK)
 		return st->sink->check(st->sink->ctx, b->data, b->len, &st->err);
 	if (st->hash_content)
 		hash_update(&st->content, b->data, b->len);
+	if (st->role == CONTENT)
+		return 0;
 	if (st->hash_chunks && check_content_chunks(st, b->data, b->len))
 		return st->err.code;
 	st->bytes += b->len;
@@ -339,7 +343,8 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
  * sha256, unless the caller reads the slot back and compares that
  * instead; verify (hash_all) hashes every image whole.
  */
-static int check_result(const struct reader *rd, struct stage *w, struct fw_err *err)
+static int check_result(const struct reader *rd, const struct stage *w, struct stage *h,
+			struct fw_err *err)
 {
 	const struct manifest_image *img = rd->img;
 	uint8_t digest[HASH_LEN];
@@ -349,9 +354,9 @@ static int check_result(const struct reader *rd, struct stage *w, struct fw_err 
 				"image %s: %llu bytes installed, the manifest says %llu", img->file,
 				(unsigned long long)w->bytes,
 				(unsigned long long)img->installed_size);
-	if (!w->hash_content)
+	if (!h)
 		return 0;
-	hash_final(&w->content, digest);
+	hash_final(&h->content, digest);
 	if (memcmp(digest, img->sha256, HASH_LEN))
 		return fw_error(err, FW_EVERIFY,
 				"image %s: installed content does not match the manifest's sha256",
@@ -372,7 +377,9 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 	} *p = calloc(1, sizeof(*p));
 	enum role roles[MAX_THREADS];
 	unsigned threads[BUFQ_MAX_STAGES] = {1}, nstages = 1, nth = 0, started = 0;
-	struct stage *writer = NULL;
+	struct stage *writer = NULL, *hasher = NULL;
+	int hash_content = sink->hash_all ||
+			   (img->compression != COMP_NONE && !sink->checks_content);
 	int ret;
 
 	if (!p)
@@ -383,14 +390,21 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 	}
 	roles[nth++] = WRITE;
 	threads[nstages++] = 1;
+	if (hash_content && sink->write) {
+		/* not on the writer's thread, which waits for the device */
+		roles[nth++] = CONTENT;
+		threads[nstages++] = 1;
+	}
 	if (sink->check) {
 		roles[nth++] = CHECK;
 		threads[nstages++] = 1;
 	}
 	rd.q = &p->q;
-	/* the chunk checker holds two */
+	/* the chunk checker holds two; a decompressor's output goes in half
+	 * buffers (five of them: 2.5 MiB, peak RSS at 1 GiB zstd 15.3 MiB
+	 * against 17.9 with whole ones, for 5 % of the time) */
 	ret = bufq_init(&p->q, nstages, threads, img->compression == COMP_NONE,
-			img->compression == COMP_NONE ? img->chunk_size : FW_IO_BUF, err);
+			img->compression == COMP_NONE ? img->chunk_size : FW_IO_BUF / 2, err);
 	if (ret)
 		goto out_free;
 	if (img->compression != COMP_NONE) {
@@ -409,11 +423,13 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 			.q = &p->q, .n = n, .role = roles[t], .img = img, .sink = sink};
 		if (st->role == WRITE) {
 			writer = st;
-			st->hash_content = sink->hash_all ||
-					   (img->compression != COMP_NONE && !sink->checks_content);
 			st->hash_chunks = sink->hash_all && img->content_chunks;
-			hash_init(&st->content);
 			hash_init(&st->chunk);
+		}
+		if (hash_content && (st->role == CONTENT || (st->role == WRITE && !sink->write))) {
+			hasher = st;
+			st->hash_content = 1;
+			hash_init(&st->content);
 		}
 		if (pthread_create(&p->th[t], NULL, stage_main, st)) {
 			ret = fw_error(err, FW_EIO, "cannot start a pipeline thread");
@@ -438,7 +454,7 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		}
 	}
 	if (!ret)
-		ret = check_result(&rd, writer, err);
+		ret = check_result(&rd, writer, hasher, err);
 out_q:
 	decomp_free(&rd.dc);
 	free(rd.in);
