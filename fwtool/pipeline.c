@@ -380,6 +380,7 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 	struct stage *writer = NULL, *hasher = NULL;
 	int hash_content = sink->hash_all ||
 			   (img->compression != COMP_NONE && !sink->checks_content);
+	int content_stage;
 	int ret;
 
 	if (!p)
@@ -390,8 +391,10 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 	}
 	roles[nth++] = WRITE;
 	threads[nstages++] = 1;
-	if (hash_content && sink->write) {
-		/* not on the writer's thread, which waits for the device */
+	/* not on the writer's thread, which waits for the device */
+	content_stage = hash_content && sink->write &&
+			nstages + 1 + !!sink->check <= BUFQ_MAX_STAGES;
+	if (content_stage) {
 		roles[nth++] = CONTENT;
 		threads[nstages++] = 1;
 	}
@@ -426,7 +429,7 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 			st->hash_chunks = sink->hash_all && img->content_chunks;
 			hash_init(&st->chunk);
 		}
-		if (hash_content && (st->role == CONTENT || (st->role == WRITE && !sink->write))) {
+		if (hash_content && st->role == (content_stage ? CONTENT : WRITE)) {
 			hasher = st;
 			st->hash_content = 1;
 			hash_init(&st->content);
