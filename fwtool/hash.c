@@ -16,18 +16,18 @@ _Static_assert(sizeof(struct sha256_ctx) <= sizeof(struct hash),
 enum { ACCEL_UNKNOWN, ACCEL_OFF, ACCEL_ON };
 static int accel;
 
+#ifdef SHA256_X86
 static int use_accel(void)
 {
 	int a = __atomic_load_n(&accel, __ATOMIC_RELAXED);
 
-#ifdef SHA256_X86
 	if (a == ACCEL_UNKNOWN) {
 		a = sha256_x86_usable() ? ACCEL_ON : ACCEL_OFF;
 		__atomic_store_n(&accel, a, __ATOMIC_RELAXED);
 	}
-#endif
 	return a == ACCEL_ON;
 }
+#endif
 
 void hash_set_accel(int on)
 {
@@ -49,8 +49,8 @@ void hash_update(struct hash *h, const void *buf, size_t len)
 	struct sha256_ctx *c = ctx(h);
 	const uint8_t *p = buf;
 
-	if (use_accel()) {
 #ifdef SHA256_X86
+	if (use_accel()) {
 		size_t n = c->index ? SHA256_BLOCK_SIZE - c->index : 0;
 
 		if (n) { /* nettle completes its partial block */
@@ -64,8 +64,8 @@ void hash_update(struct hash *h, const void *buf, size_t len)
 		c->count += n;
 		p += n * SHA256_BLOCK_SIZE;
 		len -= n * SHA256_BLOCK_SIZE;
-#endif
 	}
+#endif
 	sha256_update(c, len, p);
 }
 

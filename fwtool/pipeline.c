@@ -91,8 +91,8 @@ static int check_content_chunks(struct stage *st, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* One buffer for a stage behind the checker (auth_pair() is that one). */
-static int stage_step(struct stage *st, const struct bufq_buf *b)
+/* What a stage behind the checker does with one buffer, then hands it on. */
+static int stage_work(struct stage *st, const struct bufq_buf *b)
 {
 	if (st->role == CHECK)
 		return st->sink->check(st->sink->ctx, b->data, b->len, &st->err);
@@ -104,6 +104,15 @@ static int stage_step(struct stage *st, const struct bufq_buf *b)
 		return st->err.code;
 	st->bytes += b->len;
 	return st->sink->write ? st->sink->write(st->sink->ctx, b->data, b->len, &st->err) : 0;
+}
+
+static int stage_step(struct stage *st, const struct bufq_buf *b)
+{
+	int ret = stage_work(st, b);
+
+	if (!ret)
+		bufq_put(st->q, st->n, b);
+	return ret;
 }
 
 /*
@@ -142,13 +151,7 @@ static void *stage_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while ((n = st->role == AUTH ? bufq_get2(st->q, st->n, b) : bufq_get(st->q, st->n, b))) {
-		if (st->role == AUTH) {
-			st->ret = auth_pair(st, b, n);
-		} else {
-			st->ret = stage_step(st, b);
-			if (!st->ret)
-				bufq_put(st->q, st->n, b);
-		}
+		st->ret = st->role == AUTH ? auth_pair(st, b, n) : stage_step(st, b);
 		if (st->ret) {
 			bufq_abort(st->q);
 			break;
