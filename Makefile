@@ -101,7 +101,7 @@ pc = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(2))
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive nettle json-c inih zlib \
 		liblzma libzstd 2>/dev/null)
 LIBS := $(call pc,libarchive,-larchive) -lmbedtls -lmbedx509 -lmbedcrypto \
-	$(call pc,nettle,-lnettle) -lfdt $(call pc,json-c,-ljson-c) \
+	$(call pc,hogweed,-lhogweed) $(call pc,nettle,-lnettle) -lgmp -lfdt $(call pc,json-c,-ljson-c) \
 	$(call pc,inih,-linih) $(call pc,zlib,-lz) $(call pc,liblzma,-llzma) \
 	$(call pc,libzstd,-lzstd) -lpthread
 ifeq ($(CONFIG_BOOT_UBOOT),y)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gmp.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/asn1write.h>
 #include <mbedtls/bignum.h>
@@ -14,6 +15,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecdsa.h>
 
 #include "hash.h"
 #include "fwlimits.h"
@@ -26,37 +29,84 @@
  * than one encoding is malleable. Read r and s, write them back, and take
  * only a signature that is exactly what was written.
  */
-static int canonical_der(const uint8_t *sig, size_t siglen)
+static int canonical_der(const uint8_t *sig, size_t siglen, mbedtls_mpi *r, mbedtls_mpi *s)
 {
 	unsigned char *p = (unsigned char *)(uintptr_t)sig, *end = p + siglen;
 	unsigned char out[160], *q = out + sizeof(out);
-	mbedtls_mpi r, s;
 	size_t len = 0, n;
-	int ok = 0, w;
+	int w;
 
-	mbedtls_mpi_init(&r);
-	mbedtls_mpi_init(&s);
 	if (mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
-	    p + n != end || mbedtls_asn1_get_mpi(&p, end, &r) ||
-	    mbedtls_asn1_get_mpi(&p, end, &s) || p != end)
-		goto out;
-	if ((w = mbedtls_asn1_write_mpi(&q, out, &s)) < 0)
-		goto out;
+	    p + n != end || mbedtls_asn1_get_mpi(&p, end, r) || mbedtls_asn1_get_mpi(&p, end, s) ||
+	    p != end)
+		return 0;
+	if ((w = mbedtls_asn1_write_mpi(&q, out, s)) < 0)
+		return 0;
 	len += (size_t)w;
-	if ((w = mbedtls_asn1_write_mpi(&q, out, &r)) < 0)
-		goto out;
+	if ((w = mbedtls_asn1_write_mpi(&q, out, r)) < 0)
+		return 0;
 	len += (size_t)w;
 	if ((w = mbedtls_asn1_write_len(&q, out, len)) < 0)
-		goto out;
+		return 0;
 	len += (size_t)w;
 	if ((w = mbedtls_asn1_write_tag(&q, out,
 					MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
-		goto out;
+		return 0;
 	len += (size_t)w;
-	ok = len == siglen && !memcmp(q, sig, len);
-out:
-	mbedtls_mpi_free(&r);
-	mbedtls_mpi_free(&s);
+	return len == siglen && !memcmp(q, sig, len);
+}
+
+static int sig_fast = 1;
+
+void sig_set_fast(int on)
+{
+	sig_fast = on;
+}
+
+/* an mbedTLS number into GMP's; 0 when it has more than 66 bytes */
+static int mpz_from(mpz_t z, const mbedtls_mpi *x)
+{
+	uint8_t b[66];
+	size_t n = mbedtls_mpi_size(x);
+
+	if (n > sizeof(b) || mbedtls_mpi_write_binary(x, b, n))
+		return 0;
+	mpz_import(z, n, 1, 1, 0, 0, b);
+	return 1;
+}
+
+/*
+ * ECDSA on P-256 and P-384 through nettle. mbedTLS 2.28 takes 3.3 ms for
+ * one P-256 verification here, nettle 0.3 ms (its curve arithmetic is
+ * assembly, its base-point tables built in); a tiny install is ~20 ms.
+ * mbedTLS still parses the key (and checks its point is on the curve) and
+ * the signature; nettle checks 0 < r, s < n itself.
+ * Return: 1 valid, 0 invalid, -1 a curve nettle is not asked to do.
+ */
+static int ecdsa_nettle(const mbedtls_ecp_keypair *kp, const uint8_t *digest, const mbedtls_mpi *r,
+			const mbedtls_mpi *s)
+{
+	const struct ecc_curve *curve;
+	struct dsa_signature ds;
+	struct ecc_point q;
+	mpz_t x, y;
+	int ok = 0;
+
+	if (kp->grp.id == MBEDTLS_ECP_DP_SECP256R1)
+		curve = nettle_get_secp_256r1();
+	else if (kp->grp.id == MBEDTLS_ECP_DP_SECP384R1)
+		curve = nettle_get_secp_384r1();
+	else
+		return -1;
+	mpz_inits(x, y, NULL);
+	dsa_signature_init(&ds);
+	ecc_point_init(&q, curve);
+	if (mpz_from(x, &kp->Q.X) && mpz_from(y, &kp->Q.Y) && mpz_from(ds.r, r) &&
+	    mpz_from(ds.s, s) && ecc_point_set(&q, x, y))
+		ok = ecdsa_verify(&q, HASH_LEN, digest, &ds);
+	ecc_point_clear(&q);
+	dsa_signature_clear(&ds);
+	mpz_clears(x, y, NULL);
 	return ok;
 }
 
@@ -65,21 +115,32 @@ int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_
 {
 	uint8_t digest[HASH_LEN];
 	mbedtls_pk_context pk;
-	int ret;
+	mbedtls_mpi r, rs;
+	int ret, fast = -1;
 
 	hash_buf(msg, len, digest);
 	mbedtls_pk_init(&pk);
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&rs);
 	ret = mbedtls_pk_parse_public_key(&pk, s->pubkey, s->pubkey_len);
 	if (ret) {
 		ret = fw_error(err, FW_EVERIFY, "signature: bad signer key");
 		goto out;
 	}
-	if (mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA) && !canonical_der(sig, siglen)) {
-		ret = fw_error(err, FW_EVERIFY,
-			       "signature: the ECDSA signature is not in its canonical DER form");
-		goto out;
+	if (mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA)) {
+		if (!canonical_der(sig, siglen, &r, &rs)) {
+			ret = fw_error(err, FW_EVERIFY,
+				       "signature: the ECDSA signature is not in "
+				       "its canonical DER form");
+			goto out;
+		}
+		if (sig_fast)
+			fast = ecdsa_nettle(mbedtls_pk_ec(pk), digest, &r, &rs);
 	}
-	ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig, siglen);
+	if (fast >= 0)
+		ret = !fast;
+	else
+		ret = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, HASH_LEN, sig, siglen);
 	if (ret && mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA) {
 		mbedtls_pk_rsassa_pss_options pss = {
 			.mgf1_hash_id = MBEDTLS_MD_SHA256,
@@ -95,6 +156,8 @@ int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_
 			"signature: manifest signature does not verify with the signer's key (%s)",
 			s->subject);
 out:
+	mbedtls_mpi_free(&rs);
+	mbedtls_mpi_free(&r);
 	mbedtls_pk_free(&pk);
 	return ret;
 }

@@ -21,6 +21,9 @@
 int sig_verify(const struct signer *s, const void *msg, size_t len, const uint8_t *sig,
 	       size_t siglen, struct fw_err *err) FW_MUST;
 
+/* sig_set_fast() - 0: every signature through mbedTLS (the tests compare) */
+void sig_set_fast(int on);
+
 /**
  * sig_sign() - sign @msg with a PEM private key, or by running @sign_cmd
  * (through /bin/sh, the message on its stdin, the DER signature on its
