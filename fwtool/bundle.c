@@ -20,6 +20,7 @@
 #include "url.h"
 
 #define READ_BLOCK (2u << 20) /* one huge page: iobuf.h */
+#define FILE_BLOCK (64u << 10) /* a file's tar headers; its data is read direct */
 #define NET_BLOCK (256u << 10) /* gathered from TLS records per read */
 #define NET_WINDOW (64u << 10) /* asked for at a time around tar headers */
 
@@ -43,6 +44,12 @@ struct bundle_reader {
 	int fd, own_fd;
 	int waits; /* a pipe or socket: read() may block for good */
 	uint8_t *block;
+	size_t block_size;
+	/* a regular file: each member's data is read with pread() straight
+	 * into the caller's buffer, and libarchive, which reads and checks
+	 * the headers, skips it (fd_skip) */
+	int seekable, direct;
+	uint64_t data_off, data_left;
 	const volatile sig_atomic_t *cancel;
 	struct download *net; /* an http(s) URL, else the fd */
 	struct fw_err net_err; /* why it stopped */
@@ -63,12 +70,54 @@ void bundle_header_free(struct bundle_header *h)
 	h->manifest_len = h->chain_len = h->sig_len = 0;
 }
 
+/* A regular file whose offset is where libarchive stands: it may seek. */
+static int is_file(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
+}
+
 /* A pipe, a socket, a terminal: a read() of it can wait for good. */
 static int may_block(int fd)
 {
 	struct stat st;
 
 	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
+/*
+ * How much a read of a regular file may take: up to the end of the header
+ * block or of the member being passed, so that tarpos knows where each
+ * member's data begins before libarchive asks for a byte of it.
+ */
+static size_t file_piece(const struct bundle_reader *r)
+{
+	uint64_t room = r->seekable ? tarpos_room(&r->tp) : UINT64_MAX;
+
+	return room < r->block_size ? (size_t)room : r->block_size;
+}
+
+/*
+ * libarchive skips a member's data (what bundle_read() took with pread(),
+ * or what nobody read) by seeking; never a header, nor a pax header's
+ * records, which tarpos reads for their "size".
+ */
+static la_int64_t fd_skip(struct archive *a, void *data, la_int64_t request)
+{
+	struct bundle_reader *r = data;
+	struct tarpos *t = &r->tp;
+	uint64_t room = tarpos_room(t);
+
+	(void)a;
+	if (t->lost || t->v >= t->hdr_at || t->ext || request <= 0)
+		return 0;
+	if ((uint64_t)request > room)
+		request = (la_int64_t)room;
+	if (lseek(r->fd, request, SEEK_CUR) < 0)
+		return 0;
+	tarpos_skipped(t, (uint64_t)request);
+	return request;
 }
 
 /*
@@ -98,8 +147,10 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **buf)
 				continue;
 			/* readable, hung up, or poll failed: read() says which */
 		}
-		n = read(r->fd, r->block, READ_BLOCK);
+		n = read(r->fd, r->block, file_piece(r));
 		if (n >= 0) {
+			if (r->seekable)
+				tarpos_passed(&r->tp, r->block, (size_t)n);
 			*buf = r->block;
 			return n;
 		}
@@ -365,8 +416,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 	r->fd = -1;
 	r->cancel = cancel;
 	r->a = archive_read_new();
-	r->block = iobuf_alloc(READ_BLOCK);
-	if (!r->a || !r->block) {
+	if (!r->a) {
 		bundle_close(r);
 		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
 	}
@@ -392,9 +442,20 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	r->waits = r->fd >= 0 && may_block(r->fd);
+	r->seekable = !r->net && r->fd >= 0 && is_file(r->fd);
+	r->block_size = r->seekable ? FILE_BLOCK : READ_BLOCK;
+	r->block = iobuf_alloc(r->block_size);
+	if (!r->block) {
+		bundle_close(r);
+		return fw_error(err, FW_ENOMEM, "bundle: out of memory");
+	}
 	/* tar only, and no decompression filter: the bundle is plain tar */
 	archive_read_support_format_tar(r->a);
-	ret = archive_read_open(r->a, r, NULL, r->net ? net_read : fd_read, NULL);
+	archive_read_set_callback_data(r->a, r);
+	archive_read_set_read_callback(r->a, r->net ? net_read : fd_read);
+	if (r->seekable)
+		archive_read_set_skip_callback(r->a, fd_skip);
+	ret = archive_read_open1(r->a);
 	if (ret != ARCHIVE_OK && r->net_err.code) {
 		ret = r->net_err.code;
 		fw_error(err, ret, "bundle: %s", r->net_err.msg);
@@ -511,6 +572,39 @@ static int next_member(struct bundle_reader *r, const char *want, uint64_t max, 
 	snprintf(r->seen[r->nseen++], sizeof(r->seen[0]), "%s", want);
 	snprintf(r->cur, sizeof(r->cur), "%s", want);
 	*sizep = (uint64_t)size;
+	/* direct only where tarpos and libarchive agree on the member and
+	 * libarchive has read none of its data */
+	r->direct = r->seekable && !r->tp.lost && !r->tp.ext && r->tp.v == r->tp.data_at &&
+		    r->tp.data_end - r->tp.data_at == (uint64_t)size;
+	r->data_off = r->tp.data_at;
+	r->data_left = (uint64_t)size;
+	return 0;
+}
+
+/* @len bytes of the member's data with pread(): it ends early, truncated */
+static int read_direct(struct bundle_reader *r, uint8_t *p, size_t len, struct fw_err *err)
+{
+	if (len > r->data_left)
+		return fw_error(err, FW_EFORMAT, "bundle: member '%s' ends early (truncated)",
+				r->cur);
+	while (len) {
+		ssize_t n = pread(r->fd, p, len, (off_t)r->data_off);
+
+		if (n < 0 && errno == EINTR && !(r->cancel && *r->cancel))
+			continue;
+		if (n < 0)
+			return fw_error(err, errno == EINTR ? FW_EIO : FW_EFORMAT,
+					"bundle: member '%s': %s", r->cur,
+					errno == EINTR ? "interrupted by a signal"
+						       : strerror(errno));
+		if (n == 0)
+			return fw_error(err, FW_EFORMAT,
+					"bundle: member '%s' ends early (truncated)", r->cur);
+		p += n;
+		len -= (size_t)n;
+		r->data_off += (uint64_t)n;
+		r->data_left -= (uint64_t)n;
+	}
 	return 0;
 }
 
@@ -518,6 +612,8 @@ int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *e
 {
 	uint8_t *p = buf;
 
+	if (r->direct)
+		return read_direct(r, p, len, err);
 	while (len) {
 		la_ssize_t n = archive_read_data(r->a, p, len);
 
@@ -649,6 +745,6 @@ void bundle_close(struct bundle_reader *r)
 				close(r->ad[i].fd[src]);
 		free(r->ad[i].from);
 	}
-	iobuf_free(r->block, READ_BLOCK);
+	iobuf_free(r->block, r->block_size);
 	free(r);
 }

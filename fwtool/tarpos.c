@@ -111,6 +111,13 @@ uint64_t tarpos_room(const struct tarpos *t)
 	return t->hdr_at - t->v;
 }
 
+void tarpos_skipped(struct tarpos *t, uint64_t n)
+{
+	if (!t->lost && (t->v >= t->hdr_at || t->ext == 'x' || n > t->hdr_at - t->v))
+		t->lost = 1; /* bytes it needed to see */
+	t->v += n;
+}
+
 void tarpos_passed(struct tarpos *t, const uint8_t *p, size_t n)
 {
 	uint64_t v = t->v;

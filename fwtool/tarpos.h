@@ -41,4 +41,10 @@ uint64_t tarpos_room(const struct tarpos *t);
 /** tarpos_passed() - @n bytes (at most tarpos_room()) went past */
 void tarpos_passed(struct tarpos *t, const uint8_t *p, size_t n);
 
+/**
+ * tarpos_skipped() - @n bytes of a member's data (not of a header, nor of a
+ * pax header's records) went past unseen
+ */
+void tarpos_skipped(struct tarpos *t, uint64_t n);
+
 #endif

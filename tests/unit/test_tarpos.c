@@ -65,10 +65,48 @@ static void test_tarpos_follows_ustar_and_pax(void **state)
 	assert_true(t.lost);
 }
 
+/*
+ * A member's data skipped unseen (bundle.c reads it with pread()): still
+ * following at the next header; a header or pax records skipped: lost.
+ */
+static void test_tarpos_skips_data_not_headers(void **state)
+{
+	static uint8_t tar[512 * 8];
+	static struct tarpos t;
+	static const char rec[] = "12 size=600\n";
+
+	(void)state;
+	header(tar, "manifest.json", 700, '0');
+	header(tar + 512 * 3, "PaxHeader", sizeof(rec) - 1, 'x');
+	memcpy(tar + 512 * 4, rec, sizeof(rec) - 1);
+	header(tar + 512 * 5, "rootfs.img", 0, '0');
+	tarpos_init(&t);
+	feed(&t, tar, 512);
+	tarpos_skipped(&t, 300);
+	tarpos_skipped(&t, 1024 - 300); /* the data and its padding */
+	assert_false(t.lost);
+	feed(&t, tar + 512 * 3, 512 * 3);
+	assert_false(t.lost);
+	assert_int_equal(t.members, 2);
+	assert_int_equal(t.data_at, 512 * 6);
+	assert_int_equal(t.data_end, 512 * 6 + 600);
+	tarpos_skipped(&t, 1025); /* past its padding: into the next header */
+	assert_true(t.lost);
+
+	tarpos_init(&t);
+	tarpos_skipped(&t, 10); /* a header */
+	assert_true(t.lost);
+	tarpos_init(&t);
+	feed(&t, tar, 512 * 4);
+	tarpos_skipped(&t, 16); /* the pax records */
+	assert_true(t.lost);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tarpos_follows_ustar_and_pax),
+		cmocka_unit_test(test_tarpos_skips_data_not_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
