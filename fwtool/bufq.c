@@ -5,7 +5,7 @@
 #include "bufq.h"
 #include "iobuf.h"
 
-int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigned extra,
+int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigned spare,
 	      size_t bufsize, struct fw_err *err)
 {
 	memset(q, 0, sizeof(*q));
@@ -15,11 +15,11 @@ int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigne
 	q->size = bufsize;
 	q->nstages = nstages;
 	memcpy(q->threads, threads, nstages * sizeof(*threads));
-	/* one buffer for each thread to hold, and one more in hand-off;
-	 * larger buffers get fewer, but never fewer than four */
+	/* one buffer for each thread to hold, and the spare ones; larger
+	 * buffers get fewer, but never fewer than four */
 	for (unsigned i = 0; i < nstages; i++)
 		q->nbufs += threads[i];
-	q->nbufs += 1 + extra;
+	q->nbufs += spare;
 	if (q->nbufs > FW_IO_RING / bufsize)
 		q->nbufs = FW_IO_RING / bufsize;
 	q->nbufs = q->nbufs < 4 ? 4 : q->nbufs > FW_IO_BUFS ? FW_IO_BUFS : q->nbufs;

@@ -50,10 +50,12 @@ struct bufq_buf {
 
 /**
  * bufq_init() - @nstages (2..BUFQ_MAX_STAGES), with @threads[i] threads in
- * stage i, and @extra buffers more than one per thread (a stage that takes
- * two at a time, bufq_get2(), wants one more); Return: 0, FW_ENOMEM
+ * stage i, and @spare buffers more than one per thread (one in hand-off
+ * lets a stage start on the next buffer while its successor works; a stage
+ * that takes two at a time, bufq_get2(), wants one more), never fewer than
+ * four in all; Return: 0, FW_ENOMEM
  */
-int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigned extra,
+int bufq_init(struct bufq *q, unsigned nstages, const unsigned *threads, unsigned spare,
 	      size_t bufsize, struct fw_err *err) FW_MUST;
 /** bufq_free() - free the buffers (all threads stopped); idempotent */
 void bufq_free(struct bufq *q);

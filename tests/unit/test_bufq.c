@@ -90,7 +90,7 @@ static void stream_pairs(const unsigned *threads, unsigned nstages, int fail_at,
 	unsigned nw = 0;
 	uint64_t per_stage[BUFQ_MAX_STAGES] = {0};
 
-	assert_int_equal(bufq_init(&q, nstages, threads, 0, 4096, &err), 0);
+	assert_int_equal(bufq_init(&q, nstages, threads, 1, 4096, &err), 0);
 	for (unsigned s = 1; s < nstages; s++)
 		for (unsigned t = 0; t < threads[s]; t++, nw++) {
 			w[nw] = (struct worker){.q = &q,
