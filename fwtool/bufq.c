@@ -101,6 +101,8 @@ int bufq_get2(struct bufq *q, unsigned stage, struct bufq_buf b[2])
 void bufq_put(struct bufq *q, unsigned stage, const struct bufq_buf *b)
 {
 	pthread_mutex_lock(&q->mu);
+	if (!stage)
+		q->data[b->idx] = b->data; /* stage 0 may point it elsewhere */
 	q->len[b->idx] = b->len;
 	q->seq[b->idx] = b->seq;
 	q->held[b->idx] = 0;

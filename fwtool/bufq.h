@@ -74,8 +74,19 @@ int bufq_get(struct bufq *q, unsigned stage, struct bufq_buf *b) FW_MUST;
  * for one a lap ahead, which the ring cannot bring round.
  */
 int bufq_get2(struct bufq *q, unsigned stage, struct bufq_buf b[2]) FW_MUST;
-/** bufq_put() - hand @b on to the next stage, with b->len bytes */
+/**
+ * bufq_put() - hand @b on to the next stage, with b->len bytes; stage 0 may
+ * have pointed b->data at memory of its own, which the later stages then
+ * see (it gets that pointer back with the buffer; bufq_mem() is the ring's
+ * own memory)
+ */
 void bufq_put(struct bufq *q, unsigned stage, const struct bufq_buf *b);
+/** bufq_mem() - ring buffer @idx's own memory */
+static inline uint8_t *bufq_mem(const struct bufq *q, unsigned idx)
+{
+	return q->mem + (size_t)idx * q->size;
+}
+
 /** bufq_close() - this thread of @stage hands over no more buffers */
 void bufq_close(struct bufq *q, unsigned stage);
 /** bufq_abort() - any thread: stop them all */

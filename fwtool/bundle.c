@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ struct bundle_reader {
 	 * into the caller's buffer, and libarchive, which reads and checks
 	 * the headers, skips it (fd_skip) */
 	int seekable, direct;
-	uint64_t data_off, data_left;
+	uint64_t data_off, data_left, file_size;
 	const volatile sig_atomic_t *cancel;
 	struct download *net; /* an http(s) URL, else the fd */
 	struct fw_err net_err; /* why it stopped */
@@ -71,11 +72,14 @@ void bundle_header_free(struct bundle_header *h)
 }
 
 /* A regular file whose offset is where libarchive stands: it may seek. */
-static int is_file(int fd)
+static int is_file(int fd, uint64_t *size)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || lseek(fd, 0, SEEK_CUR) != 0)
+		return 0;
+	*size = (uint64_t)st.st_size;
+	return 1;
 }
 
 /* A pipe, a socket, a terminal: a read() of it can wait for good. */
@@ -442,7 +446,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	r->waits = r->fd >= 0 && may_block(r->fd);
-	r->seekable = !r->net && r->fd >= 0 && is_file(r->fd);
+	r->seekable = !r->net && r->fd >= 0 && is_file(r->fd, &r->file_size);
 	r->block_size = r->seekable ? FILE_BLOCK : READ_BLOCK;
 	r->block = iobuf_alloc(r->block_size);
 	if (!r->block) {
@@ -606,6 +610,39 @@ static int read_direct(struct bundle_reader *r, uint8_t *p, size_t len, struct f
 		r->data_left -= (uint64_t)n;
 	}
 	return 0;
+}
+
+int bundle_map(struct bundle_reader *r, size_t len, const uint8_t **p, struct bundle_mapping *m,
+	       struct fw_err *err)
+{
+	uint64_t at = r->data_off & ~(uint64_t)4095;
+	size_t skew = (size_t)(r->data_off - at);
+	void *a;
+
+	*p = NULL;
+	m->addr = NULL;
+	if (!r->direct)
+		return 0;
+	if (len > r->data_left || r->data_off + len > r->file_size)
+		return fw_error(err, FW_EFORMAT, "bundle: member '%s' ends early (truncated)",
+				r->cur);
+	/* populated at once: one call, not a fault per 64 KiB */
+	a = mmap(NULL, skew + len, PROT_READ, MAP_SHARED | MAP_POPULATE, r->fd, (off_t)at);
+	if (a == MAP_FAILED)
+		return 0; /* bundle_read() will do */
+	m->addr = a;
+	m->len = skew + len;
+	*p = (const uint8_t *)a + skew;
+	r->data_off += len;
+	r->data_left -= len;
+	return 0;
+}
+
+void bundle_unmap(struct bundle_mapping *m)
+{
+	if (m->addr)
+		munmap(m->addr, m->len);
+	m->addr = NULL;
 }
 
 int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *err)

@@ -112,6 +112,29 @@ int bundle_next_image(struct bundle_reader *r, const struct manifest_image *img,
 int bundle_read(struct bundle_reader *r, void *buf, size_t len, struct fw_err *err) FW_MUST;
 
 /**
+ * struct bundle_mapping - bytes of a bundle file mapped by bundle_map()
+ */
+struct bundle_mapping {
+	void *addr;
+	size_t len;
+};
+
+/**
+ * bundle_map() - the next @len bytes of the current member where the page
+ * cache holds them (*@p), for a reader that only hashes them; *@p NULL
+ * where the bundle is not a file read direct: use bundle_read(). Another
+ * process can change mapped bytes after they were checked, so nothing that
+ * is installed may come from here; one that truncates the file makes a
+ * touch of them fault with SIGBUS (pipeline.c turns it into an error).
+ * Return: 0, FW_EFORMAT (the member ends early).
+ */
+int bundle_map(struct bundle_reader *r, size_t len, const uint8_t **p, struct bundle_mapping *m,
+	       struct fw_err *err) FW_MUST;
+
+/** bundle_unmap() - idempotent */
+void bundle_unmap(struct bundle_mapping *m);
+
+/**
  * bundle_end() - check that no member follows the last image
  * Return: 0, FW_EFORMAT.
  */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,16 +141,44 @@ static int auth_pair(struct stage *st, struct bufq_buf b[2], int n)
 	return 0;
 }
 
+/*
+ * A bundle file truncated under a map (bundle_map) faults with SIGBUS where
+ * a stage touches the bytes: that stage ends with the error a read of the
+ * shorter file gives. Any other SIGBUS does what it did.
+ */
+static _Thread_local sigjmp_buf *map_guard;
+
+static void on_sigbus(int sig)
+{
+	if (map_guard)
+		siglongjmp(*map_guard, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void *stage_main(void *arg)
 {
 	struct stage *st = arg;
 	struct bufq_buf b[2];
+	sigjmp_buf guard;
 	sigset_t all;
 	int n;
 
-	/* signals go to the reading thread, whose blocking read they break */
+	/* signals go to the reading thread, whose blocking read they break;
+	 * not SIGBUS, which is this thread's own fault */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (sigsetjmp(guard, 1)) {
+		map_guard = NULL;
+		st->ret = fw_error(&st->err, FW_EFORMAT,
+				   "bundle: member '%s' ends early (truncated while it was read)",
+				   st->img->file);
+		bufq_abort(st->q);
+		bufq_close(st->q, st->n);
+		return NULL;
+	}
+	map_guard = &guard;
 	while ((n = st->role == AUTH ? bufq_get2(st->q, st->n, b) : bufq_get(st->q, st->n, b))) {
 		st->ret = st->role == AUTH ? auth_pair(st, b, n) : stage_step(st, b);
 		if (st->ret) {
@@ -157,6 +186,7 @@ static void *stage_main(void *arg)
 			break;
 		}
 	}
+	map_guard = NULL;
 	bufq_close(st->q, st->n);
 	return NULL;
 }
@@ -172,6 +202,11 @@ struct reader {
 	int have_ob;
 	size_t ofill;
 	uint64_t out; /* bytes decompressed */
+	/* nothing is written: an uncompressed chunk is hashed where the page
+	 * cache holds it (bundle_map), a copy fewer; never for an install, as
+	 * a file changed under the map would change what was checked */
+	int may_map;
+	struct bundle_mapping map[FW_IO_BUFS];
 };
 
 /* The writer's next empty buffer; 0 when a later stage failed. */
@@ -307,9 +342,18 @@ static int read_chunks(struct reader *rd, struct fw_err *err)
 		if (img->frame_at)
 			n = (size_t)(img->frame_at[i + 1] - img->frame_at[i]);
 		if (img->compression == COMP_NONE) {
+			const uint8_t *p = NULL;
+
 			if (!bufq_get(rd->q, 0, &b))
 				return FW_EIO;
-			ret = bundle_read(rd->r, b.data, n, err);
+			/* the lap before's map is done with: every stage had it */
+			bundle_unmap(&rd->map[b.idx]);
+			b.data = bufq_mem(rd->q, b.idx);
+			ret = rd->may_map ? bundle_map(rd->r, n, &p, &rd->map[b.idx], err) : 0;
+			if (!ret && p)
+				b.data = (uint8_t *)(uintptr_t)p;
+			else if (!ret)
+				ret = bundle_read(rd->r, b.data, n, err);
 			if (ret)
 				return ret;
 			b.len = n;
@@ -372,7 +416,8 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		   struct fw_err *err)
 {
 	enum { MAX_THREADS = 4 };
-	struct reader rd = {.r = r, .img = img, .progress = progress};
+	struct reader rd = {.r = r, .img = img, .progress = progress, .may_map = !sink->write};
+	struct sigaction bus = {.sa_handler = on_sigbus}, old_bus;
 	struct {
 		struct bufq q;
 		struct stage st[MAX_THREADS];
@@ -424,6 +469,9 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		if (ret)
 			goto out_q;
 	}
+	sigemptyset(&bus.sa_mask);
+	if (rd.may_map)
+		sigaction(SIGBUS, &bus, &old_bus);
 	for (unsigned t = 0, n = 1; t < nth; t++) {
 		struct stage *st = &p->st[t];
 
@@ -454,6 +502,10 @@ int pipeline_image(struct bundle_reader *r, const struct manifest_image *img,
 		bufq_close(&p->q, 0);
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(p->th[t], NULL);
+	for (unsigned i = 0; i < FW_IO_BUFS; i++)
+		bundle_unmap(&rd.map[i]);
+	if (rd.may_map)
+		sigaction(SIGBUS, &old_bus, NULL);
 	for (unsigned t = 0; t < started; t++) {
 		/* a later stage failed first: report that, not the aborted read */
 		if (p->st[t].ret) {

@@ -8,7 +8,7 @@ import tarfile
 
 import bundlegen as bg
 import pytest
-from conftest import fw, rand_file
+from conftest import FWTOOL, fw, rand_file, wait_for
 
 
 @pytest.mark.parametrize("comp", ["none", "gzip", "xz", "zstd"])
@@ -335,3 +335,26 @@ def test_a_manifest_too_large_for_a_device_is_not_written(keys, tmp_path):
            f"rootfs={img}:zstd-seekable", "--chunk-size", 4096)
     assert r.rc == 2 and "larger --chunk-size" in r.err and r.err.count("\n") == 1, r
     assert not out.exists()
+
+
+def test_verify_of_a_file_truncated_while_it_is_read(mkbundle, keys, tmp_path):
+    """verify hashes a bundle file's images where the page cache holds them
+    (mapped): a file cut short under it must end in the same one-line error
+    as a short file, not in the SIGBUS a touch past the new end raises"""
+    out = mkbundle([("rootfs", rand_file(tmp_path / "a", 64 << 20, zero_tail=192 << 20))])
+    p = subprocess.Popen([FWTOOL, "verify", "--keyring", keys.keyring, "--compatible",
+                          "acme,1", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    maps = f"/proc/{p.pid}/maps"
+
+    def mapped():
+        try:
+            return str(out) in open(maps).read() or p.poll() is not None
+        except OSError:
+            return p.poll() is not None
+    wait_for(mapped, "verify to map the bundle")
+    assert p.poll() is None, "verify ended before the file was cut: a larger image is needed"
+    os.truncate(out, 32 << 20)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 3, (p.returncode, err)
+    assert err.count("\n") == 1 and "ends early" in err, err
