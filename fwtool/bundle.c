@@ -585,22 +585,37 @@ static int next_member(struct bundle_reader *r, const char *want, uint64_t max, 
 	return 0;
 }
 
-/* @len bytes of the member's data with pread(): it ends early, truncated */
-static int read_direct(struct bundle_reader *r, uint8_t *p, size_t len, struct fw_err *err)
+/*
+ * Before each piece of a member's data read direct: the cancel flag, which
+ * fd_read() looks at on the way through libarchive (a read of a regular
+ * file is not broken by a signal), and what the file holds.
+ */
+static int direct_piece(struct bundle_reader *r, size_t len, struct fw_err *err)
 {
-	if (len > r->data_left)
+	if (r->cancel && *r->cancel)
+		return fw_error(err, FW_EIO, "bundle: member '%s': interrupted by a signal",
+				r->cur);
+	if (len > r->data_left || r->data_off + len > r->file_size)
 		return fw_error(err, FW_EFORMAT, "bundle: member '%s' ends early (truncated)",
 				r->cur);
+	return 0;
+}
+
+/* @len bytes of the member's data with pread() */
+static int read_direct(struct bundle_reader *r, uint8_t *p, size_t len, struct fw_err *err)
+{
+	int ret = direct_piece(r, len, err);
+
+	if (ret)
+		return ret;
 	while (len) {
 		ssize_t n = pread(r->fd, p, len, (off_t)r->data_off);
 
-		if (n < 0 && errno == EINTR && !(r->cancel && *r->cancel))
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fw_error(err, errno == EINTR ? FW_EIO : FW_EFORMAT,
-					"bundle: member '%s': %s", r->cur,
-					errno == EINTR ? "interrupted by a signal"
-						       : strerror(errno));
+			return fw_error(err, FW_EIO, "bundle: member '%s': read: %s", r->cur,
+					strerror(errno));
 		if (n == 0)
 			return fw_error(err, FW_EFORMAT,
 					"bundle: member '%s' ends early (truncated)", r->cur);
@@ -619,13 +634,15 @@ int bundle_map(struct bundle_reader *r, size_t len, const uint8_t **p, struct bu
 	size_t skew = (size_t)(r->data_off - at);
 	void *a;
 
+	int ret;
+
 	*p = NULL;
 	m->addr = NULL;
 	if (!r->direct)
 		return 0;
-	if (len > r->data_left || r->data_off + len > r->file_size)
-		return fw_error(err, FW_EFORMAT, "bundle: member '%s' ends early (truncated)",
-				r->cur);
+	ret = direct_piece(r, len, err);
+	if (ret)
+		return ret;
 	/* populated at once: one call, not a fault per 64 KiB */
 	a = mmap(NULL, skew + len, PROT_READ, MAP_SHARED | MAP_POPULATE, r->fd, (off_t)at);
 	if (a == MAP_FAILED)

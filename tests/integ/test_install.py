@@ -304,3 +304,22 @@ def test_wrong_final_hash_never_activates(board, keys, tmp_path, verify_writes):
     assert r.rc == 3 and "sha256" in r.err, r
     env = board.bootenv()
     assert env["BOOT_ORDER"] == "A" and env["BOOT_B_LEFT"] == "0"
+
+
+def test_sigterm_ends_an_install_from_a_file(board, tmp_path):
+    """a bundle file's data is read with pread(), not through the read
+    callback that looks at the stop flag: a SIGTERM must still end the
+    install at the next chunk, failed as interrupted, the old slot kept"""
+    board.drop_class("router-fw")
+    b = board.bundle(tmp_path, comp="none", size_mib=384, classes=("rootfs",))
+    p = subprocess.Popen([FWTOOL, "install", b], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=dict(os.environ, **board.env))
+    wait_for(lambda: p.poll() is not None or os.path.exists(board.p("state", "slots.json")),
+             "the install to begin writing")
+    assert p.poll() is None, ("the install ended before the signal", p.communicate())
+    p.terminate()
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 1 and b"interrupted" in err, (p.returncode, err)
+    t = json.loads(open(board.p("state", "transaction.json")).read())
+    assert t["state"] == "failed" and t["reason"] == "interrupted", t
+    assert board.bootenv()["BOOT_ORDER"] == "A"
