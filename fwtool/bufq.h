@@ -12,16 +12,16 @@
 #define BUFQ_MAX_STAGES 4
 
 /*
- * A ring of equal buffers, one per thread and one more (at least 4, at
- * most FW_IO_BUFS, within FW_IO_RING bytes unless that is under 4), passed through up to BUFQ_MAX_STAGES
- * stages. Stage 0 fills a buffer, stage 1 takes it next, and so on; after
- * the last stage it is stage 0's to fill again. A stage may have several
- * threads: each claims the next buffer in ring order, so they work on
- * different buffers side by side, and the next stage still takes them in
- * stream order. A stage whose threads are all done has closed, which ends
- * the next stage once it has taken what came before; any thread can abort,
- * which stops them all. Memory is allocated once: it does not grow with
- * the image.
+ * A ring of equal buffers, one per thread and the spare ones its user asks
+ * for (at least 4, at most FW_IO_BUFS, within FW_IO_RING bytes unless that
+ * is under 4), passed through up to BUFQ_MAX_STAGES stages. Stage 0 fills
+ * a buffer, stage 1 takes it next, and so on; after the last stage it is
+ * stage 0's to fill again. A stage may have several threads: each claims
+ * the next buffer in ring order, so they work on different buffers side by
+ * side, and the next stage still takes them in stream order. A stage whose
+ * threads are all done has closed, which ends the next stage once it has
+ * taken what came before; any thread can abort, which stops them all.
+ * Memory is allocated once: it does not grow with the image.
  */
 struct bufq {
 	pthread_mutex_t mu;

@@ -126,7 +126,7 @@ struct bundle_mapping {
  * process can change mapped bytes after they were checked, so nothing that
  * is installed may come from here; one that truncates the file makes a
  * touch of them fault with SIGBUS (pipeline.c turns it into an error).
- * Return: 0, FW_EFORMAT (the member ends early).
+ * Return: 0, FW_EFORMAT (the member ends early), FW_EIO (the cancel flag).
  */
 int bundle_map(struct bundle_reader *r, size_t len, const uint8_t **p, struct bundle_mapping *m,
 	       struct fw_err *err) FW_MUST;
