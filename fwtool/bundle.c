@@ -15,6 +15,7 @@
 
 #include "bundle.h"
 #include "download.h"
+#include "fdio.h"
 #include "hash.h"
 #include "iobuf.h"
 #include "tarpos.h"
@@ -71,23 +72,20 @@ void bundle_header_free(struct bundle_header *h)
 	h->manifest_len = h->chain_len = h->sig_len = 0;
 }
 
-/* A regular file whose offset is where libarchive stands: it may seek. */
-static int is_file(int fd, uint64_t *size)
+/*
+ * What the descriptor is: a pipe, a socket or a terminal, whose read() can
+ * wait for good (r->waits); or a regular file whose offset is where
+ * libarchive stands, which may seek and be read direct (r->seekable).
+ */
+static void classify_fd(struct bundle_reader *r)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || lseek(fd, 0, SEEK_CUR) != 0)
-		return 0;
-	*size = (uint64_t)st.st_size;
-	return 1;
-}
-
-/* A pipe, a socket, a terminal: a read() of it can wait for good. */
-static int may_block(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	if (r->fd < 0 || fstat(r->fd, &st))
+		return;
+	r->waits = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	r->seekable = !r->net && S_ISREG(st.st_mode) && lseek(r->fd, 0, SEEK_CUR) == 0;
+	r->file_size = (uint64_t)st.st_size;
 }
 
 /*
@@ -445,8 +443,7 @@ int bundle_open(struct bundle_reader **rp, const char *path, const struct downlo
 		r->own_fd = 1;
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->waits = r->fd >= 0 && may_block(r->fd);
-	r->seekable = !r->net && r->fd >= 0 && is_file(r->fd, &r->file_size);
+	classify_fd(r);
 	r->block_size = r->seekable ? FILE_BLOCK : READ_BLOCK;
 	r->block = iobuf_alloc(r->block_size);
 	if (!r->block) {
@@ -608,22 +605,14 @@ static int read_direct(struct bundle_reader *r, uint8_t *p, size_t len, struct f
 
 	if (ret)
 		return ret;
-	while (len) {
-		ssize_t n = pread(r->fd, p, len, (off_t)r->data_off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fw_error(err, FW_EIO, "bundle: member '%s': read: %s", r->cur,
-					strerror(errno));
-		if (n == 0)
-			return fw_error(err, FW_EFORMAT,
-					"bundle: member '%s' ends early (truncated)", r->cur);
-		p += n;
-		len -= (size_t)n;
-		r->data_off += (uint64_t)n;
-		r->data_left -= (uint64_t)n;
-	}
+	if (fd_pread_all(r->fd, p, len, r->data_off))
+		return errno == ENODATA
+			       ? fw_error(err, FW_EFORMAT,
+					  "bundle: member '%s' ends early (truncated)", r->cur)
+			       : fw_error(err, FW_EIO, "bundle: member '%s': read: %s", r->cur,
+					  strerror(errno));
+	r->data_off += len;
+	r->data_left -= len;
 	return 0;
 }
 

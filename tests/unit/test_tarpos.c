@@ -36,17 +36,26 @@ static void feed(struct tarpos *t, const uint8_t *p, size_t len)
 	}
 }
 
+/*
+ * manifest.json (700 bytes) at 0, a pax header with the records @rec at
+ * 512 * 3, then rootfs.img at 512 * 5 with size 0 in its own header (the
+ * pax "size" wins); its data begins at 512 * 6.
+ */
+static void two_members(uint8_t *tar, const char *rec)
+{
+	header(tar, "manifest.json", 700, '0');
+	header(tar + 512 * 3, "PaxHeader", strlen(rec), 'x');
+	memcpy(tar + 512 * 4, rec, strlen(rec));
+	header(tar + 512 * 5, "rootfs.img", 0, '0');
+}
+
 static void test_tarpos_follows_ustar_and_pax(void **state)
 {
 	static uint8_t tar[512 * 8];
 	static struct tarpos t;
-	static const char rec[] = "16 size=1000000\n";
 
 	(void)state;
-	header(tar, "manifest.json", 700, '0');
-	header(tar + 512 * 3, "PaxHeader", sizeof(rec) - 1, 'x');
-	memcpy(tar + 512 * 4, rec, sizeof(rec) - 1);
-	header(tar + 512 * 5, "rootfs.img", 0, '0'); /* pax's size wins */
+	two_members(tar, "16 size=1000000\n");
 	tarpos_init(&t);
 	feed(&t, tar, 512 + 10);
 	assert_int_equal(t.members, 1);
@@ -73,13 +82,9 @@ static void test_tarpos_skips_data_not_headers(void **state)
 {
 	static uint8_t tar[512 * 8];
 	static struct tarpos t;
-	static const char rec[] = "12 size=600\n";
 
 	(void)state;
-	header(tar, "manifest.json", 700, '0');
-	header(tar + 512 * 3, "PaxHeader", sizeof(rec) - 1, 'x');
-	memcpy(tar + 512 * 4, rec, sizeof(rec) - 1);
-	header(tar + 512 * 5, "rootfs.img", 0, '0');
+	two_members(tar, "12 size=600\n");
 	tarpos_init(&t);
 	feed(&t, tar, 512);
 	tarpos_skipped(&t, 300);
